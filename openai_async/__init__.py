@@ -1,0 +1,80 @@
+"""openai_async: an asyncio-first client for the OpenAI REST API, with a blocking twin.
+
+Public names are imported lazily (PEP 562) so that ``import openai_async`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._types import NOT_GIVEN, NotGiven, Omit, Timeout, omit
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._client import AsyncAzureOpenAI, AsyncOpenAI
+    from ._exceptions import (
+        APIConnectionError,
+        APIError,
+        APIResponseValidationError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        InsufficientQuotaError,
+        InternalServerError,
+        NotFoundError,
+        OpenAIError,
+        PermissionDeniedError,
+        PoolTimeoutError,
+        RateLimitError,
+        UnprocessableEntityError,
+    )
+    from ._sync._client import AzureOpenAI, OpenAI
+
+_LAZY: dict[str, str] = {
+    "AsyncOpenAI": "._client",
+    "AsyncAzureOpenAI": "._client",
+    "OpenAI": "._sync._client",
+    "AzureOpenAI": "._sync._client",
+    "OpenAIError": "._exceptions",
+    "APIError": "._exceptions",
+    "APIConnectionError": "._exceptions",
+    "APITimeoutError": "._exceptions",
+    "PoolTimeoutError": "._exceptions",
+    "APIStatusError": "._exceptions",
+    "APIResponseValidationError": "._exceptions",
+    "BadRequestError": "._exceptions",
+    "AuthenticationError": "._exceptions",
+    "PermissionDeniedError": "._exceptions",
+    "NotFoundError": "._exceptions",
+    "ConflictError": "._exceptions",
+    "UnprocessableEntityError": "._exceptions",
+    "RateLimitError": "._exceptions",
+    "InsufficientQuotaError": "._exceptions",
+    "InternalServerError": "._exceptions",
+}
+
+__all__ = [
+    "NOT_GIVEN",
+    "NotGiven",
+    "Omit",
+    "Timeout",
+    "__version__",
+    "omit",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'openai_async' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,113 @@
+"""Shared public aliases and sentinels used by the client, the resources and the helpers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterable, Mapping
+from typing import IO, Any, Final, Literal, TypeVar, Union
+
+import msgspec
+from typing_extensions import TypeAlias, override
+
+__all__ = [
+    "NOT_GIVEN",
+    "Body",
+    "FileContent",
+    "FileTypes",
+    "Headers",
+    "NotGiven",
+    "Omit",
+    "Query",
+    "RequestFiles",
+    "Timeout",
+    "TimeoutTypes",
+    "omit",
+    "strip_not_given",
+]
+
+_T = TypeVar("_T")
+
+
+class NotGiven:
+    """Marks a keyword argument the caller did not pass.
+
+    It differs from ``None``: ``None`` is sent as JSON ``null``; a ``NotGiven`` value is not sent.
+    """
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    @override
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __reduce__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+
+
+class Omit:
+    """Removes a default header (``extra_headers={"OpenAI-Organization": omit}``)."""
+
+    _instance: Omit | None = None
+
+    def __new__(cls) -> Omit:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    @override
+    def __repr__(self) -> str:
+        return "omit"
+
+    def __reduce__(self) -> str:
+        return "omit"
+
+
+omit: Final = Omit()
+
+
+class Timeout(msgspec.Struct, frozen=True, kw_only=True):
+    """Per-attempt time limits in seconds; ``None`` means no limit for that phase.
+
+    ``total`` covers one attempt from connect to the last body byte. ``connect`` bounds opening
+    the TCP/TLS connection. ``read`` bounds the wait for each chunk of the body. ``pool`` bounds
+    the wait for a free pooled connection.
+    """
+
+    total: float | None = 600.0
+    connect: float | None = 5.0
+    read: float | None = None
+    pool: float | None = 30.0
+
+
+TimeoutTypes: TypeAlias = Union[float, Timeout, None]
+
+Headers: TypeAlias = Mapping[str, Union[str, Omit]]
+Query: TypeAlias = Mapping[str, object]
+Body: TypeAlias = object
+
+FileContent: TypeAlias = Union[bytes, "os.PathLike[str]", IO[bytes], AsyncIterable[bytes]]
+FileTypes: TypeAlias = Union[
+    FileContent,
+    tuple[str | None, FileContent],
+    tuple[str | None, FileContent, str | None],
+]
+RequestFiles: TypeAlias = Mapping[str, Union[FileTypes, "list[FileTypes]"]]
+
+
+def strip_not_given(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop every ``NOT_GIVEN`` value; ``None`` stays and is sent as JSON null."""
+    return {key: value for key, value in params.items() if value is not NOT_GIVEN}
