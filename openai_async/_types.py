@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterable, Mapping
-from typing import IO, Any, Final, Literal, TypeVar, Union
+from typing import IO, Any, Final, Literal, TypeAlias, TypeVar, Union
 
 import msgspec
-from typing_extensions import TypeAlias, override
+from typing_extensions import override
 
 __all__ = [
     "NOT_GIVEN",
