@@ -22,7 +22,9 @@ def format_path(template: str, **params: str) -> str:
     for name in _placeholders(template):
         value = params.get(name)
         if not isinstance(value, str):
-            raise ValueError(f"path parameter {name!r} must be a string, got {type(value).__name__}")
+            raise ValueError(
+                f"path parameter {name!r} must be a string, got {type(value).__name__}"
+            )
         if not value:
             raise ValueError(f"path parameter {name!r} must be a non-empty string")
         params[name] = quote(value, safe="")
