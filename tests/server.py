@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from multidict import CIMultiDictProxy, MultiDictProxy
+from multidict import CIMultiDictProxy, MultiMapping
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -25,7 +25,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class RecordedRequest:
     method: str
     path: str
-    query: MultiDictProxy[str]
+    query: MultiMapping[str]
     headers: CIMultiDictProxy[str]
     body: bytes
     raw_path: str = ""
