@@ -1,0 +1,1 @@
+"""Conformance tests against the spec mock (generated files plus the mock fixture)."""
