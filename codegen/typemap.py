@@ -1,0 +1,684 @@
+"""The type model of the spec: every generated declaration, its file, and annotations for it.
+
+``TypeMap`` walks the whole spec once.  It names every object schema (component or inline),
+decides which unions are tagged, groups declarations that refer to each other into one file
+(import cycles cannot happen), and answers "which annotation and imports does this schema
+need" for both sides: decoded responses (msgspec Structs) and request parameters (TypedDicts).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from codegen.spec import ref_name, resolve, schemas
+from codegen.type_names import TypeNames, pascal
+
+__all__ = ["Decl", "Field", "TypeMap", "TypeRef", "Unit"]
+
+Side = Literal["response", "param"]
+Kind = Literal["struct", "typeddict", "alias", "enum"]
+
+TAG_FIELDS = ("type", "object")
+RESERVED_FIELDS = frozenset({"to_dict", "to_json"})
+BASE_MODEL = ("openai_async._models", "BaseModel")
+FILE_TYPES = ("openai_async._types", "FileTypes")
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A Python annotation and the (module, name) pairs it needs imported."""
+
+    annotation: str
+    imports: frozenset[tuple[str, str]]
+
+
+@dataclass
+class Ann:
+    """An annotation under construction: text, declarations and plain imports it uses."""
+
+    text: str
+    decls: set[Decl] = field(default_factory=lambda: set[Decl]())
+    imports: set[tuple[str, str]] = field(default_factory=lambda: set[tuple[str, str]]())
+
+    def merge(self, other: Ann) -> None:
+        self.decls |= other.decls
+        self.imports |= other.imports
+
+
+@dataclass
+class Field:
+    """One field of a Struct or TypedDict."""
+
+    name: str  # the Python name
+    wire: str  # the JSON name
+    ann: Ann
+    required: bool
+    nullable: bool
+
+
+@dataclass(eq=False)
+class Decl:
+    """One generated declaration: a Struct, a TypedDict, or a type alias."""
+
+    name: str
+    kind: Kind
+    side: Side
+    schema: dict[str, Any]
+    unit: Unit
+    spec_name: str
+    public: bool
+    fields: list[Field] = field(default_factory=lambda: list[Field]())
+    alias: Ann | None = None
+    tag: tuple[str, str] | None = None
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+@dataclass(eq=False)
+class Unit:
+    """Declarations generated for one component schema (or one operation) on one side."""
+
+    key: str
+    package: str
+    decls: list[Decl] = field(default_factory=lambda: list[Decl]())
+    file_module: str = ""
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def snake(name: str) -> str:
+    """``ChatCompletionChunk`` -> ``chat_completion_chunk``."""
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    return text.lower()
+
+
+def python_field_name(wire: str) -> str:
+    """A valid, non-keyword Python identifier for a JSON property name."""
+    name = re.sub(r"\W", "_", wire)
+    if not name or name[0].isdigit():
+        name = f"field_{name}"
+    name = name.lstrip("_") or "field"
+    if keyword.iskeyword(name) or name in RESERVED_FIELDS:
+        name += "_"
+    return name
+
+
+def split_union(text: str) -> list[str]:
+    """The top-level members of a ``A | B[C | D]`` annotation."""
+    parts: list[str] = []
+    depth, start = 0, 0
+    for position, char in enumerate(text):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(text[start:position].strip())
+            start = position + 1
+    parts.append(text[start:].strip())
+    return parts
+
+
+def union_text(parts: list[str]) -> str:
+    """``A | B | None`` with duplicates removed and ``None`` last."""
+    unique = list(dict.fromkeys(parts))
+    if "Any" in unique:
+        return "Any"
+    if "None" in unique:
+        unique = [part for part in unique if part != "None"] + ["None"]
+    return " | ".join(unique)
+
+
+def literal_text(values: list[Any]) -> str:
+    return "Literal[" + ", ".join(repr(value) for value in values) + "]"
+
+
+def const_value(schema: dict[str, Any]) -> str | None:
+    """The single string value a property schema allows, if it allows exactly one."""
+    if isinstance(schema.get("const"), str):
+        return str(schema["const"])
+    enum = schema.get("enum")
+    if isinstance(enum, list) and len(enum) == 1 and isinstance(enum[0], str):  # pyright: ignore[reportUnknownArgumentType]
+        return enum[0]
+    return None
+
+
+def non_null_variants(schema: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """The oneOf/anyOf variants that are not ``{type: null}``, and whether null was one."""
+    variants: list[dict[str, Any]] = schema.get("oneOf") or schema.get("anyOf") or []
+    kept = [variant for variant in variants if variant.get("type") != "null"]
+    return kept, len(kept) != len(variants)
+
+
+class TypeMap:
+    """The spec's types, named and placed; the interface the resource generator calls."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self._spec = spec
+        self._schemas = schemas(spec)
+        self._names = TypeNames(list(self._schemas))
+        self._units: dict[str, Unit] = {}
+        self._inline: dict[tuple[Side, int], Decl] = {}
+        self._component_decls: dict[tuple[Side, str], Decl] = {}
+        self._taken: dict[str, set[str]] = {}
+        self._pending: list[tuple[Side, str]] = []
+        self._expanding: list[str] = []
+        self._frozen = False
+        self._kinds = {name: self._component_kind(schema) for name, schema in self._schemas.items()}
+        self._tags = self._plan_tags()
+        self._reserve_public_names()
+        for name in self._schemas:
+            self._component_decl("response", name)
+        self._walk_operations()
+        self._drain()
+        self._frozen = True
+        self._place_files()
+
+    # ----- public interface -------------------------------------------------------------
+
+    def response_type(self, schema: dict[str, Any]) -> TypeRef:
+        """Annotation for a decoded response value of this schema."""
+        return self._type_ref(self._ann(schema, "response", self._op_context(schema)))
+
+    def param_type(self, schema: dict[str, Any]) -> TypeRef:
+        """Annotation for a request parameter of this schema."""
+        return self._type_ref(self._ann(schema, "param", self._op_context(schema)))
+
+    def stream_event_type(self, operation: dict[str, Any]) -> TypeRef | None:
+        """Element type of the operation's SSE stream, or ``None`` when it does not stream."""
+        for response in operation.get("responses", {}).values():
+            content = resolve(self._spec, response).get("content", {})
+            if "text/event-stream" in content:
+                return self.response_type(content["text/event-stream"]["schema"])
+        fallback = STREAM_FALLBACKS.get(operation.get("operationId", ""))
+        if fallback is None:
+            return None
+        return self.response_type({"$ref": f"#/components/schemas/{fallback}"})
+
+    def units(self) -> list[Unit]:
+        """Every unit with at least one declaration, in spec order."""
+        return [unit for unit in self._units.values() if unit.decls]
+
+    def decl_module(self, decl: Decl) -> str:
+        """The module (file) that defines a declaration."""
+        return decl.unit.file_module
+
+    def spec(self) -> dict[str, Any]:
+        return self._spec
+
+    # ----- classification ---------------------------------------------------------------
+
+    def _component_kind(self, schema: dict[str, Any]) -> str:
+        variants, _ = non_null_variants(schema)
+        if len(variants) >= 2 and "properties" not in schema:
+            return "union"
+        if "properties" in schema or "allOf" in schema:
+            return "struct"
+        if "enum" in schema or "const" in schema:
+            return "enum"
+        return "other"
+
+    def _variant_leaves(self, schema: dict[str, Any], seen: set[str]) -> Iterator[dict[str, Any]]:
+        """Object-like leaves of a union (nested unions flattened), as their schemas."""
+        name = ref_name(schema)
+        if name is not None:
+            if name in seen:
+                return
+            seen.add(name)
+        target = resolve(self._spec, schema)
+        variants, _ = non_null_variants(target)
+        if len(variants) >= 2 and "properties" not in target:
+            for variant in variants:
+                yield from self._variant_leaves(variant, seen)
+        elif self._is_objectish(target):
+            yield schema
+
+    def _is_objectish(self, schema: dict[str, Any]) -> bool:
+        return "properties" in schema or "allOf" in schema or schema.get("type") == "object"
+
+    def merged(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """An object schema with ``allOf`` parts folded into one properties/required set."""
+        if "allOf" not in schema:
+            return schema
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for part in [*schema["allOf"], {k: v for k, v in schema.items() if k != "allOf"}]:
+            target = self.merged(resolve(self._spec, part))
+            properties.update(target.get("properties", {}))
+            required.extend(name for name in target.get("required", []) if name not in required)
+        return {"type": "object", "properties": properties, "required": required}
+
+    def _tag_value(self, schema: dict[str, Any], tag_field: str) -> str | None:
+        target = self.merged(resolve(self._spec, schema))
+        prop = target.get("properties", {}).get(tag_field)
+        return None if prop is None else const_value(resolve(self._spec, prop))
+
+    def _union_tag_field(self, leaves: list[dict[str, Any]]) -> str | None:
+        """The tag field of a union whose object variants carry distinct constants."""
+        if len(leaves) < 2 or any(ref_name(leaf) is None for leaf in leaves):
+            return None
+        for tag_field in TAG_FIELDS:
+            values = [self._tag_value(leaf, tag_field) for leaf in leaves]
+            if all(values) and len(set(values)) == len(values):
+                return tag_field
+        return None
+
+    def _iter_unions(self) -> Iterator[dict[str, Any]]:
+        """Every union schema in the component tree (for the tag plan)."""
+        stack: list[Any] = list(self._schemas.values())
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                variants, _ = non_null_variants(node)  # pyright: ignore[reportUnknownArgumentType]
+                if len(variants) >= 2:
+                    yield node  # pyright: ignore[reportReturnType]
+                stack.extend(node.values())  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            elif isinstance(node, list):
+                stack.extend(node)  # pyright: ignore[reportUnknownArgumentType]
+
+    def _plan_tags(self) -> dict[str, tuple[str, str]]:
+        """Component -> (tag field, tag value) where every union it is in agrees."""
+        wanted: dict[str, set[str]] = {}
+        for union in self._iter_unions():
+            leaves = list(self._variant_leaves(union, set()))
+            tag_field = self._union_tag_field(leaves)
+            for leaf in leaves:
+                name = ref_name(leaf)
+                if name is not None:
+                    wanted.setdefault(name, set()).add(tag_field or "")
+        tags: dict[str, tuple[str, str]] = {}
+        for name, fields in wanted.items():
+            if len(fields) == 1 and "" not in fields:
+                tag_field = next(iter(fields))
+                value = self._tag_value({"$ref": f"#/components/schemas/{name}"}, tag_field)
+                if value is not None:
+                    tags[name] = (tag_field, value)
+        return tags
+
+    # ----- naming and units -------------------------------------------------------------
+
+    def _unit(self, key: str, package: str) -> Unit:
+        unit = self._units.get(key)
+        if unit is None:
+            unit = self._units[key] = Unit(key, package)
+        return unit
+
+    def _reserve_public_names(self) -> None:
+        for name in self._schemas:
+            module, public = self._names.response_home(name)
+            self._taken.setdefault(module, set()).add(public)
+
+    def _unique(self, package: str, name: str) -> str:
+        taken = self._taken.setdefault(package, set())
+        candidate, number = name, 2
+        while candidate in taken:
+            candidate, number = f"{name}{number}", number + 1
+        taken.add(candidate)
+        return candidate
+
+    def _component_decl(self, side: Side, name: str) -> Decl | None:
+        """The top declaration of a component on a side (built lazily), or None for inlined kinds."""
+        kind = self._kinds[name]
+        if side == "param" and kind in ("enum", "other"):
+            return None
+        found = self._component_decls.get((side, name))
+        if found is not None:
+            return found
+        if side == "response":
+            package, public = self._names.response_home(name)
+        else:
+            package, public = self._names.param_home(name)
+            public = self._unique(package, public)
+        unit = self._unit(f"{side}:{name}", package)
+        decl_kind: Kind = {"union": "alias", "enum": "enum", "other": "alias"}.get(
+            kind, "struct" if side == "response" else "typeddict"
+        )  # type: ignore[assignment]
+        decl = Decl(public, decl_kind, side, self._schemas[name], unit, name, True)
+        decl.tag = self._tags.get(name) if side == "response" else None
+        unit.decls.append(decl)
+        self._component_decls[(side, name)] = decl
+        self._pending.append((side, name))
+        return decl
+
+    def _drain(self) -> None:
+        while self._pending:
+            side, name = self._pending.pop(0)
+            decl = self._component_decls[(side, name)]
+            self._fill(decl, self._schemas[name], name)
+
+    def _fill(self, decl: Decl, schema: dict[str, Any], context: str) -> None:
+        """Compute a declaration's fields or aliased annotation."""
+        if decl.kind in ("struct", "typeddict"):
+            decl.fields = self._fields(decl, self.merged(schema), context)
+        elif decl.kind == "enum":
+            values = schema.get("enum") or [schema.get("const")]
+            decl.alias = Ann(literal_text([value for value in values if value is not None]))
+            decl.alias.imports.add(("typing", "Literal"))
+        else:
+            self._expanding.append(context)
+            decl.alias = self._ann_inner(schema, decl.side, (decl.unit, decl.name, context))
+            self._expanding.pop()
+
+    def _fields(self, decl: Decl, schema: dict[str, Any], context: str) -> list[Field]:
+        required = set(schema.get("required", []))
+        fields: list[Field] = []
+        used: set[str] = set()
+        for wire, prop in schema.get("properties", {}).items():
+            if decl.tag is not None and wire == decl.tag[0]:
+                continue
+            name = python_field_name(wire)
+            while name in used:
+                name += "_"
+            used.add(name)
+            nested_name = decl.name.removesuffix("Param") + pascal(wire)
+            ctx = (decl.unit, nested_name, context)
+            ann = self._ann(prop, decl.side, ctx)
+            nullable = "None" in split_union(ann.text)
+            fields.append(Field(name, wire, ann, wire in required, nullable))
+        return fields
+
+    def _nested(self, schema: dict[str, Any], side: Side, ctx: Ctx) -> Decl:
+        """The declaration of an inline object schema (registered on first sight)."""
+        found = self._inline.get((side, id(schema)))
+        if found is not None:
+            return found
+        unit, hint, context = ctx
+        base = hint if side == "response" else hint.removesuffix("Param") + "Param"
+        name = self._unique(unit.package, base)
+        kind: Kind = "struct" if side == "response" else "typeddict"
+        decl = Decl(name, kind, side, schema, unit, f"{context} (inline)", False)
+        self._inline[(side, id(schema))] = decl
+        unit.decls.append(decl)
+        decl.fields = self._fields(decl, self.merged(schema), context)
+        return decl
+
+    # ----- operations -------------------------------------------------------------------
+
+    def _walk_operations(self) -> None:
+        for path_item in self._spec["paths"].values():
+            for method, operation in path_item.items():
+                if method == "parameters":
+                    continue
+                self._walk_operation(operation, path_item.get("parameters", []))
+
+    def _walk_operation(self, operation: dict[str, Any], shared: list[dict[str, Any]]) -> None:
+        op_id: str = operation["operationId"]
+        package, name = self._names.operation_param_home(op_id)
+        request_unit = self._unit(f"param:#op:{op_id}", package)
+        for parameter in [*shared, *operation.get("parameters", [])]:
+            parameter = resolve(self._spec, parameter)
+            hint = name.removesuffix("Params") + pascal(parameter["name"])
+            self._ann(parameter.get("schema", {}), "param", (request_unit, hint, op_id))
+        body = operation.get("requestBody")
+        if body is not None:
+            for media in resolve(self._spec, body).get("content", {}).values():
+                self._ann(media.get("schema", {}), "param", (request_unit, name, op_id))
+        package, name = self._names.operation_response_home(op_id)
+        response_unit = self._unit(f"response:#op:{op_id}", package)
+        for response in operation.get("responses", {}).values():
+            for media in resolve(self._spec, response).get("content", {}).values():
+                schema = media.get("schema", {})
+                if self._is_objectish(schema) and "$ref" not in schema:
+                    self._public_inline(schema, response_unit, name, op_id)
+                self._ann(schema, "response", (response_unit, name, op_id))
+
+    def _public_inline(self, schema: dict[str, Any], unit: Unit, name: str, op_id: str) -> None:
+        if ("response", id(schema)) in self._inline:
+            return
+        self._taken.setdefault(unit.package, set()).add(name)
+        decl = Decl(name, "struct", "response", schema, unit, f"{op_id} response", True)
+        self._inline[("response", id(schema))] = decl
+        unit.decls.append(decl)
+        decl.fields = self._fields(decl, self.merged(schema), op_id)
+
+    def _op_context(self, schema: dict[str, Any]) -> Ctx:
+        unit = self._unit("response:#unknown", "openai_async.types.shared")
+        return (unit, "Inline", "inline")
+
+    # ----- annotations ------------------------------------------------------------------
+
+    def _ann(self, schema: dict[str, Any], side: Side, ctx: Ctx) -> Ann:
+        ann = self._ann_inner(schema, side, ctx)
+        if schema.get("nullable") is True and "None" not in split_union(ann.text):
+            ann.text = union_text([*split_union(ann.text), "None"]) if ann.text != "Any" else "Any"
+        return ann
+
+    def _ann_inner(self, schema: dict[str, Any], side: Side, ctx: Ctx) -> Ann:
+        name = ref_name(schema)
+        if name is not None:
+            return self._ref_ann(name, side, ctx)
+        if "$recursiveRef" in schema:
+            return self._ref_ann(ctx[2], side, ctx) if ctx[2] in self._schemas else Ann("Any")
+        variants, nullable = non_null_variants(schema)
+        if variants and "properties" not in schema:
+            return self._union_ann(variants, nullable, side, ctx)
+        if "allOf" in schema and "properties" not in schema and len(schema["allOf"]) == 1:
+            return self._ann(schema["allOf"][0], side, ctx)
+        if "properties" in schema or "allOf" in schema:
+            return self._object_ann(schema, side, ctx)
+        return self._scalar_ann(schema, side, ctx)
+
+    def _ref_ann(self, name: str, side: Side, ctx: Ctx) -> Ann:
+        kind = self._kinds[name]
+        target = self._schemas[name]
+        if kind == "enum":
+            return self._enum_ann(target, side)
+        if kind == "other" and (side == "param" or name not in self._expanding):
+            if name in self._expanding:
+                return Ann("Any", imports={("typing", "Any")})
+            self._expanding.append(name)
+            unit = self._unit(f"{side}:{name}", self._names.response_home(name)[0])
+            ann = self._ann(target, side, (unit, self._names.response_home(name)[1], name))
+            self._expanding.pop()
+            return ann
+        decl = self._component_decls.get((side, name))
+        if decl is None and not self._frozen:
+            decl = self._component_decl(side, name)
+        if decl is None:
+            return Ann("Any", imports={("typing", "Any")})
+        return Ann(decl.name, decls={decl})
+
+    def _union_ann(
+        self, variants: list[dict[str, Any]], nullable: bool, side: Side, ctx: Ctx
+    ) -> Ann:
+        unit, hint, context = ctx
+        result = Ann("")
+        parts: list[str] = []
+        for index, variant in enumerate(variants):
+            title = variant.get("title")
+            suffix = pascal(title) if isinstance(title, str) else f"Variant{index}"
+            part = self._ann(variant, side, (unit, hint + suffix, context))
+            result.merge(part)
+            parts.extend(split_union(part.text))
+        if nullable:
+            parts.append("None")
+        result.text = union_text(parts)
+        if result.text == "Any":
+            result.imports.add(("typing", "Any"))
+        return result
+
+    def _object_ann(self, schema: dict[str, Any], side: Side, ctx: Ctx) -> Ann:
+        if self._frozen and (side, id(schema)) not in self._inline:
+            return self._map_ann(schema, side, ctx)
+        merged = self.merged(schema)
+        if not merged.get("properties"):
+            return self._map_ann(merged, side, ctx)
+        decl = self._nested(schema, side, ctx)
+        return Ann(decl.name, decls={decl})
+
+    def _map_ann(self, schema: dict[str, Any], side: Side, ctx: Ctx) -> Ann:
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict) and extra:
+            value = self._ann(extra, side, ctx)  # pyright: ignore[reportUnknownArgumentType]
+            value.text = f"dict[str, {value.text}]"
+            return value
+        return Ann("dict[str, Any]", imports={("typing", "Any")})
+
+    def _enum_ann(self, schema: dict[str, Any], side: Side) -> Ann:
+        values = schema.get("enum") or [schema.get("const")]
+        has_null = None in values
+        if side == "response" or schema.get("type") not in (None, "string", "integer"):
+            text = {"integer": "int", "number": "float", "boolean": "bool"}.get(
+                schema.get("type", "string"), "str"
+            )
+            return Ann(f"{text} | None" if has_null else text)
+        literal = literal_text([value for value in values if value is not None])
+        return Ann(f"{literal} | None" if has_null else literal, imports={("typing", "Literal")})
+
+    def _scalar_ann(self, schema: dict[str, Any], side: Side, ctx: Ctx) -> Ann:
+        if "enum" in schema or "const" in schema:
+            return self._enum_ann(schema, side)
+        kind = schema.get("type")
+        if kind == "string":
+            if side == "param" and schema.get("format") == "binary":
+                return Ann("FileTypes", imports={FILE_TYPES})
+            return Ann("str")
+        simple = {"integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+        if kind in simple:
+            return Ann(simple[kind])
+        if kind == "array":
+            item = self._ann(schema.get("items") or {}, side, (ctx[0], ctx[1] + "Item", ctx[2]))
+            if side == "param":
+                item.text = f"Iterable[{item.text}]"
+                item.imports.add(("collections.abc", "Iterable"))
+            else:
+                item.text = f"list[{item.text}]"
+            return item
+        if kind == "object":
+            return self._map_ann(schema, side, ctx)
+        return Ann("Any", imports={("typing", "Any")})
+
+    # ----- files ------------------------------------------------------------------------
+
+    def _place_files(self) -> None:
+        """Group units into files: one file per strongly connected set of units."""
+        units = self.units()
+        edges = {unit: self._unit_edges(unit) for unit in units}
+        used: dict[str, set[str]] = {}
+        for component in strongly_connected(units, edges):
+            first = component[0]
+            stem = snake(first.decls[0].name)
+            taken = used.setdefault(first.package, set())
+            while stem in taken or stem in RESERVED_STEMS:
+                stem += "_"
+            taken.add(stem)
+            for unit in component:
+                unit.file_module = f"{first.package}.{stem}"
+
+    def _unit_edges(self, unit: Unit) -> list[Unit]:
+        targets: dict[Unit, None] = {}
+        for decl in unit.decls:
+            for ann in decl_anns(decl):
+                for used in ann.decls:
+                    if used.unit is not unit:
+                        targets[used.unit] = None
+        return list(targets)
+
+    def _type_ref(self, ann: Ann) -> TypeRef:
+        imports = set(ann.imports)
+        imports.update((decl.unit.file_module, decl.name) for decl in ann.decls)
+        return TypeRef(ann.text, frozenset(imports))
+
+    def imports_of(self, ann: Ann) -> set[tuple[str, str]]:
+        """(module, name) pairs needed by an annotation."""
+        return set(self._type_ref(ann).imports)
+
+
+Ctx = tuple[Unit, str, str]
+
+# Subpackage names that files must not shadow.
+RESERVED_STEMS = frozenset(
+    {
+        "admin",
+        "alpha",
+        "audio",
+        "beta",
+        "chat",
+        "checkpoints",
+        "containers",
+        "conversations",
+        "evals",
+        "fine_tuning",
+        "graders",
+        "groups",
+        "jobs",
+        "organization",
+        "projects",
+        "realtime",
+        "responses",
+        "runs",
+        "service_accounts",
+        "shared",
+        "skills",
+        "threads",
+        "uploads",
+        "users",
+        "vector_stores",
+        "webhooks",
+    }
+)
+
+# Operations that stream although the spec declares no text/event-stream content.
+STREAM_FALLBACKS: dict[str, str] = {
+    "createCompletion": "CreateCompletionResponse",
+    "createThreadAndRun": "AssistantStreamEvent",
+    "createRun": "AssistantStreamEvent",
+    "submitToolOuputsToRun": "AssistantStreamEvent",
+}
+
+
+def decl_anns(decl: Decl) -> list[Ann]:
+    """Every annotation a declaration uses."""
+    anns = [item.ann for item in decl.fields]
+    if decl.alias is not None:
+        anns.append(decl.alias)
+    return anns
+
+
+def strongly_connected(nodes: list[Unit], edges: dict[Unit, list[Unit]]) -> list[list[Unit]]:
+    """Tarjan's algorithm, iterative; components come out in a deterministic order."""
+    index: dict[Unit, int] = {}
+    low: dict[Unit, int] = {}
+    on_stack: set[Unit] = set()
+    stack: list[Unit] = []
+    result: list[list[Unit]] = []
+    order = {node: position for position, node in enumerate(nodes)}
+    for root in nodes:
+        if root in index:
+            continue
+        work: list[tuple[Unit, int]] = [(root, 0)]
+        while work:
+            node, child = work.pop()
+            if child == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            targets = edges.get(node, [])
+            if child < len(targets):
+                work.append((node, child + 1))
+                target = targets[child]
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            if low[node] == index[node]:
+                component: list[Unit] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member is node:
+                        break
+                result.append(sorted(component, key=order.__getitem__))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return result
