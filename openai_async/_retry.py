@@ -1,0 +1,131 @@
+"""Which failures are retried, how long to wait, and the tenacity loop that does it."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Final
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from ._constants import INITIAL_RETRY_DELAY, MAX_BACKOFF_DELAY
+from ._exceptions import APIConnectionError, APIStatusError, InsufficientQuotaError
+from ._logging import logger
+
+__all__ = ["RetryPolicy", "Sleep", "backoff_delay", "retry_after"]
+
+Sleep = Callable[[float], Awaitable[None]]
+
+_RETRY_STATUSES: Final = frozenset({408, 409, 429})
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds the server asked us to wait (``retry-after-ms``, then ``retry-after``), if any."""
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            return float(value) / 1000.0
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.timestamp() - (time.time() if now is None else now)
+
+
+def backoff_delay(retries_done: int) -> float:
+    """Exponential backoff with jitter for the ``retries_done``-th retry (0-based)."""
+    base = min(INITIAL_RETRY_DELAY * 2.0**retries_done, MAX_BACKOFF_DELAY)
+    return base * (1.0 - 0.25 * random.random())
+
+
+def _status_retryable(exc: APIStatusError) -> bool:
+    if isinstance(exc, InsufficientQuotaError):
+        return False
+    override = exc.headers.get("x-should-retry")
+    if override == "true":
+        return True
+    if override == "false":
+        return False
+    return exc.status_code in _RETRY_STATUSES or exc.status_code >= 500
+
+
+class RetryPolicy:
+    """Built once per client: the retry budget, the Retry-After cap and the sleep function."""
+
+    __slots__ = ("max_delay", "max_retries", "sleep")
+
+    def __init__(self, max_retries: int, max_delay: float, sleep: Sleep | None) -> None:
+        self.max_retries = max_retries
+        self.max_delay = max_delay
+        self.sleep: Sleep = sleep if sleep is not None else asyncio.sleep
+
+    def should_retry(self, exc: BaseException) -> bool:
+        """True when ``exc`` is worth another attempt (budget aside)."""
+        if isinstance(exc, APIConnectionError):
+            return True
+        if not isinstance(exc, APIStatusError) or not _status_retryable(exc):
+            return False
+        asked = retry_after(exc.headers)
+        if asked is not None and asked > self.max_delay:
+            logger.info(
+                "not retrying: the server asked to wait %.1f s, above the %.1f s cap",
+                asked,
+                self.max_delay,
+            )
+            return False
+        return True
+
+    def delay(self, exc: BaseException | None, retries_done: int) -> float:
+        """Seconds to wait before the next attempt after ``exc``."""
+        if isinstance(exc, APIStatusError):
+            asked = retry_after(exc.headers)
+            if asked is not None and 0.0 <= asked <= self.max_delay:
+                return asked
+        return backoff_delay(retries_done)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        return self.delay(exc, state.attempt_number - 1)
+
+    def retrying(self, label: str, max_retries: int | None = None) -> AsyncRetrying:
+        """A fresh tenacity loop for one call; ``label`` names the call in the logs."""
+        budget = self.max_retries if max_retries is None else max_retries
+
+        def log_retry(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            wait = state.next_action.sleep if state.next_action is not None else 0.0
+            logger.info(
+                "retrying %s in %.3f s (retry %d of %d) after %s",
+                label,
+                wait,
+                state.attempt_number,
+                budget,
+                _describe(exc),
+            )
+
+        return AsyncRetrying(
+            stop=stop_after_attempt(budget + 1),
+            wait=self._wait,
+            retry=retry_if_exception(self.should_retry),
+            sleep=self.sleep,
+            before_sleep=log_retry,
+            reraise=True,
+        )
+
+
+def _describe(exc: BaseException | None) -> str:
+    if isinstance(exc, APIStatusError):
+        return f"status {exc.status_code}"
+    return type(exc).__name__

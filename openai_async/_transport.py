@@ -1,0 +1,149 @@
+"""aiohttp sessions: one pooled ``ClientSession`` per event loop, created inside that loop.
+
+A ``SessionStore`` belongs to a client and is shared by its ``with_options`` copies. It creates
+the session lazily on first use in each running loop, so a client built at import time works,
+and a client used by two successive ``asyncio.run()`` calls gets a fresh session in each.
+
+Sessions are closed cleanly in three ways: ``aclose()``; when ``asyncio.run()`` (or any runner
+that calls ``loop.shutdown_asyncgens()``) tears its loop down, through a small per-loop closer;
+and for a store that is garbage collected unclosed, its sessions are marked closed without
+touching any loop, so the worst left behind is a ``ResourceWarning`` for an open socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncGenerator
+from typing import Final
+
+import aiohttp
+
+from ._constants import DEFAULT_KEEPALIVE
+
+__all__ = ["SessionStore"]
+
+# One closer per loop: an async generator parked in the loop's asyncgen set, whose
+# ``finally`` closes the sessions that are still open when the loop shuts down.
+_closers: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop,
+    tuple[AsyncGenerator[None, None], weakref.WeakSet[aiohttp.ClientSession]],
+] = weakref.WeakKeyDictionary()
+_NO_TIMEOUT: Final = aiohttp.ClientTimeout(total=None)
+
+
+async def _closer(sessions: weakref.WeakSet[aiohttp.ClientSession]) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        _closers.pop(asyncio.get_running_loop(), None)
+        for session in list(sessions):
+            if not session.closed:
+                await session.close()
+
+
+async def _track(loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession) -> None:
+    entry = _closers.get(loop)
+    if entry is None:
+        sessions: weakref.WeakSet[aiohttp.ClientSession] = weakref.WeakSet()
+        agen = _closer(sessions)
+        await agen.__anext__()  # registers it with the loop's shutdown_asyncgens()
+        entry = _closers[loop] = (agen, sessions)
+    entry[1].add(session)
+
+
+def _abandon(session: aiohttp.ClientSession) -> None:
+    """Mark ``session`` closed without scheduling anything on any loop."""
+    connector = session.connector
+    if connector is None or connector.closed:
+        return
+    if connector._loop.is_closed():  # pyright: ignore[reportPrivateUsage]
+        connector._close()  # pyright: ignore[reportPrivateUsage]  # the loop is gone: no I/O
+    else:
+        # Keep aiohttp's destructors quiet; open sockets close when collected.
+        connector._closed = True  # pyright: ignore[reportPrivateUsage]
+
+
+def _abandon_all(sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession]) -> None:
+    for session in list(sessions.values()):
+        _abandon(session)
+    sessions.clear()
+
+
+class SessionStore:
+    """The sessions a client (and its copies) send through, one per event loop."""
+
+    __slots__ = ("__weakref__", "_connector", "_finalizer", "_limit", "_sessions", "_user_session")
+
+    def __init__(
+        self,
+        *,
+        connection_limit: int,
+        session: aiohttp.ClientSession | None = None,
+        connector: aiohttp.BaseConnector | None = None,
+    ) -> None:
+        self._limit = connection_limit
+        self._user_session = session
+        self._connector = connector
+        # A plain dict keyed by loop: entries of closed loops are dropped on the next miss.
+        self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+        self._finalizer = weakref.finalize(self, _abandon_all, self._sessions)
+
+    @property
+    def pool_size(self) -> int:
+        """The connection limit of the pool in use (0 means unlimited)."""
+        if self._user_session is not None:
+            connector = self._user_session.connector
+            return connector.limit if connector is not None else 0
+        if self._connector is not None:
+            return self._connector.limit
+        return self._limit
+
+    def current(self) -> aiohttp.ClientSession | None:
+        """The session of the running loop if it exists (no creation)."""
+        if self._user_session is not None:
+            return self._user_session
+        return self._sessions.get(asyncio.get_running_loop())
+
+    async def get(self) -> aiohttp.ClientSession:
+        """The session of the running loop, created on first use."""
+        if self._user_session is not None:
+            return self._user_session
+        loop = asyncio.get_running_loop()
+        session = self._sessions.get(loop)
+        if session is not None and not session.closed:
+            return session
+        return await self._create(loop)
+
+    async def _create(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        self._drop_dead()
+        connector = self._connector
+        if connector is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._limit, keepalive_timeout=DEFAULT_KEEPALIVE, ttl_dns_cache=300
+            )
+        session = aiohttp.ClientSession(
+            connector=connector,
+            connector_owner=self._connector is None,
+            timeout=_NO_TIMEOUT,
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+        self._sessions[loop] = session
+        await _track(loop, session)
+        return session
+
+    def _drop_dead(self) -> None:
+        for loop, session in list(self._sessions.items()):
+            if loop.is_closed() or session.closed:
+                del self._sessions[loop]
+                _abandon(session)
+
+    async def aclose(self) -> None:
+        """Close the sessions this store created (never a user's session or connector)."""
+        loop = asyncio.get_running_loop()
+        for owner, session in list(self._sessions.items()):
+            del self._sessions[owner]
+            if owner is loop:
+                await session.close()
+            else:
+                _abandon(session)
