@@ -1,0 +1,134 @@
+"""One pooled session per event loop: reuse, sharing, loop changes, release and clean-up."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import threading
+import warnings
+
+import pytest
+from aiohttp import web
+
+from openai_async import AsyncOpenAI
+from tests.server import TestServer
+
+KEY = "sk-test-transport-0123456789"
+
+
+def acquired(client: AsyncOpenAI) -> int:
+    session = client._store.current()
+    assert session is not None and session.connector is not None
+    return len(session.connector._acquired)
+
+
+async def test_calls_reuse_one_connection(server: TestServer) -> None:
+    server.json({}, times=5)
+    async with AsyncOpenAI(api_key=KEY, base_url=server.url) as client:
+        for _ in range(5):
+            await client.post("/again", body={"x": 1})
+        assert acquired(client) == 0
+        session = client._store.current()
+        assert session is not None and session.connector is not None
+        assert session.connector.limit == 1000
+    assert server.accepts == 1
+
+
+async def test_concurrent_calls_share_the_session(server: TestServer) -> None:
+    server.json({"ok": True}, times=20)
+    async with AsyncOpenAI(api_key=KEY, base_url=server.url, connection_limit=4) as client:
+        results = await asyncio.gather(*(client.get("/c") for _ in range(20)))
+        assert results == [{"ok": True}] * 20
+        assert acquired(client) == 0
+    assert server.accepts <= 4
+
+
+async def test_aclose_closes_owned_session_and_a_new_one_is_made_on_next_use(
+    server: TestServer,
+) -> None:
+    server.json({}, times=2)
+    client = AsyncOpenAI(api_key=KEY, base_url=server.url)
+    await client.get("/one")
+    first = client._store.current()
+    await client.aclose()
+    assert first is not None and first.closed
+    await client.get("/two")
+    second = client._store.current()
+    assert second is not None and second is not first and not second.closed
+    await client.aclose()
+
+
+async def test_cancelling_a_call_releases_its_connection(server: TestServer) -> None:
+    started = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.StreamResponse:
+        started.set()
+        await asyncio.sleep(10)
+        return web.json_response({})
+
+    server.add(hang)
+    async with AsyncOpenAI(api_key=KEY, base_url=server.url, max_retries=0) as client:
+        task = asyncio.create_task(client.get("/hang"))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert acquired(client) == 0
+
+
+def _serve_once_in_new_loop(client: AsyncOpenAI, tag: str) -> object:
+    async def run() -> object:
+        srv = await TestServer().start()
+        try:
+            srv.json({"tag": tag})
+            return await client.with_options(base_url=srv.url).get("/loop")
+        finally:
+            await srv.stop()
+
+    return asyncio.run(run())
+
+
+def test_two_asyncio_runs_and_a_thread_each_get_a_working_session(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = AsyncOpenAI(api_key=KEY, base_url="http://placeholder")
+    with caplog.at_level(logging.WARNING, logger="asyncio"):
+        assert _serve_once_in_new_loop(client, "a") == {"tag": "a"}
+        first = next(iter(client._store._sessions.values()))
+        assert first.closed  # closed by the loop's shutdown, on that loop
+        assert _serve_once_in_new_loop(client, "b") == {"tag": "b"}
+        results: list[object] = []
+        thread = threading.Thread(
+            target=lambda: results.append(_serve_once_in_new_loop(client, "c"))
+        )
+        thread.start()
+        thread.join(10)
+        assert results == [{"tag": "c"}]
+    assert first not in client._store._sessions.values()
+    assert not [r for r in caplog.records if "Unclosed" in r.getMessage()]
+
+
+def test_unclosed_client_collected_logs_nothing_worse_than_resource_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def use_and_drop() -> None:
+        srv = await TestServer().start()
+        try:
+            srv.json({}, times=1)
+            client = AsyncOpenAI(api_key=KEY, base_url=srv.url)
+            await client.get("/leak")
+            del client
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                gc.collect()
+            await asyncio.sleep(0)
+        finally:
+            await srv.stop()
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(use_and_drop())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
