@@ -20,8 +20,8 @@ logger: Final = logging.getLogger("openai_async")
 
 REDACTED: Final = "<redacted>"
 _PATTERN: Final = re.compile(
-    r"(?P<bearer>\bBearer\s+)[^\s'\",;]+"
-    r"|(?P<header>\b(?:authorization|api-key)['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"
+    r"(?P<header>\b(?:authorization|api-key)['\"]?\s*[:=]\s*['\"]?(?:Bearer\s+)?)[^\s'\",;}]+"
+    r"|(?P<bearer>\bBearer\s+)[^\s'\",;]+"
     r"|\bsk-[A-Za-z0-9_\-]{4,}",
     re.IGNORECASE,
 )
