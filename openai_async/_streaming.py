@@ -1,0 +1,404 @@
+"""Server-sent events: an incremental decoder on bytes, and ``AsyncStream[T]`` over a response.
+
+``SSEDecoder.feed(chunk)`` takes body bytes exactly as they arrive (any split: mid-line, between
+CR and LF, inside a multi-byte UTF-8 character) and returns the events the chunk completed.
+Lines end with CR, LF or CRLF; ``:`` lines are comments; ``data`` lines of one event are joined
+with ``\\n``; ``event``, ``id`` and ``retry`` are kept; there is no size limit. Payloads stay
+``bytes`` so each one is decoded into its Struct straight from bytes.
+
+``AsyncStream[T]`` decodes each ``data`` payload to ``T`` until ``[DONE]``. An ``error`` payload
+(``event: error``, or data whose top-level ``error`` is set) raises the typed error after the
+events received before it. Breaking out of ``async for``, ``aclose()``, leaving ``async with``,
+an exception or cancelling the consuming task drops the connection; a stream read to its end
+hands its connection back to the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
+
+import msgspec
+from typing_extensions import Self
+
+from ._decode import decoder_for, invalid_json, lenient_decode
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["AsyncStream", "SSEDecoder", "ServerSentEvent"]
+
+_T = TypeVar("_T")
+
+_DONE: Final = b"[DONE]"
+_ERROR_KEY: Final = b'"error"'
+_BUILTINS: Final = msgspec.json.Decoder()
+
+
+class ServerSentEvent:
+    """One dispatched event; ``data`` is the raw payload bytes (lines joined with ``\\n``)."""
+
+    __slots__ = ("data", "event", "id", "retry")
+
+    def __init__(
+        self, data: bytes, event: str | None = None, id: str | None = None, retry: int | None = None
+    ) -> None:
+        self.data = data
+        self.event = event
+        self.id = id
+        self.retry = retry
+
+    @property
+    def text(self) -> str:
+        """The payload as text."""
+        return self.data.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The payload decoded as JSON."""
+        return _BUILTINS.decode(self.data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ServerSentEvent):
+            return NotImplemented
+        return (self.data, self.event, self.id, self.retry) == (
+            other.data,
+            other.event,
+            other.id,
+            other.retry,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"ServerSentEvent(event={self.event!r}, data={self.data!r}, "
+            f"id={self.id!r}, retry={self.retry!r})"
+        )
+
+
+class SSEDecoder:
+    """Incremental ``text/event-stream`` parser working on bytes."""
+
+    __slots__ = ("_data", "_event", "_last_id", "_pending", "_retry", "_skip_lf")
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []  # an unterminated line, in pieces
+        self._skip_lf = False  # the last chunk ended with CR: a leading LF belongs to it
+        self._data: list[bytes] = []
+        self._event: str | None = None
+        self._last_id: str | None = None
+        self._retry: int | None = None
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Events completed by ``chunk`` (often none, often one)."""
+        if self._skip_lf:
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if b"\n" not in chunk and b"\r" not in chunk:
+            if chunk:
+                self._pending.append(chunk)
+            return _NO_EVENTS
+        pending = self._pending
+        if pending:
+            pending.append(chunk)
+            chunk = b"".join(pending)
+            pending.clear()
+        lines = chunk.splitlines()
+        tail = chunk[-1:]
+        if tail == b"\r":
+            self._skip_lf = True
+        elif tail != b"\n":
+            pending.append(lines.pop())
+        return self._lines(lines)
+
+    def _lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
+        events: list[ServerSentEvent] = []
+        data = self._data
+        for line in lines:
+            if not line:
+                if data:
+                    events.append(self._dispatch())
+                    data = self._data
+                else:
+                    self._event = None
+                continue
+            if line[:5] == b"data:":
+                data.append(line[6:] if line[5:6] == b" " else line[5:])
+                continue
+            self._field(line)
+        return events
+
+    def _dispatch(self) -> ServerSentEvent:
+        data = self._data
+        payload = data[0] if len(data) == 1 else b"\n".join(data)
+        event = ServerSentEvent(payload, self._event, self._last_id, self._retry)
+        self._data = []
+        self._event = None
+        return event
+
+    def _field(self, line: bytes) -> None:
+        name, _, value = line.partition(b":")
+        if not name:
+            return  # a comment
+        if value[:1] == b" ":
+            value = value[1:]
+        if name == b"data":  # "data" with no colon
+            self._data.append(value)
+        elif name == b"event":
+            self._event = value.decode("utf-8", "replace")
+        elif name == b"id":
+            if b"\0" not in value:
+                self._last_id = value.decode("utf-8", "replace")
+        elif name == b"retry" and value.isdigit():
+            self._retry = int(value)
+
+
+_NO_EVENTS: Final[list[ServerSentEvent]] = []  # returned, never mutated
+
+
+class AsyncStream(Generic[_T]):
+    """The events of one streamed response, each decoded to ``T``.
+
+    Use ``async for event in stream``, optionally inside ``async with stream``. ``aclose()``
+    drops the connection early; it is idempotent.
+
+    ``next_batch(max_items)`` is the pull interface of the blocking twin: one await returns
+    at least one event (waiting for the network only when nothing is buffered), plus every
+    further event already received, up to ``max_items``; an empty list means the stream has
+    ended. It raises what iteration would raise, after handing over the events before it.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_cast_to",
+        "_closed",
+        "_decoder",
+        "_error",
+        "_fast",
+        "_finished",
+        "_items",
+        "_loop",
+        "_sse",
+        "_thread",
+        "client",
+        "response",
+    )
+
+    def __init__(
+        self, *, cast_to: Any, response: aiohttp.ClientResponse, client: Any = None
+    ) -> None:
+        self.response = response
+        self.client = client
+        self._cast_to = cast_to
+        self._fast = decoder_for(cast_to)
+        self._sse = SSEDecoder()
+        self._items: deque[_T] = deque()
+        self._error: BaseException | None = None
+        self._finished = False  # no more events will come (end, [DONE], error or close)
+        self._closed = False  # the response is released or dropped
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+
+    # -- public surface -------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """Whether the connection has been released (read to the end, or closed)."""
+        return self._closed
+
+    def __aiter__(self) -> _StreamIterator[_T]:
+        return _StreamIterator(self._next, self._abandon)
+
+    def __anext__(self) -> Awaitable[_T]:
+        return self._next()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop reading; the connection is dropped unless the body was already read to its end."""
+        self._close()
+
+    async def close(self) -> None:
+        """Alias of ``aclose()``."""
+        self._close()
+
+    async def next_batch(self, max_items: int = 4096) -> list[_T]:
+        """The next events in one go (see the class docstring); ``[]`` at the end."""
+        items = self._items
+        try:
+            while not items and not self._finished:
+                await self._read_more()
+            content = self.response.content
+            while len(items) < max_items and not self._finished:
+                chunk = content.read_nowait()
+                if not chunk:
+                    break
+                self._feed(chunk)
+            if self._finished and not self._closed:
+                await self._drain()
+        except BaseException:
+            self._close()
+            raise
+        count = min(len(items), max_items)
+        if not count and self._error is not None:
+            self._raise_error()
+        return [items.popleft() for _ in range(count)]
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    async def _next(self) -> _T:
+        items = self._items
+        while not items:
+            if self._finished:
+                if self._error is not None:
+                    self._raise_error()
+                raise StopAsyncIteration
+            try:
+                await self._read_more()
+            except BaseException:
+                self._close()
+                raise
+        return items.popleft()
+
+    async def _read_more(self) -> None:
+        chunk = await self.response.content.readany()
+        if chunk:
+            self._feed(chunk)
+        else:
+            self._end()
+        if self._finished and not self._closed:
+            await self._drain()
+
+    def _feed(self, chunk: bytes) -> None:
+        items = self._items
+        fast = self._fast
+        for sse in self._sse.feed(chunk):
+            data = sse.data
+            if sse.event is not None:
+                data = self._special_event(sse)
+                if self._finished:
+                    return
+            elif data == _DONE:
+                self._finished = True
+                return
+            elif _ERROR_KEY in data and self._check_error(data):
+                return
+            try:
+                items.append(fast(data))
+            except msgspec.ValidationError:
+                items.append(lenient_decode(self._cast_to, data))
+            except msgspec.DecodeError as exc:
+                response = self.response
+                self._fail(invalid_json(data, exc, response.status, response.headers))
+                return
+
+    def _special_event(self, sse: ServerSentEvent) -> bytes:
+        """Handles a named event; returns the bytes to decode (``_finished`` set if none)."""
+        event = cast("str", sse.event)
+        data = sse.data
+        if data == _DONE:
+            self._finished = True
+            return data
+        if event == "error":
+            self._fail(self._error_from(data))
+            return data
+        if _ERROR_KEY in data and self._check_error(data):
+            return data
+        if event.startswith("thread."):
+            # Assistants events carry the object alone; their union is tagged by event name.
+            return b'{"event":' + msgspec.json.encode(event) + b',"data":' + data + b"}"
+        return data
+
+    def _check_error(self, data: bytes) -> bool:
+        try:
+            payload = _BUILTINS.decode(data)
+        except msgspec.DecodeError:
+            return False
+        if isinstance(payload, dict) and cast("dict[str, object]", payload).get("error"):
+            self._fail(self._error_from(data))
+            return True
+        return False
+
+    def _error_from(self, data: bytes) -> BaseException:
+        from ._exceptions import error_from_event
+
+        try:
+            payload: object = _BUILTINS.decode(data)
+        except msgspec.DecodeError:
+            payload = {"error": {"message": data.decode("utf-8", "replace")}}
+        if not isinstance(payload, dict):
+            payload = {"error": payload}
+        return error_from_event(cast("dict[str, object]", payload))
+
+    def _fail(self, error: BaseException) -> None:
+        self._error = error
+        self._finished = True
+
+    def _raise_error(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def _end(self) -> None:
+        self._finished = True
+
+    async def _drain(self) -> None:
+        """After the last event: read what is left so the connection can be pooled."""
+        if self._error is not None:
+            self._close()
+            return
+        content = self.response.content
+        while await content.readany():
+            pass
+        self._closed = True
+        self.response.release()
+
+    def _close(self) -> None:
+        self._finished = True
+        if not self._closed:
+            self._closed = True
+            self.response.close()
+
+    def _abandon(self) -> None:
+        """The ``async for`` iterator was dropped (``break``): drop the connection."""
+        if self._closed:
+            return
+        if threading.get_ident() == self._thread:
+            self._close()
+        elif not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._close)
+
+    def __repr__(self) -> str:
+        return f"<AsyncStream of {getattr(self._cast_to, '__name__', self._cast_to)!s}>"
+
+
+class _StreamIterator(Generic[_T]):
+    """What ``async for`` holds: dropping it before the end (``break``) drops the connection."""
+
+    __slots__ = ("__anext__", "_abandon")
+
+    def __init__(self, next_item: Callable[[], Awaitable[_T]], abandon: Callable[[], None]) -> None:
+        self.__anext__ = next_item
+        self._abandon = abandon
+
+    def __aiter__(self) -> Self:
+        return self
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._abandon()
