@@ -42,8 +42,8 @@ def generate(out_dir: Path) -> None:
     from codegen.types_gen import generate_types
 
     spec = load_spec()
-    generate_types(spec, out_dir)
     typemap = TypeMap(spec)
+    generate_types(spec, out_dir, typemap=typemap)
     written = generate_resources(spec, out_dir, typemap)
     format_tree(written)
     generate_reference(spec, out_dir, typemap)

@@ -20,6 +20,7 @@ __all__ = [
     "Method",
     "Param",
     "Resource",
+    "TypeMapLike",
     "build_tree",
     "is_binary",
     "iter_operations",
