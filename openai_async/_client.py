@@ -105,6 +105,7 @@ def _finish() -> Callable[..., Any]:
 class AsyncOpenAI(AsyncResourceRoot):
     """The asyncio client of the OpenAI API. Every argument is keyword-only."""
 
+    api_key: ApiKey | None
     _store: SessionStore
     _auth_header: str
     _auth_prefix: str

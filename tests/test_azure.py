@@ -61,7 +61,9 @@ async def test_configured_deployment_is_in_the_base_url(server: TestServer) -> N
     assert server.last.path == "/openai/deployments/dep1/embeddings"
 
 
-async def test_environment_configuration(server: TestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_environment_configuration(
+    server: TestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.url)
     monkeypatch.setenv("OPENAI_API_VERSION", "2025-01")
@@ -107,7 +109,9 @@ async def test_ad_token_and_providers_are_bearer(server: TestServer) -> None:
 
 def test_auth_must_be_exactly_one_mode() -> None:
     with pytest.raises(OpenAIError, match="only one of"):
-        AsyncAzureOpenAI(azure_endpoint="http://e", api_version="v", api_key=KEY, azure_ad_token="t")
+        AsyncAzureOpenAI(
+            azure_endpoint="http://e", api_version="v", api_key=KEY, azure_ad_token="t"
+        )
     with pytest.raises(OpenAIError, match="AZURE_OPENAI_API_KEY"):
         AsyncAzureOpenAI(azure_endpoint="http://e", api_version="v")
     with pytest.raises(OpenAIError, match="OPENAI_API_VERSION"):

@@ -57,7 +57,12 @@ def acquired(client: AsyncOpenAI) -> int:
 async def test_status_maps_to_class_with_fields(
     server: TestServer, status: int, cls: type[APIStatusError]
 ) -> None:
-    error = {"message": "Bad thing", "type": "invalid_request_error", "param": "model", "code": "c1"}
+    error = {
+        "message": "Bad thing",
+        "type": "invalid_request_error",
+        "param": "model",
+        "code": "c1",
+    }
     server.json({"error": error}, status=status, headers={"x-request-id": "req_err"})
     client = client_for(server)
     with pytest.raises(APIStatusError) as caught:

@@ -59,7 +59,10 @@ async def test_timeouts_are_retried(server: TestServer) -> None:
 async def test_waiting_for_a_pooled_connection_has_its_own_error(server: TestServer) -> None:
     release = asyncio.Event()
 
+    holding = asyncio.Event()
+
     async def hold(request: web.Request) -> web.StreamResponse:
+        holding.set()
         await release.wait()
         return web.json_response({"held": True})
 
@@ -67,8 +70,7 @@ async def test_waiting_for_a_pooled_connection_has_its_own_error(server: TestSer
     client = AsyncOpenAI(api_key=KEY, base_url=server.url, connection_limit=1, max_retries=0)
     async with client:
         holder = asyncio.create_task(client.get("/hold"))
-        while not server.requests:
-            await asyncio.sleep(0.005)
+        await holding.wait()
         with pytest.raises(PoolTimeoutError) as caught:
             await client.get("/starved", timeout=Timeout(total=5, pool=0.05, connect=0.05))
         release.set()
