@@ -24,7 +24,7 @@ from .._constants import (
 )
 from .._retry import Sleep
 from .._types import Headers, Omit, Query, TimeoutTypes
-from ._convert import async_page_kind, call
+from ._convert import async_cast_to, async_page_kind, call
 from ._pagination import BaseSyncPage
 from ._portal import PortalThread
 from ._response import response_mode
@@ -176,24 +176,38 @@ class OpenAI(SyncResourceRoot):
     # -- low-level verbs -----------------------------------------------------------------------
 
     def get(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
-        """``GET path``; keyword arguments as for ``AsyncOpenAI._request``."""
-        return self._call(self._async_client.get, path=path, cast_to=cast_to, **kwargs)
+        """``GET path``; keyword arguments as for ``AsyncOpenAI._request``.
+
+        ``cast_to=APIResponse[T]`` (or ``StreamedResponse[T]``) returns the raw response; a
+        streamed one must be closed (``close()``) unless its body is read to the end.
+        """
+        return self._call(
+            self._async_client.get, path=path, cast_to=async_cast_to(cast_to), **kwargs
+        )
 
     def post(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
         """``POST path``; keyword arguments as for ``AsyncOpenAI._request``."""
-        return self._call(self._async_client.post, path=path, cast_to=cast_to, **kwargs)
+        return self._call(
+            self._async_client.post, path=path, cast_to=async_cast_to(cast_to), **kwargs
+        )
 
     def put(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
         """``PUT path``; keyword arguments as for ``AsyncOpenAI._request``."""
-        return self._call(self._async_client.put, path=path, cast_to=cast_to, **kwargs)
+        return self._call(
+            self._async_client.put, path=path, cast_to=async_cast_to(cast_to), **kwargs
+        )
 
     def patch(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
         """``PATCH path``; keyword arguments as for ``AsyncOpenAI._request``."""
-        return self._call(self._async_client.patch, path=path, cast_to=cast_to, **kwargs)
+        return self._call(
+            self._async_client.patch, path=path, cast_to=async_cast_to(cast_to), **kwargs
+        )
 
     def delete(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
         """``DELETE path``; keyword arguments as for ``AsyncOpenAI._request``."""
-        return self._call(self._async_client.delete, path=path, cast_to=cast_to, **kwargs)
+        return self._call(
+            self._async_client.delete, path=path, cast_to=async_cast_to(cast_to), **kwargs
+        )
 
     def get_api_list(
         self, path: str, *, page: Any, item: Any = object, **kwargs: Any

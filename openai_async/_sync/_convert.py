@@ -40,7 +40,7 @@ from ._portal import PortalThread
 from ._response import APIResponse, ResponseMode, StreamedResponse
 from ._streaming import Stream
 
-__all__ = ["async_page_kind", "call", "to_sync"]
+__all__ = ["async_cast_to", "async_page_kind", "call", "to_sync"]
 
 _R = TypeVar("_R")
 
@@ -70,6 +70,20 @@ def async_page_kind(page: Any) -> Any:
     return subscript(args)
 
 
+def async_cast_to(cast_to: Any) -> Any:
+    """``APIResponse[T]`` / ``StreamedResponse[T]`` -> their async twins; others unchanged."""
+    origin = get_origin(cast_to)
+    if origin is APIResponse:
+        return AsyncAPIResponse[get_args(cast_to)]  # type: ignore[misc]
+    if origin is StreamedResponse:
+        return AsyncStreamedResponse[get_args(cast_to)]  # type: ignore[misc]
+    if cast_to is APIResponse:
+        return AsyncAPIResponse
+    if cast_to is StreamedResponse:
+        return AsyncStreamedResponse
+    return cast_to
+
+
 def _sync_page_class(page: BaseAsyncPage[Any]) -> type[BaseSyncPage[Any]]:
     for cls in type(page).__mro__:
         kind = _PAGE_KINDS.get(cls)
@@ -81,16 +95,19 @@ def _sync_page_class(page: BaseAsyncPage[Any]) -> type[BaseSyncPage[Any]]:
 def to_sync(result: Any, portal: PortalThread) -> Any:
     """The blocking counterpart of an async call's result."""
     if isinstance(result, BaseAsyncPage):  # pages are Structs: test them first
-        page = cast("BaseAsyncPage[Any]", result)
+        page = cast("BaseAsyncPage[Any]", result)  # type: ignore[redundant-cast]
         return _sync_page_class(page)(page, portal)
     if isinstance(result, msgspec.Struct):
         return result
     if isinstance(result, AsyncStream):
-        return Stream(cast("AsyncStream[Any]", result), portal)
+        stream = cast("AsyncStream[Any]", result)  # type: ignore[redundant-cast]
+        return Stream(stream, portal)
     if isinstance(result, AsyncStreamedResponse):
-        return StreamedResponse(cast("AsyncStreamedResponse[Any]", result), portal)
+        streamed = cast("AsyncStreamedResponse[Any]", result)  # type: ignore[redundant-cast]
+        return StreamedResponse(streamed, portal)
     if isinstance(result, AsyncAPIResponse):
-        return APIResponse(cast("AsyncAPIResponse[Any]", result), portal)
+        raw = cast("AsyncAPIResponse[Any]", result)  # type: ignore[redundant-cast]
+        return APIResponse(raw, portal)
     return result
 
 
