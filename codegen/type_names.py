@@ -11,12 +11,16 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from codegen.spec import ref_name, resolve
 
 __all__ = [
     "NAMING_PATH",
     "SHARED_MODULE",
+    "identifier",
     "TypeNames",
     "official_types",
 ]
@@ -56,44 +60,212 @@ def pascal(text: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in parts if part)
 
 
+def identifier(name: str) -> str:
+    """A spec name made a Python identifier (``Error-2`` -> ``Error2``)."""
+    return re.sub(r"\W", "", name)
+
+
+Side = Literal["response", "param"]
+
+# Name patterns tried (in order) when an official name is not a spec name: each maps the
+# official name's stem to candidate spec names, per official module.
+PATTERNS: tuple[tuple[str, str, str], ...] = (
+    # (module suffix the rule applies to, regex on the official stem, candidate template)
+    (".chat", r"ChatCompletion(\w+)Message", "ChatCompletionRequest{0}Message"),
+    (".chat", r"ChatCompletionContentPart(\w*)", "ChatCompletionRequestMessageContentPart{0}"),
+    (".chat", r"ChatCompletionMessage", "ChatCompletionResponseMessage"),
+    (".fine_tuning", r"(\w+)", "FineTune{0}"),
+    (".graders", r"(\w+)Grader", "Grader{0}"),
+    (".webhooks", r"(\w+)WebhookEvent", "Webhook{0}"),
+    (".beta.realtime", r"(\w+)Event", "RealtimeBetaClientEvent{0}"),
+    (".beta.realtime", r"(\w+)Event", "RealtimeBetaServerEvent{0}"),
+    (".beta.realtime", r"(\w+)", "RealtimeBeta{0}"),
+    (".realtime", r"(\w+)", "Realtime{0}"),
+    (".realtime", r"(\w+)Event", "RealtimeClientEvent{0}"),
+    (".realtime", r"(\w+)Event", "RealtimeServerEvent{0}"),
+    (".realtime", r"(\w+)", "RealtimeServerEvent{0}"),
+    (".beta", r"BetaResponse(\w+)", "Beta{0}"),
+    (".beta", r"BetaResponse(\w+)Item", "Beta{0}Resource"),
+    (".beta", r"BetaResponse(\w+)", "Beta{0}Content"),
+    (".beta", r"BetaResponse(\w+)", "Beta{0}Resource"),
+    (".beta", r"(\w+)", "{0}Object"),
+    (".responses", r"Response(\w+)", "{0}"),
+    (".responses", r"Response(\w+)Item", "{0}Resource"),
+    (".responses", r"Response(\w+)", "{0}Content"),
+    (".responses", r"Response(\w+)", "{0}Resource"),
+    (".vector_stores", r"(\w+)", "{0}Object"),
+    (".beta.threads", r"(\w+)", "MessageContent{0}Object"),
+    (".beta.threads", r"(\w+)Delta", "MessageDeltaContent{0}Object"),
+    (".beta.threads.runs", r"(\w+)", "RunStepDetailsToolCalls{0}Object"),
+    (".beta.threads.runs", r"(\w+)Delta", "RunStepDeltaStepDetailsToolCalls{0}Object"),
+)
+
+
 class TypeNames:
-    """Where each generated type lives and what it is called."""
+    """Where each generated type lives and what it is called.
 
-    def __init__(self, schema_names: list[str]) -> None:
-        self._auto = self._match_official(schema_names)
+    Every official name is matched to a spec schema (or an operation's inline response) once:
+    exact names first, then the official methods' return types, then ``PATTERNS``.  The first
+    official name claiming a schema is its home; later ones become re-exports (``aliases``).
+    """
 
-    @staticmethod
-    def _match_official(schema_names: list[str]) -> dict[str, tuple[str, str]]:
-        homes: dict[str, list[str]] = {}
-        for module, names in official_types().items():
-            for name in names:
-                homes.setdefault(name, []).append(module)
-        taken = {home for home in RESPONSE_NAMES.values()} | set(PARAM_NAMES.values())
-        matched: dict[str, tuple[str, str]] = {}
-        for schema in schema_names:
-            modules = homes.get(schema, [])
-            if len(modules) == 1 and (modules[0], schema) not in taken:
-                matched[schema] = (modules[0], schema)
-        return matched
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self._spec = spec
+        self._schema_names = list(spec["components"]["schemas"])
+        self._lower = {name.lower(): name for name in self._schema_names}
+        self._homes: dict[str, tuple[str, str]] = dict(RESPONSE_NAMES)
+        self._param_homes: dict[str, tuple[str, str]] = dict(PARAM_NAMES)
+        self._op_homes: dict[str, tuple[str, str]] = dict(OPERATION_RESPONSE_NAMES)
+        self.aliases: list[tuple[str, str, str, Side]] = []
+        self.unmatched: list[tuple[str, str]] = []
+        placed = {
+            *RESPONSE_NAMES.values(),
+            *PARAM_NAMES.values(),
+            *OPERATION_RESPONSE_NAMES.values(),
+        }
+        pending = [
+            (module, name)
+            for module, names in official_types().items()
+            for name in names
+            if (module, name) not in placed
+        ]
+        pending = self._pass(pending, self._exact)
+        pending = self._pass(pending, self._returned)
+        pending = self._pass(pending, self._patterned)
+        self.unmatched = pending
+
+    # ----- matching passes -------------------------------------------------------------------
+
+    def _pass(
+        self, pending: list[tuple[str, str]], find: Callable[[str, str], str | None]
+    ) -> list[tuple[str, str]]:
+        left: list[tuple[str, str]] = []
+        for module, name in pending:
+            side: Side = "param" if name.endswith("Param") else "response"
+            stem = name.removesuffix("Param") if side == "param" else name
+            target = find(module, stem)
+            if target is None and side == "param":
+                target = find(module, name)
+            if target is None:
+                left.append((module, name))
+            else:
+                self._claim(module, name, target, side)
+        return left
+
+    def _claim(self, module: str, name: str, target: str, side: Side) -> None:
+        if target.startswith("#op:"):
+            homes = self._op_homes
+            target = target[4:]
+        else:
+            homes = self._param_homes if side == "param" else self._homes
+        if target in homes:
+            self.aliases.append((module, name, target, side))
+        else:
+            homes[target] = (module, name)
+
+    def _exact(self, module: str, stem: str) -> str | None:
+        if module.endswith("realtime") and not stem.startswith("Realtime"):
+            return None  # the realtime modules reuse names of other APIs' types
+        return self._lower.get(stem.lower())
+
+    def _patterned(self, module: str, stem: str) -> str | None:
+        for suffix, pattern, template in PATTERNS:
+            if not module.endswith(suffix):
+                continue
+            match = re.fullmatch(pattern, stem)
+            if match is not None:
+                found = self._lower.get(template.format(*match.groups()).lower())
+                if found is not None:
+                    return found
+        return None
+
+    def _returned(self, module: str, stem: str) -> str | None:
+        return returned_schemas(self._spec).get((module, stem))
+
+    # ----- lookups ----------------------------------------------------------------------------
 
     def response_home(self, schema: str) -> tuple[str, str]:
         """(module, name) of the response-side type of a component schema."""
-        if schema in RESPONSE_NAMES:
-            return RESPONSE_NAMES[schema]
-        return self._auto.get(schema, (SHARED_MODULE, schema))
+        return self._homes.get(schema, (SHARED_MODULE, identifier(schema)))
 
     def param_home(self, schema: str) -> tuple[str, str]:
         """(module, name) of the request-side TypedDict/alias of a component schema."""
-        if schema in PARAM_NAMES:
-            return PARAM_NAMES[schema]
+        if schema in self._param_homes:
+            return self._param_homes[schema]
         module, name = self.response_home(schema)
-        return module, name if name.endswith("Param") else f"{name}Param"
+        return module, f"{name}Param"
 
     def operation_response_home(self, operation_id: str) -> tuple[str, str]:
         """(module, name) of an operation's inline response object."""
         default = (SHARED_MODULE, f"{pascal(operation_id)}Response")
-        return OPERATION_RESPONSE_NAMES.get(operation_id, default)
+        return self._op_homes.get(operation_id, default)
 
     def operation_param_home(self, operation_id: str) -> tuple[str, str]:
         """(module, name) of an operation's inline request body TypedDict."""
         return SHARED_MODULE, f"{pascal(operation_id)}Params"
+
+
+@functools.cache
+def _official_methods() -> tuple[dict[str, Any], ...]:
+    with NAMING_FILE.open("rb") as handle:
+        data: dict[str, Any] = json.load(handle)
+    methods: list[dict[str, Any]] = data["methods"]
+    return tuple(methods)
+
+
+def returned_schemas(spec: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(official module, returned type name) -> spec schema (or ``#op:<operationId>``)."""
+    operations: dict[str, dict[str, Any]] = {}
+    for path, item in spec["paths"].items():
+        for verb, operation in item.items():
+            if verb != "parameters":
+                operations[f"{verb.upper()} {path}"] = operation
+    found: dict[tuple[str, str], str] = {}
+    for method in _official_methods():
+        operation = operations.get(method["route"])
+        page = re.fullmatch(r"\w*Page\[(\w+)\]", method["returns"])
+        name = page.group(1) if page else method["returns"]
+        module = official_module(name, method["method"])
+        if operation is None or module is None:
+            continue
+        target = json_result(spec, operation, paged=page is not None)
+        if target is not None:
+            found.setdefault((module, name), target)
+    return found
+
+
+def official_module(name: str, method: str) -> str | None:
+    """The official module exporting ``name`` that is closest to the method's resource path."""
+    modules = [module for module, names in official_types().items() if name in names]
+    if not modules:
+        return None
+    path = ROOT_MODULE + "." + ".".join(method.split(".")[1:-1])
+    return max(modules, key=lambda module: (common_prefix(module, path), -len(module)))
+
+
+def common_prefix(left: str, right: str) -> int:
+    count = 0
+    for a, b in zip(left.split("."), right.split("."), strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
+
+
+def json_result(spec: dict[str, Any], operation: dict[str, Any], *, paged: bool) -> str | None:
+    """The component (or ``#op:<id>`` for inline) an operation answers with (page items if paged)."""
+    for code, response in operation.get("responses", {}).items():
+        if not str(code).startswith("2"):
+            continue
+        media = resolve(spec, response).get("content", {}).get("application/json")
+        if media is None:
+            continue
+        schema: dict[str, Any] = media.get("schema", {})
+        if paged:
+            data = resolve(spec, schema).get("properties", {}).get("data", {})
+            schema = data.get("items", {})
+        name = ref_name(schema)
+        if name is not None:
+            return name
+        return None if paged else f"#op:{operation['operationId']}"
+    return None

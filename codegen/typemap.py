@@ -22,8 +22,8 @@ __all__ = ["Decl", "Field", "TypeMap", "TypeRef", "Unit"]
 Side = Literal["response", "param"]
 Kind = Literal["struct", "typeddict", "alias", "enum"]
 
-TAG_FIELDS = ("type", "object")
-RESERVED_FIELDS = frozenset({"to_dict", "to_json"})
+TAG_FIELDS = ("type", "object", "event")
+RESERVED_FIELDS = frozenset({"to_dict", "to_json", "raw_json"})
 BASE_MODEL = ("openai_async._models", "BaseModel")
 FILE_TYPES = ("openai_async._types", "FileTypes")
 
@@ -73,7 +73,15 @@ class Decl:
     public: bool
     fields: list[Field] = field(default_factory=lambda: list[Field]())
     alias: Ann | None = None
-    tag: tuple[str, str] | None = None
+    tag: tuple[str, str] | None = None  # (tag field, this class's tag value)
+    tag_values: tuple[str, ...] = ()  # every value the tag may take on this type
+    base: Decl | None = None  # set on the extra subclasses of a multi-valued tag
+    variants: list[Decl] = field(default_factory=lambda: list[Decl]())
+
+    def ref(self) -> Ann:
+        """Annotation naming this type (with its tag subclasses, if any)."""
+        names = [self.name, *(variant.name for variant in self.variants)]
+        return Ann(" | ".join(names), decls={self, *self.variants})
 
     def __hash__(self) -> int:
         return id(self)
@@ -108,6 +116,15 @@ def python_field_name(wire: str) -> str:
     if keyword.iskeyword(name) or name in RESERVED_FIELDS:
         name += "_"
     return name
+
+
+def singular(name: str) -> str:
+    """Name for the items of a list called ``name`` (``Choices`` -> ``Choice``)."""
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name + "Item"
 
 
 def split_union(text: str) -> list[str]:
@@ -163,13 +180,14 @@ class TypeMap:
     def __init__(self, spec: dict[str, Any]) -> None:
         self._spec = spec
         self._schemas = schemas(spec)
-        self._names = TypeNames(list(self._schemas))
+        self._names = TypeNames(spec)
         self._units: dict[str, Unit] = {}
         self._inline: dict[tuple[Side, int], Decl] = {}
         self._component_decls: dict[tuple[Side, str], Decl] = {}
         self._taken: dict[str, set[str]] = {}
         self._pending: list[tuple[Side, str]] = []
         self._expanding: list[str] = []
+        self._operation_decls: dict[str, Decl] = {}
         self._frozen = False
         self._kinds = {name: self._component_kind(schema) for name, schema in self._schemas.items()}
         self._tags = self._plan_tags()
@@ -206,6 +224,17 @@ class TypeMap:
         """Every unit with at least one declaration, in spec order."""
         return [unit for unit in self._units.values() if unit.decls]
 
+    def official_aliases(self) -> list[tuple[str, str, Decl]]:
+        """(package, official name, declaration) for official names that re-export a type."""
+        found: list[tuple[str, str, Decl]] = []
+        for package, name, target, side in self._names.aliases:
+            decl = self._component_decls.get((side, target))
+            if target in self._operation_decls:
+                decl = self._operation_decls[target]
+            if decl is not None and decl.unit.file_module:
+                found.append((package, name, decl))
+        return found
+
     def decl_module(self, decl: Decl) -> str:
         """The module (file) that defines a declaration."""
         return decl.unit.file_module
@@ -225,8 +254,15 @@ class TypeMap:
             return "enum"
         return "other"
 
-    def _variant_leaves(self, schema: dict[str, Any], seen: set[str]) -> Iterator[dict[str, Any]]:
-        """Object-like leaves of a union (nested unions flattened), as their schemas."""
+    def _variant_leaves(
+        self, schema: dict[str, Any], seen: set[str], anchor: str = ""
+    ) -> Iterator[dict[str, Any]]:
+        """Object-like leaves of a union (nested unions flattened), as their schemas.
+
+        ``anchor`` is the component a ``$recursiveRef`` points back to.
+        """
+        if "$recursiveRef" in schema and anchor:
+            schema = {"$ref": f"#/components/schemas/{anchor}"}
         name = ref_name(schema)
         if name is not None:
             if name in seen:
@@ -234,9 +270,9 @@ class TypeMap:
             seen.add(name)
         target = resolve(self._spec, schema)
         variants, _ = non_null_variants(target)
-        if len(variants) >= 2 and "properties" not in target:
+        if variants and "properties" not in target:
             for variant in variants:
-                yield from self._variant_leaves(variant, seen)
+                yield from self._variant_leaves(variant, seen, anchor)
         elif self._is_objectish(target):
             yield schema
 
@@ -255,52 +291,85 @@ class TypeMap:
             required.extend(name for name in target.get("required", []) if name not in required)
         return {"type": "object", "properties": properties, "required": required}
 
-    def _tag_value(self, schema: dict[str, Any], tag_field: str) -> str | None:
+    def _tag_values(self, schema: dict[str, Any], tag_field: str) -> tuple[str, ...]:
+        """The string constants a variant's tag property allows (empty when not constant)."""
         target = self.merged(resolve(self._spec, schema))
         prop = target.get("properties", {}).get(tag_field)
-        return None if prop is None else const_value(resolve(self._spec, prop))
+        if prop is None:
+            return ()
+        prop = resolve(self._spec, prop)
+        single = const_value(prop)
+        if single is not None:
+            return (single,)
+        enum: list[Any] = prop.get("enum") or []
+        if enum and all(isinstance(value, str) for value in enum):
+            return tuple(enum)
+        return ()
 
     def _union_tag_field(self, leaves: list[dict[str, Any]]) -> str | None:
         """The tag field of a union whose object variants carry distinct constants."""
-        if len(leaves) < 2 or any(ref_name(leaf) is None for leaf in leaves):
+        if len(leaves) < 2:
             return None
         for tag_field in TAG_FIELDS:
-            values = [self._tag_value(leaf, tag_field) for leaf in leaves]
-            if all(values) and len(set(values)) == len(values):
+            values = [self._tag_values(leaf, tag_field) for leaf in leaves]
+            flat = [value for group in values for value in group]
+            if all(values) and len(set(flat)) == len(flat):
                 return tag_field
         return None
 
-    def _iter_unions(self) -> Iterator[dict[str, Any]]:
-        """Every union schema in the component tree (for the tag plan)."""
-        stack: list[Any] = list(self._schemas.values())
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                variants, _ = non_null_variants(node)  # pyright: ignore[reportUnknownArgumentType]
-                if len(variants) >= 2:
-                    yield node  # pyright: ignore[reportReturnType]
-                stack.extend(node.values())  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-            elif isinstance(node, list):
-                stack.extend(node)  # pyright: ignore[reportUnknownArgumentType]
+    def _iter_unions(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every union schema in the component tree, with its component (for the tag plan)."""
+        for component, schema in self._schemas.items():
+            stack: list[Any] = [schema]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, dict):
+                    variants, _ = non_null_variants(node)  # pyright: ignore[reportUnknownArgumentType]
+                    if len(variants) >= 2:
+                        yield component, node  # pyright: ignore[reportReturnType]
+                    stack.extend(node.values())  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+                elif isinstance(node, list):
+                    stack.extend(node)  # pyright: ignore[reportUnknownArgumentType]
 
-    def _plan_tags(self) -> dict[str, tuple[str, str]]:
-        """Component -> (tag field, tag value) where every union it is in agrees."""
-        wanted: dict[str, set[str]] = {}
-        for union in self._iter_unions():
-            leaves = list(self._variant_leaves(union, set()))
+    def _plan_tags(self) -> dict[str | int, tuple[str, tuple[str, ...]]]:
+        """Variant (component name, or id of an inline schema) -> (tag field, tag value).
+
+        A variant gets a tag when the tagged unions it belongs to agree on the tag field.
+        """
+        wanted: dict[str | int, set[str]] = {}
+        leaf_schemas: dict[str | int, dict[str, Any]] = {}
+        for component, union in self._iter_unions():
+            leaves = list(self._variant_leaves(union, set(), component))
             tag_field = self._union_tag_field(leaves)
             for leaf in leaves:
-                name = ref_name(leaf)
-                if name is not None:
-                    wanted.setdefault(name, set()).add(tag_field or "")
-        tags: dict[str, tuple[str, str]] = {}
-        for name, fields in wanted.items():
-            if len(fields) == 1 and "" not in fields:
+                key = ref_name(leaf) or id(leaf)
+                leaf_schemas[key] = leaf
+                if tag_field is not None:
+                    wanted.setdefault(key, set()).add(tag_field)
+        tags: dict[str | int, tuple[str, tuple[str, ...]]] = {}
+        for key, fields in wanted.items():
+            if len(fields) == 1:
                 tag_field = next(iter(fields))
-                value = self._tag_value({"$ref": f"#/components/schemas/{name}"}, tag_field)
-                if value is not None:
-                    tags[name] = (tag_field, value)
+                values = self._tag_values(leaf_schemas[key], tag_field)
+                if values:
+                    tags[key] = (tag_field, values)
         return tags
+
+    def _attach_tag(self, decl: Decl, key: str | int) -> None:
+        """Give a response Struct its tag; each extra allowed value gets a tagged subclass."""
+        planned = self._tags.get(key)
+        if planned is None or decl.side != "response":
+            return
+        tag_field, values = planned
+        decl.tag, decl.tag_values = (tag_field, values[0]), values
+        for value in values[1:]:
+            name = self._unique(decl.unit.package, decl.name + pascal(value))
+            variant = Decl(
+                name, "struct", "response", decl.schema, decl.unit, decl.spec_name, decl.public
+            )
+            variant.tag, variant.tag_values, variant.base = (tag_field, value), (value,), decl
+            decl.variants.append(variant)
+            decl.unit.decls.append(variant)
 
     # ----- naming and units -------------------------------------------------------------
 
@@ -341,8 +410,8 @@ class TypeMap:
             kind, "struct" if side == "response" else "typeddict"
         )  # type: ignore[assignment]
         decl = Decl(public, decl_kind, side, self._schemas[name], unit, name, True)
-        decl.tag = self._tags.get(name) if side == "response" else None
         unit.decls.append(decl)
+        self._attach_tag(decl, name)
         self._component_decls[(side, name)] = decl
         self._pending.append((side, name))
         return decl
@@ -396,6 +465,7 @@ class TypeMap:
         decl = Decl(name, kind, side, schema, unit, f"{context} (inline)", False)
         self._inline[(side, id(schema))] = decl
         unit.decls.append(decl)
+        self._attach_tag(decl, id(schema))
         decl.fields = self._fields(decl, self.merged(schema), context)
         return decl
 
@@ -434,6 +504,7 @@ class TypeMap:
             return
         self._taken.setdefault(unit.package, set()).add(name)
         decl = Decl(name, "struct", "response", schema, unit, f"{op_id} response", True)
+        self._operation_decls.setdefault(op_id, decl)
         self._inline[("response", id(schema))] = decl
         unit.decls.append(decl)
         decl.fields = self._fields(decl, self.merged(schema), op_id)
@@ -483,7 +554,7 @@ class TypeMap:
             decl = self._component_decl(side, name)
         if decl is None:
             return Ann("Any", imports={("typing", "Any")})
-        return Ann(decl.name, decls={decl})
+        return decl.ref()
 
     def _union_ann(
         self, variants: list[dict[str, Any]], nullable: bool, side: Side, ctx: Ctx
@@ -492,8 +563,9 @@ class TypeMap:
         result = Ann("")
         parts: list[str] = []
         for index, variant in enumerate(variants):
-            title = variant.get("title")
-            suffix = pascal(title) if isinstance(title, str) else f"Variant{index}"
+            suffix = self._variant_suffix(variant, index)
+            if len(variants) == 1:
+                suffix = ""
             part = self._ann(variant, side, (unit, hint + suffix, context))
             result.merge(part)
             parts.extend(split_union(part.text))
@@ -504,6 +576,18 @@ class TypeMap:
             result.imports.add(("typing", "Any"))
         return result
 
+    def _variant_suffix(self, variant: dict[str, Any], index: int) -> str:
+        """Name part for an inline union variant: its title, its tag value, or its position."""
+        title = variant.get("title")
+        if isinstance(title, str):
+            return pascal(title)
+        properties: dict[str, Any] = variant.get("properties", {})
+        for tag_field in TAG_FIELDS:
+            value = const_value(properties.get(tag_field, {}))
+            if value is not None:
+                return pascal(value)
+        return f"Variant{index}"
+
     def _object_ann(self, schema: dict[str, Any], side: Side, ctx: Ctx) -> Ann:
         if self._frozen and (side, id(schema)) not in self._inline:
             return self._map_ann(schema, side, ctx)
@@ -511,7 +595,7 @@ class TypeMap:
         if not merged.get("properties"):
             return self._map_ann(merged, side, ctx)
         decl = self._nested(schema, side, ctx)
-        return Ann(decl.name, decls={decl})
+        return decl.ref()
 
     def _map_ann(self, schema: dict[str, Any], side: Side, ctx: Ctx) -> Ann:
         extra = schema.get("additionalProperties")
@@ -544,7 +628,7 @@ class TypeMap:
         if kind in simple:
             return Ann(simple[kind])
         if kind == "array":
-            item = self._ann(schema.get("items") or {}, side, (ctx[0], ctx[1] + "Item", ctx[2]))
+            item = self._ann(schema.get("items") or {}, side, (ctx[0], singular(ctx[1]), ctx[2]))
             if side == "param":
                 item.text = f"Iterable[{item.text}]"
                 item.imports.add(("collections.abc", "Iterable"))
