@@ -179,10 +179,21 @@ class Sampler:
         """
         schema = self.flatten(schema)
         props: Mapping[str, Schema] = schema.get("properties", {})
-        return {
-            name: self.value(props[name], "required")
-            for name in self.wanted_properties(schema, mode)
-        }
+        return {name: self.form_field(props[name]) for name in self.wanted_properties(schema, mode)}
+
+    def form_field(self, schema: Schema) -> Any:
+        """A form field's value; a field that may be a file is sent as a file."""
+        schema = self.flatten(schema)
+        for variant in schema.get("anyOf", schema.get("oneOf", [])):
+            if self.is_binary(variant):
+                return self.value(variant, "required")
+        return self.value(schema, "required")
+
+    def is_binary(self, schema: Schema) -> bool:
+        schema = self.flatten(schema)
+        if schema.get("type") == "array":
+            return self.is_binary(schema.get("items", {}))
+        return schema.get("type") == "string" and schema.get("format") == "binary"
 
     # -- schemas ----------------------------------------------------------------------------
 

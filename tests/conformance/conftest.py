@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+from openai_async import AsyncOpenAI, OpenAI
+from tests.conformance._checks import Offline, OfflineSync
+from tests.server import TestServer
 
 REPO = Path(__file__).resolve().parents[2]
 MOCK_SCRIPT = REPO.parent / "shared" / "tools" / "mock-server.sh"
@@ -52,3 +56,36 @@ def mock_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         run_script("stop", port)
+
+
+API_KEY = "sk-conformance"
+
+
+@pytest.fixture
+async def client(mock_url: str) -> AsyncIterator[AsyncOpenAI]:
+    async with AsyncOpenAI(api_key=API_KEY, base_url=mock_url, max_retries=0) as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def sync_client(mock_url: str) -> Iterator[OpenAI]:
+    api = OpenAI(api_key=API_KEY, base_url=mock_url, max_retries=0)
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+@pytest.fixture
+async def offline(server: TestServer) -> AsyncIterator[Offline]:
+    async with AsyncOpenAI(api_key=API_KEY, base_url=server.url, max_retries=0) as api:
+        yield Offline(api, server.requests)
+
+
+@pytest.fixture
+def offline_sync(sync_server: TestServer) -> Iterator[OfflineSync]:
+    api = OpenAI(api_key=API_KEY, base_url=sync_server.url, max_retries=0)
+    try:
+        yield OfflineSync(api, sync_server.requests)
+    finally:
+        api.close()
