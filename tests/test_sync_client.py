@@ -22,6 +22,8 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._sync._streaming import Stream
+from openai_async.types.chat.chat_completion import ChatCompletion
+from openai_async.types.model import Model
 from tests.server import TestServer
 from tests.sync_helpers import acquired, sse_events
 
@@ -293,3 +295,58 @@ def test_repr_hides_the_key(sync_server: TestServer) -> None:
     client = OpenAI(api_key=KEY, base_url=sync_server.url)
     assert repr(client).startswith("OpenAI(")
     assert KEY not in repr(client)
+
+
+MODEL = {"id": "gpt-test", "object": "model", "created": 1, "owned_by": "openai"}
+
+
+def test_resource_methods_return_typed_results(sync_server: TestServer, client: OpenAI) -> None:
+    sync_server.json(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "gpt-test",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": "hi there", "refusal": None},
+                }
+            ],
+        },
+        headers={"x-request-id": "req_chat"},
+    )
+    completion = client.chat.completions.create(
+        model="gpt-test", messages=[{"role": "user", "content": "hi"}], temperature=0
+    )
+    assert isinstance(completion, ChatCompletion)
+    assert completion.choices[0].message.content == "hi there"
+    assert completion._request_id == "req_chat"
+    assert sync_server.last.json() == {
+        "model": "gpt-test",
+        "messages": [{"role": "user", "content": "hi"}],
+        "temperature": 0,
+    }
+
+
+def test_resource_with_raw_response(sync_server: TestServer, client: OpenAI) -> None:
+    sync_server.json(MODEL, headers={"x-request-id": "req_model"})
+    raw = client.models.with_raw_response.retrieve("gpt-test")
+    assert isinstance(raw, APIResponse)
+    assert raw.request_id == "req_model"
+    model = raw.parse()
+    assert isinstance(model, Model)
+    assert model.owned_by == "openai"
+    assert sync_server.last.path == "/models/gpt-test"
+
+
+def test_resource_with_streaming_response(sync_server: TestServer, client: OpenAI) -> None:
+    sync_server.json(MODEL)
+    with client.models.with_streaming_response.retrieve("gpt-test") as response:
+        assert isinstance(response, StreamedResponse)
+        assert response.status_code == 200
+        model = response.parse()
+        assert isinstance(model, Model)
+        assert model.id == "gpt-test"
+    assert acquired(client) == 0

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from openai_async import NotFoundError, OpenAI
+from openai_async._sync._response import APIResponse
 from openai_async.pagination import (
     AsyncCursorPage,
     SyncConversationCursorPage,
@@ -16,6 +17,7 @@ from openai_async.pagination import (
     SyncNextCursorPage,
     SyncPage,
 )
+from openai_async.types.file_object import FileObject
 from tests.server import TestServer
 
 KEY = "sk-pages-test"
@@ -123,3 +125,44 @@ def test_a_failing_next_page_raises_in_the_calling_thread(
     assert seen == ["a"]
     assert info.value.status_code == 404
     assert info.value.message.endswith("gone")
+
+
+def file(file_id: str) -> dict[str, Any]:
+    return {
+        "id": file_id,
+        "object": "file",
+        "bytes": 3,
+        "created_at": 1700000000,
+        "filename": f"{file_id}.jsonl",
+        "purpose": "batch",
+        "status": "processed",
+    }
+
+
+def test_files_list_returns_a_typed_first_page(sync_server: TestServer, client: OpenAI) -> None:
+    sync_server.json({"object": "list", "data": [file("file-1")], "has_more": True})
+    sync_server.json({"object": "list", "data": [file("file-2")], "has_more": False})
+    page = client.files.list(limit=1, purpose="batch")
+    assert isinstance(page, SyncCursorPage)
+    assert isinstance(page.data[0], FileObject)
+    assert sync_server.last.path == "/files"
+    assert dict(sync_server.last.query) == {"limit": "1", "purpose": "batch"}
+    assert [f.id for f in page] == ["file-1", "file-2"]
+    assert dict(sync_server.last.query) == {"limit": "1", "purpose": "batch", "after": "file-1"}
+
+
+def test_raw_response_of_a_list_parses_to_a_page_that_can_go_on(
+    sync_server: TestServer, client: OpenAI
+) -> None:
+    sync_server.json(
+        {"object": "list", "data": [file("file-1")], "has_more": True},
+        headers={"x-request-id": "req_list"},
+    )
+    sync_server.json({"object": "list", "data": [file("file-2")], "has_more": False})
+    raw = client.files.with_raw_response.list()
+    assert isinstance(raw, APIResponse)
+    assert raw.request_id == "req_list"
+    assert raw.status_code == 200
+    page = raw.parse()
+    assert isinstance(page, SyncCursorPage)
+    assert [f.id for f in page.get_next_page().data] == ["file-2"]

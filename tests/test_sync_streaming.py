@@ -11,6 +11,7 @@ import pytest
 from openai_async import APIError, OpenAI
 from openai_async._streaming import AsyncStream
 from openai_async._sync._streaming import Stream
+from openai_async.types.chat.chat_completion_chunk import ChatCompletionChunk
 from tests.server import TestServer
 from tests.sync_helpers import acquired, sse_events
 
@@ -161,4 +162,35 @@ def test_stream_on_the_portal_of_a_copy(sync_server: TestServer, client: OpenAI)
     copy = client.with_options(default_headers={"X-Copy": "1"})
     assert list(open_stream(copy)) == [{"n": 7}]
     assert sync_server.last.headers["X-Copy"] == "1"
+    assert acquired(client) == 0
+
+
+def test_chat_completions_stream_yields_typed_chunks(
+    sync_server: TestServer, client: OpenAI
+) -> None:
+    def completion_chunk(text: str) -> bytes:
+        return json.dumps(
+            {
+                "id": "chatcmpl-1",
+                "object": "chat.completion.chunk",
+                "created": 1,
+                "model": "gpt-test",
+                "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+            }
+        ).encode()
+
+    sync_server.sse([sse_events(completion_chunk("Hel"), completion_chunk("lo"))])
+    stream = client.chat.completions.create(
+        model="gpt-test", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert isinstance(stream, Stream)
+    chunks = list(stream)
+    assert all(isinstance(c, ChatCompletionChunk) for c in chunks)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello"
+    assert sync_server.last.path == "/chat/completions"
+    assert sync_server.last.json() == {
+        "model": "gpt-test",
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+    }
     assert acquired(client) == 0
