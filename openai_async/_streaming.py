@@ -390,14 +390,17 @@ class AsyncStream(Generic[_T]):
 class _StreamIterator(Generic[_T]):
     """What ``async for`` holds: dropping it before the end (``break``) drops the connection."""
 
-    __slots__ = ("__anext__", "_abandon")
+    __slots__ = ("_abandon", "_next_item")
 
     def __init__(self, next_item: Callable[[], Awaitable[_T]], abandon: Callable[[], None]) -> None:
-        self.__anext__ = next_item
+        self._next_item = next_item
         self._abandon = abandon
 
     def __aiter__(self) -> Self:
         return self
+
+    def __anext__(self) -> Awaitable[_T]:
+        return self._next_item()
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
