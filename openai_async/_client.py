@@ -328,29 +328,30 @@ class AsyncOpenAI(AsyncResourceRoot):
         limits = self._timeout if isinstance(timeout, NotGiven) else _as_timeout(timeout)
         client_timeout = _client_timeout(limits, stream)
         budget = None if multipart is None or multipart.replayable else 0
+
+        def attempt(retries_taken: int) -> Awaitable[Any]:
+            payload: Any = data if multipart is None else multipart.build()
+            return self._attempt(
+                method,
+                url,
+                label,
+                call_headers,
+                payload,
+                client_timeout,
+                limits,
+                retries_taken,
+                cast_to,
+                stream,
+                stream_type,
+            )
+
         label = f"{method} {path}"
+        if multipart is None:
+            return await self._retry.run(label, attempt, budget)
         try:
-            async for attempt in self._retry.retrying(label, budget):
-                with attempt:
-                    retries_taken = attempt.retry_state.attempt_number - 1
-                    payload: Any = data if multipart is None else multipart.build()
-                    return await self._attempt(
-                        method,
-                        url,
-                        label,
-                        call_headers,
-                        payload,
-                        client_timeout,
-                        limits,
-                        retries_taken,
-                        cast_to,
-                        stream,
-                        stream_type,
-                    )
+            return await self._retry.run(label, attempt, budget)
         finally:
-            if multipart is not None:
-                multipart.close()
-        raise AssertionError("unreachable: the retry loop returns or raises")
+            multipart.close()
 
     async def _attempt(
         self,
@@ -465,6 +466,7 @@ class AsyncOpenAI(AsyncResourceRoot):
         extra_query: Query | None = None,
         extra_body: object = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        headers: Headers | None = None,
     ) -> AsyncPaginator[Any, Any]:
         from ._pagination import AsyncPaginator
 
@@ -480,6 +482,7 @@ class AsyncOpenAI(AsyncResourceRoot):
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
+            headers=headers,
         )
 
 

@@ -7,7 +7,7 @@ import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Final
+from typing import Final, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -18,6 +18,7 @@ from ._logging import logger
 __all__ = ["RetryPolicy", "Sleep", "backoff_delay", "retry_after"]
 
 Sleep = Callable[[float], Awaitable[None]]
+_T = TypeVar("_T")
 
 _RETRY_STATUSES: Final = frozenset({408, 409, 429})
 
@@ -95,34 +96,57 @@ class RetryPolicy:
                 return asked
         return backoff_delay(retries_done)
 
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        return self.delay(exc, state.attempt_number - 1)
+    async def run(
+        self, label: str, attempt: Callable[[int], Awaitable[_T]], budget: int | None = None
+    ) -> _T:
+        """``await attempt(retries_taken)`` until it succeeds or may not be retried.
 
-    def retrying(self, label: str, max_retries: int | None = None) -> AsyncRetrying:
-        """A fresh tenacity loop for one call; ``label`` names the call in the logs."""
-        budget = self.max_retries if max_retries is None else max_retries
+        The first attempt runs directly (the common case costs nothing extra); after a
+        retryable failure, a tenacity loop waits and drives the remaining attempts.
+        """
+        budget = self.max_retries if budget is None else budget
+        try:
+            return await attempt(0)
+        except Exception as exc:
+            if budget <= 0 or not self.should_retry(exc):
+                raise
+            first = exc
+        wait = self.delay(first, 0)
+        _log_retry(label, wait, 1, budget, first)
+        await self.sleep(wait)
 
         def log_retry(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome is not None else None
-            wait = state.next_action.sleep if state.next_action is not None else 0.0
-            logger.info(
-                "retrying %s in %.3f s (retry %d of %d) after %s",
-                label,
-                wait,
-                state.attempt_number,
-                budget,
-                _describe(exc),
-            )
+            delay = state.next_action.sleep if state.next_action is not None else 0.0
+            _log_retry(label, delay, state.attempt_number + 1, budget, exc)
 
-        return AsyncRetrying(
-            stop=stop_after_attempt(budget + 1),
-            wait=self._wait,
+        def wait_for(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            return self.delay(exc, state.attempt_number)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(budget),
+            wait=wait_for,
             retry=retry_if_exception(self.should_retry),
             sleep=self.sleep,
             before_sleep=log_retry,
             reraise=True,
         )
+        async for try_ in retrying:
+            with try_:
+                return await attempt(try_.retry_state.attempt_number)
+        raise AssertionError("unreachable: tenacity returns or re-raises")
+
+
+def _log_retry(label: str, wait: float, retry: int, budget: int, exc: BaseException | None) -> None:
+    logger.info(
+        "retrying %s in %.3f s (retry %d of %d) after %s",
+        label,
+        wait,
+        retry,
+        budget,
+        _describe(exc),
+    )
 
 
 def _describe(exc: BaseException | None) -> str:

@@ -199,3 +199,21 @@ def test_same_client_in_two_asyncio_runs() -> None:
     assert asyncio.run(one_call("first")) == {"tag": "first"}
     assert asyncio.run(one_call("second")) == {"tag": "second"}
     assert len(client._store._sessions) == 1
+
+
+async def test_get_api_list_crosses_cursor_pages(server: TestServer) -> None:
+    from openai_async._pagination import AsyncCursorPage
+
+    server.json({"object": "list", "data": [{"id": "a"}, {"id": "b"}], "has_more": True})
+    server.json({"object": "list", "data": [{"id": "c"}], "has_more": False})
+    async with AsyncOpenAI(api_key=KEY, base_url=server.url) as client:
+        pages = client.get_api_list(
+            "/items", page=AsyncCursorPage[object], query={"limit": 2}, headers={"X-Op": "1"}
+        )
+        items = [item async for item in pages]
+    assert items == [{"id": "a"}, {"id": "b"}, {"id": "c"}]
+    assert [dict(r.query) for r in server.requests] == [
+        {"limit": "2"},
+        {"limit": "2", "after": "b"},
+    ]
+    assert server.requests[0].headers["X-Op"] == "1"
