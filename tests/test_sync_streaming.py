@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections.abc import Iterator
@@ -140,6 +141,19 @@ def test_close_mid_stream_releases_the_connection_and_ends_iteration(
     stream.close()
     assert acquired(client) == 0
     assert list(stream) == []
+
+
+def test_dropping_an_unfinished_stream_releases_the_connection(
+    sync_server: TestServer, client: OpenAI
+) -> None:
+    sync_server.sse([sse_events(chunk(1), done=False)] + [b": keep-alive\n\n"] * 50, delay=0.02)
+    stream = open_stream(client)
+    assert next(stream) == {"n": 1}
+    async_stream = stream._async
+    del stream
+    gc.collect()
+    assert acquired(client) == 0
+    assert async_stream.closed
 
 
 def test_error_event_raises_after_the_events_before_it(

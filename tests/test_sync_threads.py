@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import subprocess
 import sys
 import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from aiohttp import web
 
@@ -148,11 +150,16 @@ def test_unclosed_client_lets_the_interpreter_exit(sync_server: TestServer) -> N
         print(client.get("/models", cast_to=object))
         """
     )
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("OPENAI_LOG", None)
     done = subprocess.run(
         [sys.executable, "-X", "dev", "-c", script],
         capture_output=True,
         text=True,
         timeout=60,
+        cwd=root,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "{'data': 'from-subprocess'}"

@@ -7,6 +7,7 @@ hand over without waiting again, and the blocking side then serves them from a l
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -25,7 +26,8 @@ _T = TypeVar("_T")
 class Stream(Generic[_T]):
     """Iterate with ``for``; ``with`` or ``close()`` releases the connection early.
 
-    Leaving a ``for`` loop early (``break``, an exception) closes the stream too.
+    Leaving a ``for`` loop early (``break``, an exception) closes the stream too, and so does
+    dropping an unfinished stream.
     """
 
     __slots__ = ("_async", "_buffer", "_index", "_portal")
@@ -75,6 +77,13 @@ class Stream(Generic[_T]):
         self._index = 0
         if not self._async.closed:
             self._portal.run(self._async.aclose)
+
+    def __del__(self) -> None:
+        # Dropped unfinished and unclosed: have the portal's loop drop the connection, without
+        # waiting for it (this may run in any thread, the portal's included).
+        with suppress(Exception):
+            if not self._async.closed:
+                self._async._abandon()  # pyright: ignore[reportPrivateUsage]
 
     def __enter__(self) -> Self:
         return self
