@@ -318,7 +318,7 @@ class OpenAIAsyncColumn(SdkColumn):
         for chunk in events:
             count += 1
             choices = chunk["choices"]
-            if choices and (text := chunk["choices"][0]["delta"].get("content")):
+            if choices and (text := choices[0]["delta"].get("content")):
                 parts.append(text)
         return count, "".join(parts)
 

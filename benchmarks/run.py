@@ -245,8 +245,10 @@ def machine() -> dict[str, Any]:
 def versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
-    out: dict[str, str] = {}
-    for dist in ("openai_async", "openai", "httpx2", "aiohttp", "msgspec", "anyio", "pydantic"):
+    from openai_async import __version__ as ours
+
+    out: dict[str, str] = {"openai_async": ours}
+    for dist in ("openai", "httpx2", "aiohttp", "msgspec", "anyio", "pydantic"):
         try:
             out[dist] = version(dist)
         except PackageNotFoundError:
