@@ -304,6 +304,10 @@ def render(res: Results, note: str = "") -> str:
     if res.memory:
         lines += ["", "## Memory (c=16, tracemalloc on after warm-up)", ""]
         lines += memory_table(res)
+    for cell, by_column in res.profiles.items():
+        for column, text in by_column.items():
+            lines += ["", f"## Profile: {LABELS[cell][0]}, {column} (cProfile, by own time)", ""]
+            lines += ["```", text.strip(), "```"]
     if res.unavailable:
         lines += ["", "## Columns not run", ""]
         lines += [f"- {name}: {why}" for name, why in res.unavailable.items()]

@@ -167,6 +167,8 @@ class Results:
     imports: dict[str, dict[str, float]] = field(default_factory=dict[str, dict[str, float]])
     new_types: dict[str, dict[str, Any]] = field(default_factory=dict[str, dict[str, Any]])
     memory: dict[str, dict[str, Any]] = field(default_factory=dict[str, dict[str, Any]])
+    # profiles[cell][column] -> pstats text (``--profile``)
+    profiles: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
 
     def add(self, cell: str, column: str, answer: dict[str, Any]) -> None:
         self.cells.setdefault(cell, {}).setdefault(column, []).append(answer)
@@ -288,6 +290,16 @@ def run_memory(
             worker.stop()
 
 
+def run_profiles(cells: list[str], plan: Plan, workers: list[WorkerProc], res: Results) -> None:
+    for cell in cells:
+        for worker in workers:
+            if cell == "chat_c1_after_burst":
+                worker.call("chat_c128", plan.n["chat_c128"], keep=True)
+            answer = worker.call(cell, plan.n[cell], profile=True)
+            shown = answer.get("profile") or f"error: {answer.get('error', answer)}"
+            res.profiles.setdefault(cell, {})[worker.name] = shown
+
+
 def run(args: argparse.Namespace) -> Results:
     plan = make_plan(args)
     sizes: Sizes = SMOKE if args.smoke else FULL
@@ -313,6 +325,7 @@ def run(args: argparse.Namespace) -> Results:
                     print(f"round {rnd + 1}/{plan.rounds} done", file=sys.stderr)
                 for worker in workers:
                     res.new_types[worker.name] = worker.call("new_types", plan.new_types_calls)
+                run_profiles(args.profile, plan, workers, res)
             finally:
                 for worker in workers:
                     worker.stop()
@@ -336,8 +349,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, help="Markdown report (default RESULTS.md)")
     parser.add_argument("--json", type=Path, help="also write the raw results as JSON")
     parser.add_argument("--note", default="", help="free text added to the report")
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="comma-separated cells to run once more under cProfile (async cells: main thread)",
+    )
     args = parser.parse_args(argv)
     args.columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+    args.profile = [c.strip() for c in args.profile.split(",") if c.strip()]
+    unknown = set(args.profile) - set(CELLS)
+    if unknown:
+        parser.error(f"unknown cells for --profile: {sorted(unknown)}; cells: {CELLS}")
     args.argv = argv
     return args
 

@@ -11,9 +11,12 @@ is an error, never a number.
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import gc
+import io
 import json
 import os
+import pstats
 import sys
 import time
 import traceback
@@ -241,6 +244,19 @@ class Worker:
         traced, _peak = tracemalloc.get_traced_memory()
         return {"calls": calls, "rss": rss_bytes(), "traced": traced, "types": count_types()}
 
+    def run_profiled(self, cell: str, n: int, extra: dict[str, Any]) -> Result:
+        """The cell under cProfile (main thread only: a portal thread's work is not seen)."""
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            answer = self.run(cell, n, extra)
+        finally:
+            profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        answer["profile"] = shorten_paths(out.getvalue())
+        return answer
+
     def run(self, cell: str, n: int, extra: dict[str, Any]) -> Result:
         if cell in ("chat_blocking", "stream_blocking"):
             if not self.column.has_blocking:
@@ -263,11 +279,19 @@ class Worker:
         return await cells[cell]()
 
 
+def shorten_paths(text: str) -> str:
+    for prefix in sorted({*sys.path, os.getcwd()}, key=len, reverse=True):
+        if len(prefix) > 1:
+            text = text.replace(prefix.rstrip("/") + "/", "")
+    return text
+
+
 def serve(worker: Worker, commands: TextIO, answers: TextIO) -> None:
     for line in commands:
         request = json.loads(line)
+        run = worker.run_profiled if request.get("profile") else worker.run
         try:
-            answer = worker.run(request["cell"], int(request.get("n", 0)), request)
+            answer = run(request["cell"], int(request.get("n", 0)), request)
         except Exception as exc:
             traceback.print_exc(file=sys.stderr)
             answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
