@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from openai_async import OpenAI
+from openai_async import APIConnectionError, OpenAI
 from tests.server import TestServer
 
 KEY = "sk-threads-test"
@@ -141,11 +141,41 @@ def test_closed_client_restarts_on_next_call(sync_server: TestServer) -> None:
     assert [r.path for r in sync_server.requests] == ["/a", "/b"]
 
 
+def test_close_ends_calls_still_running_in_other_threads(sync_server: TestServer) -> None:
+    started = threading.Event()
+
+    async def never_answers(request: web.Request) -> web.StreamResponse:
+        started.set()
+        await asyncio.sleep(30)  # cancelled when the client drops the connection
+        return web.json_response({})
+
+    sync_server.add(never_answers)
+    baseline = threading.active_count()
+    client = OpenAI(api_key=KEY, base_url=sync_server.url)
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            client.get("/hang", cast_to=object)
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    assert started.wait(10)
+    client.close()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert len(errors) == 1
+    assert isinstance(errors[0], APIConnectionError)
+    assert threading.active_count() == baseline
+
+
 def test_unclosed_client_lets_the_interpreter_exit(sync_server: TestServer) -> None:
     sync_server.json({"data": "from-subprocess"})
     script = textwrap.dedent(
         f"""
-        from openai_async import OpenAI
+        from openai_async import APIConnectionError, OpenAI
         client = OpenAI(api_key="{KEY}", base_url="{sync_server.url}")
         print(client.get("/models", cast_to=object))
         """

@@ -12,11 +12,13 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from contextlib import AbstractContextManager, suppress
 from typing import Any, TypeVar
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from .._exceptions import APIConnectionError
 
 __all__ = ["PortalThread"]
 
@@ -102,11 +104,15 @@ class PortalThread:
     def run(self, fn: Callable[..., Awaitable[_T]], /, *args: Any) -> _T:
         """Run ``await fn(*args)`` on the portal and return its result (blocking).
 
-        If the waiting thread is interrupted (``KeyboardInterrupt``), the task is cancelled.
+        If the waiting thread is interrupted (``KeyboardInterrupt``), the task is cancelled; if
+        the client is closed meanwhile, ``APIConnectionError`` is raised.
         """
         future: Future[_T] = self.portal.start_task_soon(fn, *args)
         try:
             return future.result()
+        except CancelledError:
+            # The portal stopped under the call: close() ran in another thread.
+            raise APIConnectionError("The client was closed while this call was running.") from None
         except BaseException:
             future.cancel()
             raise
