@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 import msgspec
-from typing_extensions import ParamSpec
+from typing_extensions import ParamSpec, Self
 
 from ._decode import decode
 from ._models import attach_response_info
@@ -143,6 +143,7 @@ class AsyncAPIResponse(Generic[_R]):
     __slots__ = (
         "_cast_to",
         "_client",
+        "_consumed",
         "_content",
         "_on_parse",
         "_parsed",
@@ -170,6 +171,7 @@ class AsyncAPIResponse(Generic[_R]):
         self._stream_type = stream_type
         self._client = client
         self._content = content
+        self._consumed = False  # the body was streamed through iteration, not kept
         self._parsed: dict[Any, Any] = {}
         # Set by a paginator so that a parsed page can fetch the pages after it.
         self._on_parse: Callable[[Any], Any] | None = None
@@ -202,6 +204,11 @@ class AsyncAPIResponse(Generic[_R]):
     async def read(self) -> bytes:
         """The whole body (read once, then kept)."""
         if self._content is None:
+            if self._consumed:
+                raise RuntimeError(
+                    "the body was already consumed by iter_bytes()/iter_text()/iter_lines(); "
+                    "read() it first to keep it"
+                )
             try:
                 self._content = await self.http_response.read()
             finally:
@@ -262,6 +269,9 @@ class AsyncStreamedResponse(AsyncAPIResponse[_R]):
             for piece in _pieces(self._content, chunk_size):
                 yield piece
             return
+        if self._consumed:
+            raise RuntimeError("the body was already consumed by an earlier iteration")
+        self._consumed = True
         content = self.http_response.content
         try:
             if chunk_size:
@@ -311,6 +321,17 @@ class AsyncStreamedResponse(AsyncAPIResponse[_R]):
     async def close(self) -> None:
         """Release the connection; an unread body is dropped with its connection."""
         self.http_response.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
 
 
 class _LineSplitter:
