@@ -39,7 +39,9 @@ RESPONSE_NAMES: dict[str, tuple[str, str]] = {
 
 # Spec schema -> (module, name) of its request-side TypedDict or alias, where the official
 # name is not simply the response-side name plus ``Param``.
-PARAM_NAMES: dict[str, tuple[str, str]] = {}
+PARAM_NAMES: dict[str, tuple[str, str]] = {
+    "ChatCompletionRequestMessage": ("openai_async.types.chat", "ChatCompletionMessageParam"),
+}
 
 # operationId -> (module, name) for operations whose response schema is written inline.
 OPERATION_RESPONSE_NAMES: dict[str, tuple[str, str]] = {}

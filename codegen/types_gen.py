@@ -83,7 +83,7 @@ def render_package(package: str, exports: Exports) -> str:
         "from __future__ import annotations",
         "",
         "import importlib",
-        "from typing import TYPE_CHECKING, Any",
+        "from typing import TYPE_CHECKING, Any" if names else "from typing import Any",
         "",
     ]
     if names:

@@ -62,6 +62,9 @@ if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion_message_custom_tool_call_param import (
         ChatCompletionMessageCustomToolCallParam as ChatCompletionMessageCustomToolCallParam,
     )
+    from openai_async.types.chat.chat_completion_message_param import (
+        ChatCompletionMessageParam as ChatCompletionMessageParam,
+    )
     from openai_async.types.chat.chat_completion_named_tool_choice import (
         ChatCompletionNamedToolChoice as ChatCompletionNamedToolChoice,
     )
@@ -119,6 +122,7 @@ __all__ = [
     "ChatCompletionMessage",
     "ChatCompletionMessageCustomToolCall",
     "ChatCompletionMessageCustomToolCallParam",
+    "ChatCompletionMessageParam",
     "ChatCompletionNamedToolChoice",
     "ChatCompletionNamedToolChoiceCustom",
     "ChatCompletionNamedToolChoiceCustomParam",
@@ -203,6 +207,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ChatCompletionMessageCustomToolCallParam": (
         "openai_async.types.chat.chat_completion_message_custom_tool_call_param",
         "ChatCompletionMessageCustomToolCallParam",
+    ),
+    "ChatCompletionMessageParam": (
+        "openai_async.types.chat.chat_completion_message_param",
+        "ChatCompletionMessageParam",
     ),
     "ChatCompletionNamedToolChoice": (
         "openai_async.types.chat.chat_completion_named_tool_choice",

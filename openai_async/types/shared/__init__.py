@@ -1370,9 +1370,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.chat_completion_request_message_content_part_file_param import (
         ChatCompletionRequestMessageContentPartFileParam as ChatCompletionRequestMessageContentPartFileParam,
     )
-    from openai_async.types.shared.chat_completion_request_message_param import (
-        ChatCompletionRequestMessageParam as ChatCompletionRequestMessageParam,
-    )
     from openai_async.types.shared.chat_completion_request_system_message import (
         ChatCompletionRequestSystemMessage as ChatCompletionRequestSystemMessage,
     )
@@ -3960,7 +3957,6 @@ __all__ = [
     "ChatCompletionRequestMessageContentPartAudioParam",
     "ChatCompletionRequestMessageContentPartFile",
     "ChatCompletionRequestMessageContentPartFileParam",
-    "ChatCompletionRequestMessageParam",
     "ChatCompletionRequestSystemMessage",
     "ChatCompletionRequestSystemMessageContentPart",
     "ChatCompletionRequestToolMessage",
@@ -6493,10 +6489,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ChatCompletionRequestMessageContentPartFileParam": (
         "openai_async.types.shared.chat_completion_request_message_content_part_file_param",
         "ChatCompletionRequestMessageContentPartFileParam",
-    ),
-    "ChatCompletionRequestMessageParam": (
-        "openai_async.types.shared.chat_completion_request_message_param",
-        "ChatCompletionRequestMessageParam",
     ),
     "ChatCompletionRequestSystemMessage": (
         "openai_async.types.shared.chat_completion_request_system_message",

@@ -11,6 +11,7 @@ from typing_extensions import Required, TypedDict
 from openai_async.types.chat.chat_completion_function_call_option_param import (
     ChatCompletionFunctionCallOptionParam,
 )
+from openai_async.types.chat.chat_completion_message_param import ChatCompletionMessageParam
 from openai_async.types.chat.chat_completion_stream_options_param import (
     ChatCompletionStreamOptionsParam,
 )
@@ -21,9 +22,6 @@ from openai_async.types.response_format_json_object_param import ResponseFormatJ
 from openai_async.types.response_format_json_schema_param import ResponseFormatJSONSchemaParam
 from openai_async.types.response_format_text_param import ResponseFormatTextParam
 from openai_async.types.shared.chat_completion_functions_param import ChatCompletionFunctionsParam
-from openai_async.types.shared.chat_completion_request_message_param import (
-    ChatCompletionRequestMessageParam,
-)
 from openai_async.types.shared.chat_completion_tool_param import ChatCompletionToolParam
 from openai_async.types.shared.custom_tool_chat_completions_param import (
     CustomToolChatCompletionsParam,
@@ -56,7 +54,7 @@ class CreateChatCompletionRequestParam(TypedDict, total=False):
     prompt_cache_key: str | None
     prompt_cache_retention: Literal["in_memory", "24h"] | None
     prompt_cache_options: PromptCacheOptionsParamParam
-    messages: Required[Iterable[ChatCompletionRequestMessageParam]]
+    messages: Required[Iterable[ChatCompletionMessageParam]]
     model: Required[ModelIdsSharedParam]
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
     modalities: Iterable[Literal["text", "audio"]] | None
