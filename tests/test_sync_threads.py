@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -12,10 +13,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
 from openai_async import APIConnectionError, OpenAI
 from tests.server import TestServer
+from tests.sync_helpers import acquired
 
 KEY = "sk-threads-test"
 
@@ -169,6 +172,39 @@ def test_close_ends_calls_still_running_in_other_threads(sync_server: TestServer
     assert len(errors) == 1
     assert isinstance(errors[0], APIConnectionError)
     assert threading.active_count() == baseline
+
+
+def test_ctrl_c_while_waiting_cancels_the_request(sync_server: TestServer) -> None:
+    started = threading.Event()
+    handler_cancelled = threading.Event()
+
+    async def slow(request: web.Request) -> web.StreamResponse:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            handler_cancelled.set()
+            raise
+        return web.json_response({})
+
+    def press_ctrl_c() -> None:
+        if started.wait(10):
+            main_thread_id = threading.main_thread().ident
+            assert main_thread_id is not None
+            signal.pthread_kill(main_thread_id, signal.SIGINT)
+
+    sync_server.add(slow)
+    sync_server.json({"after": "interrupt"})
+    assert threading.current_thread() is threading.main_thread()
+    with OpenAI(api_key=KEY, base_url=sync_server.url) as client:
+        helper = threading.Thread(target=press_ctrl_c)
+        helper.start()
+        with pytest.raises(KeyboardInterrupt):
+            client.get("/slow", cast_to=object)
+        helper.join(10)
+        assert handler_cancelled.wait(10)  # the request was cancelled: its connection dropped
+        assert acquired(client) == 0
+        assert client.get("/next", cast_to=object) == {"after": "interrupt"}
 
 
 def test_unclosed_client_lets_the_interpreter_exit(sync_server: TestServer) -> None:
