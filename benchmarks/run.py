@@ -200,11 +200,17 @@ def run_round(plan: Plan, workers: list[WorkerProc], rnd: int, res: Results) -> 
                 res.add(cell, worker.name, worker.call(cell, plan.n[cell]))
 
 
+_FIRST_CALL = (
+    "from {pkg} import AsyncOpenAI; "
+    "AsyncOpenAI(api_key='sk-x', base_url='http://127.0.0.1:9/v1').chat.completions.create"
+)
 IMPORTS = {
     "bare interpreter": "pass",
     "openai_async": "import openai_async",
     "openai_async + client": "from openai_async import AsyncOpenAI, OpenAI",
+    "openai_async, first chat call ready": _FIRST_CALL.format(pkg="openai_async"),
     "openai": "from openai import AsyncOpenAI, OpenAI",
+    "openai, first chat call ready": _FIRST_CALL.format(pkg="openai"),
     "floor": "import aiohttp, msgspec, anyio",
 }
 
