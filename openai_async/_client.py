@@ -53,6 +53,7 @@ _USER_AGENT: Final = (
     f"{platform.system() or sys.platform}"
 )
 _JSON: Final = "application/json"
+_EVENT_STREAM: Final = "text/event-stream"
 _DEBUG: Final = 10
 _INFO: Final = 20
 # Options whose change gives a copy its own connection pool.
@@ -315,6 +316,10 @@ class AsyncOpenAI(AsyncResourceRoot):
         )
         url = join_url(self.base_url, path, query_string)
         call_headers = dict(self._static_headers)
+        if stream:
+            call_headers["Accept"] = _EVENT_STREAM
+            if stream_type is None:
+                stream_type = object
         merge_headers(call_headers, headers)
         merge_headers(call_headers, extra_headers)
         multipart: Multipart | None = None

@@ -111,7 +111,8 @@ class Multipart:
     def build(self) -> aiohttp.FormData:
         """A fresh ``FormData`` for one attempt."""
         self.close()
-        form = aiohttp.FormData(quote_fields=False)
+        # Always multipart, even with no file part: the operation's content type is fixed.
+        form = aiohttp.FormData(quote_fields=False, default_to_multipart=True)
         for name, value in self.fields:
             form.add_field(name, value)
         for part in self.parts:

@@ -133,3 +133,17 @@ async def test_bad_file_value_is_a_type_error(server: TestServer) -> None:
         with pytest.raises(TypeError, match="'file'"):
             await client.post("/bad", files={"file": 12345})  # type: ignore[dict-item]
     assert server.requests == []
+
+
+async def test_multipart_operation_without_files_is_still_multipart(server: TestServer) -> None:
+    server.json({"id": "video_1"})
+    async with client_for(server) as client:
+        await client.post(
+            "/videos/video_1/remix", body={"prompt": "again", "size": ["a"]}, files={}
+        )
+    request = server.last
+    assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert parts_of(request) == [
+        ("prompt", None, "text/plain", b"again"),
+        ("size[]", None, "text/plain", b"a"),
+    ]

@@ -110,6 +110,14 @@ async def test_standard_headers(server: TestServer) -> None:
     assert agent.endswith(platform.system())
 
 
+async def test_stream_requests_ask_for_an_event_stream(server: TestServer) -> None:
+    server.sse([b'data: {"n": 1}\n\n', b"data: [DONE]\n\n"])
+    async with client_for(server) as client:
+        stream = await client.post("/chat/completions", body={"stream": True}, stream=True)
+        assert [event async for event in stream] == [{"n": 1}]
+    assert server.last.headers["Accept"] == "text/event-stream"
+
+
 async def test_header_precedence_operation_then_extra(server: TestServer) -> None:
     server.json({})
     async with client_for(server, default_headers={"OpenAI-Beta": "default"}) as client:
