@@ -8,30 +8,12 @@ and ``DIR/docs/reference``. The output is formatted with ruff and is the same on
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 
 from codegen.spec import REPO_ROOT, load_spec
 
-__all__ = ["format_tree", "generate", "main"]
-
-PYPROJECT = REPO_ROOT / "pyproject.toml"
-# Import grouping must not depend on which modules happen to exist when the generator runs.
-FIRST_PARTY = "lint.isort.known-first-party = ['openai_async']"
-
-
-def format_tree(paths: list[Path]) -> None:
-    """Fix import order and format the given files with the project's ruff settings."""
-    if not paths:
-        return
-    args = [str(path) for path in paths]
-    ruff = [sys.executable, "-m", "ruff"]
-    config = ["--config", str(PYPROJECT), "--config", FIRST_PARTY]
-    subprocess.run(
-        [*ruff, "check", "--quiet", *config, "--fix-only", "--select", "I,F401", *args], check=True
-    )
-    subprocess.run([*ruff, "format", "--quiet", *config, *args], check=True)
+__all__ = ["generate", "main"]
 
 
 def generate(out_dir: Path) -> None:
@@ -44,8 +26,7 @@ def generate(out_dir: Path) -> None:
     spec = load_spec()
     typemap = TypeMap(spec)
     generate_types(spec, out_dir, typemap=typemap)
-    written = generate_resources(spec, out_dir, typemap)
-    format_tree(written)
+    generate_resources(spec, out_dir, typemap)
     generate_reference(spec, out_dir, typemap)
 
 

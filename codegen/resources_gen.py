@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codegen.render import format_tree
 from codegen.resources_model import Method, Param, Resource, TypeMapLike, build_tree
 
 __all__ = ["HEADER", "generate_resources", "render_tree"]
@@ -539,7 +540,7 @@ def render_tree(root: Resource, out_dir: Path) -> dict[Path, str]:
 def generate_resources(
     spec: dict[str, Any], out_dir: Path, typemap: TypeMapLike | None = None
 ) -> list[Path]:
-    """Write both resource packages under ``out_dir`` (stale files removed); returns the paths."""
+    """Write both resource packages under ``out_dir``, formatted, stale files removed."""
     if typemap is None:
         from codegen.typemap import TypeMap
 
@@ -554,4 +555,6 @@ def generate_resources(
     for path, text in sorted(files.items()):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    for side in (ASYNC, SYNC):
+        format_tree(out_dir.joinpath(*side.package.split(".")))
     return sorted(files)

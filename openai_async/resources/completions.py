@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, overload
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.create_completion_response import CreateCompletionResponse
+from openai_async.types.completion import Completion
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -66,7 +66,7 @@ class AsyncCompletions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CreateCompletionResponse: ...
+    ) -> Completion: ...
 
     @overload
     async def create(
@@ -94,7 +94,7 @@ class AsyncCompletions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncStream[CreateCompletionResponse]: ...
+    ) -> AsyncStream[Completion]: ...
 
     @overload
     async def create(
@@ -122,7 +122,7 @@ class AsyncCompletions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CreateCompletionResponse | AsyncStream[CreateCompletionResponse]: ...
+    ) -> Completion | AsyncStream[Completion]: ...
 
     async def create(
         self,
@@ -149,14 +149,12 @@ class AsyncCompletions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CreateCompletionResponse | AsyncStream[CreateCompletionResponse]:
-        """Send ``POST /completions``; returns ``CreateCompletionResponse | AsyncStream[CreateCompletionResponse]``."""
-        result: (
-            CreateCompletionResponse | AsyncStream[CreateCompletionResponse]
-        ) = await self._client._request(
+    ) -> Completion | AsyncStream[Completion]:
+        """Send ``POST /completions``; returns ``Completion | AsyncStream[Completion]``."""
+        result: Completion | AsyncStream[Completion] = await self._client._request(
             "POST",
             "/completions",
-            cast_to=CreateCompletionResponse,
+            cast_to=Completion,
             body={
                 "model": model,
                 "prompt": prompt,
@@ -178,7 +176,7 @@ class AsyncCompletions(AsyncAPIResource):
                 "user": user,
             },
             stream=stream is True,
-            stream_type=CreateCompletionResponse,
+            stream_type=Completion,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.provenance_resource import ProvenanceResource
+from openai_async.types.content_provenance_check import ContentProvenanceCheck
 
 if TYPE_CHECKING:
     from openai_async._types import FileTypes
@@ -41,12 +41,12 @@ class AsyncContentProvenanceChecks(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProvenanceResource:
-        """Send ``POST /content_provenance_checks``; returns ``ProvenanceResource``."""
-        result: ProvenanceResource = await self._client._request(
+    ) -> ContentProvenanceCheck:
+        """Send ``POST /content_provenance_checks``; returns ``ContentProvenanceCheck``."""
+        result: ContentProvenanceCheck = await self._client._request(
             "POST",
             "/content_provenance_checks",
-            cast_to=ProvenanceResource,
+            cast_to=ContentProvenanceCheck,
             body={},
             files={"file": file},
             extra_headers=extra_headers,

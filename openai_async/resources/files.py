@@ -17,8 +17,8 @@ from openai_async._response import (
     to_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types.file_deleted import FileDeleted
 from openai_async.types.file_object import FileObject
-from openai_async.types.shared.delete_file_response import DeleteFileResponse
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -95,12 +95,12 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteFileResponse:
-        """Send ``DELETE /files/{file_id}``; returns ``DeleteFileResponse``."""
-        result: DeleteFileResponse = await self._client._request(
+    ) -> FileDeleted:
+        """Send ``DELETE /files/{file_id}``; returns ``FileDeleted``."""
+        result: FileDeleted = await self._client._request(
             "DELETE",
             format_path("/files/{file_id}", file_id=file_id),
-            cast_to=DeleteFileResponse,
+            cast_to=FileDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

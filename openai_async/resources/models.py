@@ -13,7 +13,7 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.types.model import Model
-from openai_async.types.shared.delete_model_response import DeleteModelResponse
+from openai_async.types.model_deleted import ModelDeleted
 
 if TYPE_CHECKING:
     from openai_async._pagination import AsyncPaginator
@@ -61,12 +61,12 @@ class AsyncModels(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteModelResponse:
-        """Send ``DELETE /models/{model}``; returns ``DeleteModelResponse``."""
-        result: DeleteModelResponse = await self._client._request(
+    ) -> ModelDeleted:
+        """Send ``DELETE /models/{model}``; returns ``ModelDeleted``."""
+        result: ModelDeleted = await self._client._request(
             "DELETE",
             format_path("/models/{model}", model=model),
-            cast_to=DeleteModelResponse,
+            cast_to=ModelDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

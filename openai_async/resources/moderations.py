@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.create_moderation_response import CreateModerationResponse
+from openai_async.types.moderation_create_response import ModerationCreateResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -60,12 +60,12 @@ class AsyncModerations(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CreateModerationResponse:
-        """Send ``POST /moderations``; returns ``CreateModerationResponse``."""
-        result: CreateModerationResponse = await self._client._request(
+    ) -> ModerationCreateResponse:
+        """Send ``POST /moderations``; returns ``ModerationCreateResponse``."""
+        result: ModerationCreateResponse = await self._client._request(
             "POST",
             "/moderations",
-            cast_to=CreateModerationResponse,
+            cast_to=ModerationCreateResponse,
             body={"input": input, "model": model},
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -26,9 +26,9 @@ from openai_async._types import (
     TimeoutTypes,
     strip_not_given,
 )
-from openai_async.types.shared.deleted_video_resource import DeletedVideoResource
-from openai_async.types.shared.video_character_resource import VideoCharacterResource
-from openai_async.types.shared.video_resource import VideoResource
+from openai_async.types.video import Video
+from openai_async.types.video_create_character_response import VideoCreateCharacterResponse
+from openai_async.types.video_delete_response import VideoDeleteResponse
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -67,13 +67,13 @@ class AsyncVideos(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoResource:
-        """Send ``POST /videos``; returns ``VideoResource``. Deprecated."""
+    ) -> Video:
+        """Send ``POST /videos``; returns ``Video``. Deprecated."""
         warnings.warn("create is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoResource = await self._client._request(
+        result: Video = await self._client._request(
             "POST",
             "/videos",
-            cast_to=VideoResource,
+            cast_to=Video,
             body={"prompt": prompt, "model": model, "seconds": seconds, "size": size},
             files=cast("RequestFiles", strip_not_given({"input_reference": input_reference})),
             extra_headers=extra_headers,
@@ -91,13 +91,13 @@ class AsyncVideos(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoResource:
-        """Send ``GET /videos/{video_id}``; returns ``VideoResource``. Deprecated."""
+    ) -> Video:
+        """Send ``GET /videos/{video_id}``; returns ``Video``. Deprecated."""
         warnings.warn("retrieve is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoResource = await self._client._request(
+        result: Video = await self._client._request(
             "GET",
             format_path("/videos/{video_id}", video_id=video_id),
-            cast_to=VideoResource,
+            cast_to=Video,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -113,13 +113,13 @@ class AsyncVideos(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedVideoResource:
-        """Send ``DELETE /videos/{video_id}``; returns ``DeletedVideoResource``. Deprecated."""
+    ) -> VideoDeleteResponse:
+        """Send ``DELETE /videos/{video_id}``; returns ``VideoDeleteResponse``. Deprecated."""
         warnings.warn("delete is deprecated", DeprecationWarning, stacklevel=2)
-        result: DeletedVideoResource = await self._client._request(
+        result: VideoDeleteResponse = await self._client._request(
             "DELETE",
             format_path("/videos/{video_id}", video_id=video_id),
-            cast_to=DeletedVideoResource,
+            cast_to=VideoDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -136,13 +136,13 @@ class AsyncVideos(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoCharacterResource:
-        """Send ``POST /videos/characters``; returns ``VideoCharacterResource``. Deprecated."""
+    ) -> VideoCreateCharacterResponse:
+        """Send ``POST /videos/characters``; returns ``VideoCreateCharacterResponse``. Deprecated."""
         warnings.warn("create_character is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoCharacterResource = await self._client._request(
+        result: VideoCreateCharacterResponse = await self._client._request(
             "POST",
             "/videos/characters",
-            cast_to=VideoCharacterResource,
+            cast_to=VideoCreateCharacterResponse,
             body={"name": name},
             files={"video": video},
             extra_headers=extra_headers,
@@ -185,13 +185,13 @@ class AsyncVideos(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoResource:
-        """Send ``POST /videos/edits``; returns ``VideoResource``. Deprecated."""
+    ) -> Video:
+        """Send ``POST /videos/edits``; returns ``Video``. Deprecated."""
         warnings.warn("edit is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoResource = await self._client._request(
+        result: Video = await self._client._request(
             "POST",
             "/videos/edits",
-            cast_to=VideoResource,
+            cast_to=Video,
             body={"prompt": prompt},
             files=cast("RequestFiles", strip_not_given({"video": video})),
             extra_headers=extra_headers,
@@ -211,13 +211,13 @@ class AsyncVideos(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoResource:
-        """Send ``POST /videos/extensions``; returns ``VideoResource``. Deprecated."""
+    ) -> Video:
+        """Send ``POST /videos/extensions``; returns ``Video``. Deprecated."""
         warnings.warn("extend is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoResource = await self._client._request(
+        result: Video = await self._client._request(
             "POST",
             "/videos/extensions",
-            cast_to=VideoResource,
+            cast_to=Video,
             body={"prompt": prompt, "seconds": seconds},
             files=cast("RequestFiles", strip_not_given({"video": video})),
             extra_headers=extra_headers,
@@ -235,13 +235,13 @@ class AsyncVideos(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoCharacterResource:
-        """Send ``GET /videos/characters/{character_id}``; returns ``VideoCharacterResource``. Deprecated."""
+    ) -> VideoCreateCharacterResponse:
+        """Send ``GET /videos/characters/{character_id}``; returns ``VideoCreateCharacterResponse``. Deprecated."""
         warnings.warn("get_character is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoCharacterResource = await self._client._request(
+        result: VideoCreateCharacterResponse = await self._client._request(
             "GET",
             format_path("/videos/characters/{character_id}", character_id=character_id),
-            cast_to=VideoCharacterResource,
+            cast_to=VideoCreateCharacterResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -258,13 +258,13 @@ class AsyncVideos(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoResource:
-        """Send ``POST /videos/{video_id}/remix``; returns ``VideoResource``. Deprecated."""
+    ) -> Video:
+        """Send ``POST /videos/{video_id}/remix``; returns ``Video``. Deprecated."""
         warnings.warn("remix is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoResource = await self._client._request(
+        result: Video = await self._client._request(
             "POST",
             format_path("/videos/{video_id}/remix", video_id=video_id),
-            cast_to=VideoResource,
+            cast_to=Video,
             body={"prompt": prompt},
             files={},
             extra_headers=extra_headers,
@@ -284,14 +284,14 @@ class AsyncVideos(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[VideoResource, AsyncConversationCursorPage[VideoResource]]:
-        """Send ``GET /videos``; returns ``AsyncPaginator[VideoResource, AsyncConversationCursorPage[VideoResource]]``. Deprecated."""
+    ) -> AsyncPaginator[Video, AsyncConversationCursorPage[Video]]:
+        """Send ``GET /videos``; returns ``AsyncPaginator[Video, AsyncConversationCursorPage[Video]]``. Deprecated."""
         warnings.warn("list is deprecated", DeprecationWarning, stacklevel=2)
-        result: AsyncPaginator[VideoResource, AsyncConversationCursorPage[VideoResource]] = (
+        result: AsyncPaginator[Video, AsyncConversationCursorPage[Video]] = (
             self._client._get_api_list(
                 "/videos",
-                page=AsyncConversationCursorPage[VideoResource],
-                item=VideoResource,
+                page=AsyncConversationCursorPage[Video],
+                item=Video,
                 query={"limit": limit, "order": order, "after": after},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

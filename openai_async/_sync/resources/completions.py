@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion_stream_options_param import (
         ChatCompletionStreamOptionsParam,
     )
-    from openai_async.types.shared.create_completion_response import CreateCompletionResponse
+    from openai_async.types.completion import Completion
     from openai_async.types.shared.stop_configuration_param import StopConfigurationParam
 
 __all__ = ["Completions", "CompletionsWithRawResponse", "CompletionsWithStreamingResponse"]
@@ -65,7 +65,7 @@ class Completions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CreateCompletionResponse: ...
+    ) -> Completion: ...
 
     @overload
     def create(
@@ -93,7 +93,7 @@ class Completions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> Stream[CreateCompletionResponse]: ...
+    ) -> Stream[Completion]: ...
 
     @overload
     def create(
@@ -121,7 +121,7 @@ class Completions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CreateCompletionResponse | Stream[CreateCompletionResponse]: ...
+    ) -> Completion | Stream[Completion]: ...
 
     def create(
         self,
@@ -148,9 +148,9 @@ class Completions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CreateCompletionResponse | Stream[CreateCompletionResponse]:
-        """Send ``POST /completions``; returns ``CreateCompletionResponse | Stream[CreateCompletionResponse]``."""
-        result: CreateCompletionResponse | Stream[CreateCompletionResponse] = self._client._call(
+    ) -> Completion | Stream[Completion]:
+        """Send ``POST /completions``; returns ``Completion | Stream[Completion]``."""
+        result: Completion | Stream[Completion] = self._client._call(
             self._async.create,
             model=model,
             prompt=prompt,

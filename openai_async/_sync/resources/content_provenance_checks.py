@@ -16,7 +16,7 @@ from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeo
 
 if TYPE_CHECKING:
     from openai_async._types import FileTypes
-    from openai_async.types.shared.provenance_resource import ProvenanceResource
+    from openai_async.types.content_provenance_check import ContentProvenanceCheck
 
 __all__ = [
     "ContentProvenanceChecks",
@@ -44,9 +44,9 @@ class ContentProvenanceChecks(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProvenanceResource:
-        """Send ``POST /content_provenance_checks``; returns ``ProvenanceResource``."""
-        result: ProvenanceResource = self._client._call(
+    ) -> ContentProvenanceCheck:
+        """Send ``POST /content_provenance_checks``; returns ``ContentProvenanceCheck``."""
+        result: ContentProvenanceCheck = self._client._call(
             self._async.create,
             file=file,
             extra_headers=extra_headers,

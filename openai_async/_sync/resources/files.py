@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from openai_async._response import BinaryResponseContent
     from openai_async._types import FileTypes
     from openai_async.pagination import SyncCursorPage
+    from openai_async.types.file_deleted import FileDeleted
     from openai_async.types.file_object import FileObject
-    from openai_async.types.shared.delete_file_response import DeleteFileResponse
     from openai_async.types.shared.file_expiration_after_param import FileExpirationAfterParam
 
 __all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
@@ -91,9 +91,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteFileResponse:
-        """Send ``DELETE /files/{file_id}``; returns ``DeleteFileResponse``."""
-        result: DeleteFileResponse = self._client._call(
+    ) -> FileDeleted:
+        """Send ``DELETE /files/{file_id}``; returns ``FileDeleted``."""
+        result: FileDeleted = self._client._call(
             self._async.delete,
             file_id=file_id,
             extra_headers=extra_headers,

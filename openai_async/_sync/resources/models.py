@@ -17,7 +17,7 @@ from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeo
 if TYPE_CHECKING:
     from openai_async.pagination import SyncPage
     from openai_async.types.model import Model
-    from openai_async.types.shared.delete_model_response import DeleteModelResponse
+    from openai_async.types.model_deleted import ModelDeleted
 
 __all__ = ["Models", "ModelsWithRawResponse", "ModelsWithStreamingResponse"]
 
@@ -61,9 +61,9 @@ class Models(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteModelResponse:
-        """Send ``DELETE /models/{model}``; returns ``DeleteModelResponse``."""
-        result: DeleteModelResponse = self._client._call(
+    ) -> ModelDeleted:
+        """Send ``DELETE /models/{model}``; returns ``ModelDeleted``."""
+        result: ModelDeleted = self._client._call(
             self._async.delete,
             model=model,
             extra_headers=extra_headers,

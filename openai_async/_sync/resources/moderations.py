@@ -18,11 +18,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
+    from openai_async.types.moderation_create_response import ModerationCreateResponse
     from openai_async.types.shared.create_moderation_request_param import (
         CreateModerationRequestInputVariant2ItemImageUrlParam,
         CreateModerationRequestInputVariant2ItemTextParam,
     )
-    from openai_async.types.shared.create_moderation_response import CreateModerationResponse
 
 __all__ = ["Moderations", "ModerationsWithRawResponse", "ModerationsWithStreamingResponse"]
 
@@ -59,9 +59,9 @@ class Moderations(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CreateModerationResponse:
-        """Send ``POST /moderations``; returns ``CreateModerationResponse``."""
-        result: CreateModerationResponse = self._client._call(
+    ) -> ModerationCreateResponse:
+        """Send ``POST /moderations``; returns ``ModerationCreateResponse``."""
+        result: ModerationCreateResponse = self._client._call(
             self._async.create,
             input=input,
             model=model,

@@ -21,13 +21,13 @@ if TYPE_CHECKING:
     from openai_async._response import BinaryResponseContent
     from openai_async._types import FileTypes
     from openai_async.pagination import SyncConversationCursorPage
-    from openai_async.types.shared.deleted_video_resource import DeletedVideoResource
     from openai_async.types.shared.image_ref_param2_param import ImageRefParam2Param
-    from openai_async.types.shared.video_character_resource import VideoCharacterResource
     from openai_async.types.shared.video_reference_input_param_param import (
         VideoReferenceInputParamParam,
     )
-    from openai_async.types.shared.video_resource import VideoResource
+    from openai_async.types.video import Video
+    from openai_async.types.video_create_character_response import VideoCreateCharacterResponse
+    from openai_async.types.video_delete_response import VideoDeleteResponse
     from openai_async.types.video_model_param import VideoModelParam
 
 __all__ = ["Videos", "VideosWithRawResponse", "VideosWithStreamingResponse"]
@@ -56,10 +56,10 @@ class Videos(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoResource:
-        """Send ``POST /videos``; returns ``VideoResource``. Deprecated."""
+    ) -> Video:
+        """Send ``POST /videos``; returns ``Video``. Deprecated."""
         warnings.warn("create is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoResource = self._client._call(
+        result: Video = self._client._call(
             self._async.create,
             prompt=prompt,
             model=model,
@@ -81,10 +81,10 @@ class Videos(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoResource:
-        """Send ``GET /videos/{video_id}``; returns ``VideoResource``. Deprecated."""
+    ) -> Video:
+        """Send ``GET /videos/{video_id}``; returns ``Video``. Deprecated."""
         warnings.warn("retrieve is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoResource = self._client._call(
+        result: Video = self._client._call(
             self._async.retrieve,
             video_id=video_id,
             extra_headers=extra_headers,
@@ -102,10 +102,10 @@ class Videos(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedVideoResource:
-        """Send ``DELETE /videos/{video_id}``; returns ``DeletedVideoResource``. Deprecated."""
+    ) -> VideoDeleteResponse:
+        """Send ``DELETE /videos/{video_id}``; returns ``VideoDeleteResponse``. Deprecated."""
         warnings.warn("delete is deprecated", DeprecationWarning, stacklevel=2)
-        result: DeletedVideoResource = self._client._call(
+        result: VideoDeleteResponse = self._client._call(
             self._async.delete,
             video_id=video_id,
             extra_headers=extra_headers,
@@ -124,10 +124,10 @@ class Videos(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoCharacterResource:
-        """Send ``POST /videos/characters``; returns ``VideoCharacterResource``. Deprecated."""
+    ) -> VideoCreateCharacterResponse:
+        """Send ``POST /videos/characters``; returns ``VideoCreateCharacterResponse``. Deprecated."""
         warnings.warn("create_character is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoCharacterResource = self._client._call(
+        result: VideoCreateCharacterResponse = self._client._call(
             self._async.create_character,
             video=video,
             name=name,
@@ -170,10 +170,10 @@ class Videos(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoResource:
-        """Send ``POST /videos/edits``; returns ``VideoResource``. Deprecated."""
+    ) -> Video:
+        """Send ``POST /videos/edits``; returns ``Video``. Deprecated."""
         warnings.warn("edit is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoResource = self._client._call(
+        result: Video = self._client._call(
             self._async.edit,
             video=video,
             prompt=prompt,
@@ -194,10 +194,10 @@ class Videos(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoResource:
-        """Send ``POST /videos/extensions``; returns ``VideoResource``. Deprecated."""
+    ) -> Video:
+        """Send ``POST /videos/extensions``; returns ``Video``. Deprecated."""
         warnings.warn("extend is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoResource = self._client._call(
+        result: Video = self._client._call(
             self._async.extend,
             video=video,
             prompt=prompt,
@@ -217,10 +217,10 @@ class Videos(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoCharacterResource:
-        """Send ``GET /videos/characters/{character_id}``; returns ``VideoCharacterResource``. Deprecated."""
+    ) -> VideoCreateCharacterResponse:
+        """Send ``GET /videos/characters/{character_id}``; returns ``VideoCreateCharacterResponse``. Deprecated."""
         warnings.warn("get_character is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoCharacterResource = self._client._call(
+        result: VideoCreateCharacterResponse = self._client._call(
             self._async.get_character,
             character_id=character_id,
             extra_headers=extra_headers,
@@ -239,10 +239,10 @@ class Videos(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoResource:
-        """Send ``POST /videos/{video_id}/remix``; returns ``VideoResource``. Deprecated."""
+    ) -> Video:
+        """Send ``POST /videos/{video_id}/remix``; returns ``Video``. Deprecated."""
         warnings.warn("remix is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoResource = self._client._call(
+        result: Video = self._client._call(
             self._async.remix,
             video_id=video_id,
             prompt=prompt,
@@ -263,10 +263,10 @@ class Videos(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncConversationCursorPage[VideoResource]:
-        """Send ``GET /videos``; returns ``SyncConversationCursorPage[VideoResource]``. Deprecated."""
+    ) -> SyncConversationCursorPage[Video]:
+        """Send ``GET /videos``; returns ``SyncConversationCursorPage[Video]``. Deprecated."""
         warnings.warn("list is deprecated", DeprecationWarning, stacklevel=2)
-        result: SyncConversationCursorPage[VideoResource] = self._client._call(
+        result: SyncConversationCursorPage[Video] = self._client._call(
             self._async.list,
             limit=limit,
             order=order,

@@ -13,8 +13,8 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.assistant_object import AssistantObject
-from openai_async.types.shared.delete_assistant_response import DeleteAssistantResponse
+from openai_async.types.beta.assistant import Assistant
+from openai_async.types.beta.assistant_deleted import AssistantDeleted
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -121,13 +121,13 @@ class AsyncAssistants(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AssistantObject:
-        """Send ``POST /assistants``; returns ``AssistantObject``. Deprecated."""
+    ) -> Assistant:
+        """Send ``POST /assistants``; returns ``Assistant``. Deprecated."""
         warnings.warn("create is deprecated", DeprecationWarning, stacklevel=2)
-        result: AssistantObject = await self._client._request(
+        result: Assistant = await self._client._request(
             "POST",
             "/assistants",
-            cast_to=AssistantObject,
+            cast_to=Assistant,
             body={
                 "model": model,
                 "name": name,
@@ -156,13 +156,13 @@ class AsyncAssistants(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AssistantObject:
-        """Send ``GET /assistants/{assistant_id}``; returns ``AssistantObject``. Deprecated."""
+    ) -> Assistant:
+        """Send ``GET /assistants/{assistant_id}``; returns ``Assistant``. Deprecated."""
         warnings.warn("retrieve is deprecated", DeprecationWarning, stacklevel=2)
-        result: AssistantObject = await self._client._request(
+        result: Assistant = await self._client._request(
             "GET",
             format_path("/assistants/{assistant_id}", assistant_id=assistant_id),
-            cast_to=AssistantObject,
+            cast_to=Assistant,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -239,13 +239,13 @@ class AsyncAssistants(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AssistantObject:
-        """Send ``POST /assistants/{assistant_id}``; returns ``AssistantObject``. Deprecated."""
+    ) -> Assistant:
+        """Send ``POST /assistants/{assistant_id}``; returns ``Assistant``. Deprecated."""
         warnings.warn("update is deprecated", DeprecationWarning, stacklevel=2)
-        result: AssistantObject = await self._client._request(
+        result: Assistant = await self._client._request(
             "POST",
             format_path("/assistants/{assistant_id}", assistant_id=assistant_id),
-            cast_to=AssistantObject,
+            cast_to=Assistant,
             body={
                 "model": model,
                 "reasoning_effort": reasoning_effort,
@@ -274,13 +274,13 @@ class AsyncAssistants(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteAssistantResponse:
-        """Send ``DELETE /assistants/{assistant_id}``; returns ``DeleteAssistantResponse``. Deprecated."""
+    ) -> AssistantDeleted:
+        """Send ``DELETE /assistants/{assistant_id}``; returns ``AssistantDeleted``. Deprecated."""
         warnings.warn("delete is deprecated", DeprecationWarning, stacklevel=2)
-        result: DeleteAssistantResponse = await self._client._request(
+        result: AssistantDeleted = await self._client._request(
             "DELETE",
             format_path("/assistants/{assistant_id}", assistant_id=assistant_id),
-            cast_to=DeleteAssistantResponse,
+            cast_to=AssistantDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -299,20 +299,18 @@ class AsyncAssistants(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[AssistantObject, AsyncCursorPage[AssistantObject]]:
-        """Send ``GET /assistants``; returns ``AsyncPaginator[AssistantObject, AsyncCursorPage[AssistantObject]]``. Deprecated."""
+    ) -> AsyncPaginator[Assistant, AsyncCursorPage[Assistant]]:
+        """Send ``GET /assistants``; returns ``AsyncPaginator[Assistant, AsyncCursorPage[Assistant]]``. Deprecated."""
         warnings.warn("list is deprecated", DeprecationWarning, stacklevel=2)
-        result: AsyncPaginator[AssistantObject, AsyncCursorPage[AssistantObject]] = (
-            self._client._get_api_list(
-                "/assistants",
-                page=AsyncCursorPage[AssistantObject],
-                item=AssistantObject,
-                query={"limit": limit, "order": order, "after": after, "before": before},
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+        result: AsyncPaginator[Assistant, AsyncCursorPage[Assistant]] = self._client._get_api_list(
+            "/assistants",
+            page=AsyncCursorPage[Assistant],
+            item=Assistant,
+            query={"limit": limit, "order": order, "after": after, "before": before},
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

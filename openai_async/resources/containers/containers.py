@@ -13,7 +13,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.container_resource import ContainerResource
+from openai_async.types.container_create_response import ContainerCreateResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -76,12 +76,12 @@ class AsyncContainers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ContainerResource:
-        """Send ``POST /containers``; returns ``ContainerResource``."""
-        result: ContainerResource = await self._client._request(
+    ) -> ContainerCreateResponse:
+        """Send ``POST /containers``; returns ``ContainerCreateResponse``."""
+        result: ContainerCreateResponse = await self._client._request(
             "POST",
             "/containers",
-            cast_to=ContainerResource,
+            cast_to=ContainerCreateResponse,
             body={
                 "name": name,
                 "file_ids": file_ids,
@@ -105,12 +105,12 @@ class AsyncContainers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ContainerResource:
-        """Send ``GET /containers/{container_id}``; returns ``ContainerResource``."""
-        result: ContainerResource = await self._client._request(
+    ) -> ContainerCreateResponse:
+        """Send ``GET /containers/{container_id}``; returns ``ContainerCreateResponse``."""
+        result: ContainerCreateResponse = await self._client._request(
             "GET",
             format_path("/containers/{container_id}", container_id=container_id),
-            cast_to=ContainerResource,
+            cast_to=ContainerCreateResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -150,19 +150,19 @@ class AsyncContainers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[ContainerResource, AsyncCursorPage[ContainerResource]]:
-        """Send ``GET /containers``; returns ``AsyncPaginator[ContainerResource, AsyncCursorPage[ContainerResource]]``."""
-        result: AsyncPaginator[ContainerResource, AsyncCursorPage[ContainerResource]] = (
-            self._client._get_api_list(
-                "/containers",
-                page=AsyncCursorPage[ContainerResource],
-                item=ContainerResource,
-                query={"limit": limit, "order": order, "after": after, "name": name},
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> AsyncPaginator[ContainerCreateResponse, AsyncCursorPage[ContainerCreateResponse]]:
+        """Send ``GET /containers``; returns ``AsyncPaginator[ContainerCreateResponse, AsyncCursorPage[ContainerCreateResponse]]``."""
+        result: AsyncPaginator[
+            ContainerCreateResponse, AsyncCursorPage[ContainerCreateResponse]
+        ] = self._client._get_api_list(
+            "/containers",
+            page=AsyncCursorPage[ContainerCreateResponse],
+            item=ContainerCreateResponse,
+            query={"limit": limit, "order": order, "after": after, "name": name},
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

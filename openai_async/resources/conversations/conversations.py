@@ -11,8 +11,10 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.conversation_resource import ConversationResource
-from openai_async.types.shared.deleted_conversation_resource import DeletedConversationResource
+from openai_async.types.conversations.conversation import Conversation
+from openai_async.types.conversations.conversation_deleted_resource import (
+    ConversationDeletedResource,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
         AsyncItemsWithRawResponse,
         AsyncItemsWithStreamingResponse,
     )
-    from openai_async.types.shared.input_item_param import InputItemParam
+    from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
 
 __all__ = [
     "AsyncConversations",
@@ -52,17 +54,17 @@ class AsyncConversations(AsyncAPIResource):
         self,
         *,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
-        items: Iterable[InputItemParam] | NotGiven | None = NOT_GIVEN,
+        items: Iterable[ResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ConversationResource:
-        """Send ``POST /conversations``; returns ``ConversationResource``."""
-        result: ConversationResource = await self._client._request(
+    ) -> Conversation:
+        """Send ``POST /conversations``; returns ``Conversation``."""
+        result: Conversation = await self._client._request(
             "POST",
             "/conversations",
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             body={"metadata": metadata, "items": items},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -79,12 +81,12 @@ class AsyncConversations(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ConversationResource:
-        """Send ``GET /conversations/{conversation_id}``; returns ``ConversationResource``."""
-        result: ConversationResource = await self._client._request(
+    ) -> Conversation:
+        """Send ``GET /conversations/{conversation_id}``; returns ``Conversation``."""
+        result: Conversation = await self._client._request(
             "GET",
             format_path("/conversations/{conversation_id}", conversation_id=conversation_id),
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -101,12 +103,12 @@ class AsyncConversations(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ConversationResource:
-        """Send ``POST /conversations/{conversation_id}``; returns ``ConversationResource``."""
-        result: ConversationResource = await self._client._request(
+    ) -> Conversation:
+        """Send ``POST /conversations/{conversation_id}``; returns ``Conversation``."""
+        result: Conversation = await self._client._request(
             "POST",
             format_path("/conversations/{conversation_id}", conversation_id=conversation_id),
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             body={"metadata": metadata},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -123,12 +125,12 @@ class AsyncConversations(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedConversationResource:
-        """Send ``DELETE /conversations/{conversation_id}``; returns ``DeletedConversationResource``."""
-        result: DeletedConversationResource = await self._client._request(
+    ) -> ConversationDeletedResource:
+        """Send ``DELETE /conversations/{conversation_id}``; returns ``ConversationDeletedResource``."""
+        result: ConversationDeletedResource = await self._client._request(
             "DELETE",
             format_path("/conversations/{conversation_id}", conversation_id=conversation_id),
-            cast_to=DeletedConversationResource,
+            cast_to=ConversationDeletedResource,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

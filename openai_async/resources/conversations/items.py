@@ -12,16 +12,16 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types.conversations.conversation import Conversation
+from openai_async.types.conversations.conversation_item import ConversationItem
 from openai_async.types.conversations.conversation_item_list import ConversationItemList
-from openai_async.types.shared.conversation_item import ConversationItem
-from openai_async.types.shared.conversation_resource import ConversationResource
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
     from openai_async._pagination import AsyncPaginator
-    from openai_async.types.shared.input_item_param import InputItemParam
+    from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
 
 __all__ = ["AsyncItems", "AsyncItemsWithRawResponse", "AsyncItemsWithStreamingResponse"]
 
@@ -41,7 +41,7 @@ class AsyncItems(AsyncAPIResource):
         self,
         conversation_id: str,
         *,
-        items: Iterable[InputItemParam],
+        items: Iterable[ResponseInputItemParam],
         include: Iterable[
             Literal[
                 "file_search_call.results",
@@ -123,16 +123,16 @@ class AsyncItems(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ConversationResource:
-        """Send ``DELETE /conversations/{conversation_id}/items/{item_id}``; returns ``ConversationResource``."""
-        result: ConversationResource = await self._client._request(
+    ) -> Conversation:
+        """Send ``DELETE /conversations/{conversation_id}/items/{item_id}``; returns ``Conversation``."""
+        result: Conversation = await self._client._request(
             "DELETE",
             format_path(
                 "/conversations/{conversation_id}/items/{item_id}",
                 item_id=item_id,
                 conversation_id=conversation_id,
             ),
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

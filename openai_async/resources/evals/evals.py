@@ -12,8 +12,8 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.delete_eval_response import DeleteEvalResponse
-from openai_async.types.shared.eval import Eval
+from openai_async.types.eval_create_response import EvalCreateResponse
+from openai_async.types.eval_delete_response import EvalDeleteResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -83,12 +83,12 @@ class AsyncEvals(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> Eval:
-        """Send ``POST /evals``; returns ``Eval``."""
-        result: Eval = await self._client._request(
+    ) -> EvalCreateResponse:
+        """Send ``POST /evals``; returns ``EvalCreateResponse``."""
+        result: EvalCreateResponse = await self._client._request(
             "POST",
             "/evals",
-            cast_to=Eval,
+            cast_to=EvalCreateResponse,
             body={
                 "data_source_config": data_source_config,
                 "testing_criteria": testing_criteria,
@@ -110,12 +110,12 @@ class AsyncEvals(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> Eval:
-        """Send ``GET /evals/{eval_id}``; returns ``Eval``."""
-        result: Eval = await self._client._request(
+    ) -> EvalCreateResponse:
+        """Send ``GET /evals/{eval_id}``; returns ``EvalCreateResponse``."""
+        result: EvalCreateResponse = await self._client._request(
             "GET",
             format_path("/evals/{eval_id}", eval_id=eval_id),
-            cast_to=Eval,
+            cast_to=EvalCreateResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -133,12 +133,12 @@ class AsyncEvals(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> Eval:
-        """Send ``POST /evals/{eval_id}``; returns ``Eval``."""
-        result: Eval = await self._client._request(
+    ) -> EvalCreateResponse:
+        """Send ``POST /evals/{eval_id}``; returns ``EvalCreateResponse``."""
+        result: EvalCreateResponse = await self._client._request(
             "POST",
             format_path("/evals/{eval_id}", eval_id=eval_id),
-            cast_to=Eval,
+            cast_to=EvalCreateResponse,
             body={"name": name, "metadata": metadata},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -155,12 +155,12 @@ class AsyncEvals(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteEvalResponse:
-        """Send ``DELETE /evals/{eval_id}``; returns ``DeleteEvalResponse``."""
-        result: DeleteEvalResponse = await self._client._request(
+    ) -> EvalDeleteResponse:
+        """Send ``DELETE /evals/{eval_id}``; returns ``EvalDeleteResponse``."""
+        result: EvalDeleteResponse = await self._client._request(
             "DELETE",
             format_path("/evals/{eval_id}", eval_id=eval_id),
-            cast_to=DeleteEvalResponse,
+            cast_to=EvalDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -179,17 +179,19 @@ class AsyncEvals(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[Eval, AsyncCursorPage[Eval]]:
-        """Send ``GET /evals``; returns ``AsyncPaginator[Eval, AsyncCursorPage[Eval]]``."""
-        result: AsyncPaginator[Eval, AsyncCursorPage[Eval]] = self._client._get_api_list(
-            "/evals",
-            page=AsyncCursorPage[Eval],
-            item=Eval,
-            query={"after": after, "limit": limit, "order": order, "order_by": order_by},
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+    ) -> AsyncPaginator[EvalCreateResponse, AsyncCursorPage[EvalCreateResponse]]:
+        """Send ``GET /evals``; returns ``AsyncPaginator[EvalCreateResponse, AsyncCursorPage[EvalCreateResponse]]``."""
+        result: AsyncPaginator[EvalCreateResponse, AsyncCursorPage[EvalCreateResponse]] = (
+            self._client._get_api_list(
+                "/evals",
+                page=AsyncCursorPage[EvalCreateResponse],
+                item=EvalCreateResponse,
+                query={"after": after, "limit": limit, "order": order, "order_by": order_by},
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
         )
         return result
 

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.realtime_create_client_secret_response import (
-    RealtimeCreateClientSecretResponse,
-)
+from openai_async.types.realtime.client_secret_create_response import ClientSecretCreateResponse
 
 if TYPE_CHECKING:
     from openai_async.types.shared.realtime_create_client_secret_request_param import (
@@ -54,12 +52,12 @@ class AsyncClientSecrets(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RealtimeCreateClientSecretResponse:
-        """Send ``POST /realtime/client_secrets``; returns ``RealtimeCreateClientSecretResponse``."""
-        result: RealtimeCreateClientSecretResponse = await self._client._request(
+    ) -> ClientSecretCreateResponse:
+        """Send ``POST /realtime/client_secrets``; returns ``ClientSecretCreateResponse``."""
+        result: ClientSecretCreateResponse = await self._client._request(
             "POST",
             "/realtime/client_secrets",
-            cast_to=RealtimeCreateClientSecretResponse,
+            cast_to=ClientSecretCreateResponse,
             body={"expires_after": expires_after, "session": session},
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -12,7 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.item_resource import ItemResource
+from openai_async.types.responses.response_item import ResponseItem
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -62,13 +62,13 @@ class AsyncInputItems(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[ItemResource, AsyncCursorPage[ItemResource]]:
-        """Send ``GET /responses/{response_id}/input_items``; returns ``AsyncPaginator[ItemResource, AsyncCursorPage[ItemResource]]``."""
-        result: AsyncPaginator[ItemResource, AsyncCursorPage[ItemResource]] = (
+    ) -> AsyncPaginator[ResponseItem, AsyncCursorPage[ResponseItem]]:
+        """Send ``GET /responses/{response_id}/input_items``; returns ``AsyncPaginator[ResponseItem, AsyncCursorPage[ResponseItem]]``."""
+        result: AsyncPaginator[ResponseItem, AsyncCursorPage[ResponseItem]] = (
             self._client._get_api_list(
                 format_path("/responses/{response_id}/input_items", response_id=response_id),
-                page=AsyncCursorPage[ItemResource],
-                item=ItemResource,
+                page=AsyncCursorPage[ResponseItem],
+                item=ResponseItem,
                 query={"limit": limit, "order": order, "after": after, "include": include},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

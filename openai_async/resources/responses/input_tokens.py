@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.token_counts_resource import TokenCountsResource
+from openai_async.types.responses.input_token_count_response import InputTokenCountResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
     from openai_async.types.reasoning_param import ReasoningParam
+    from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
     from openai_async.types.responses.tool_param import ToolParam
     from openai_async.types.shared.conversation_param_param import ConversationParamParam
-    from openai_async.types.shared.input_item_param import InputItemParam
     from openai_async.types.shared.personality_enum_param import PersonalityEnumParam
     from openai_async.types.shared.response_text_param_param import ResponseTextParamParam
     from openai_async.types.shared.tool_choice_param_param import ToolChoiceParamParam
@@ -46,7 +46,7 @@ class AsyncInputTokens(AsyncAPIResource):
         self,
         *,
         model: str | NotGiven | None = NOT_GIVEN,
-        input: str | Iterable[InputItemParam] | NotGiven | None = NOT_GIVEN,
+        input: str | Iterable[ResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven | None = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven | None = NOT_GIVEN,
@@ -61,12 +61,12 @@ class AsyncInputTokens(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> TokenCountsResource:
-        """Send ``POST /responses/input_tokens``; returns ``TokenCountsResource``."""
-        result: TokenCountsResource = await self._client._request(
+    ) -> InputTokenCountResponse:
+        """Send ``POST /responses/input_tokens``; returns ``InputTokenCountResponse``."""
+        result: InputTokenCountResponse = await self._client._request(
             "POST",
             "/responses/input_tokens",
-            cast_to=TokenCountsResource,
+            cast_to=InputTokenCountResponse,
             body={
                 "model": model,
                 "input": input,

@@ -21,8 +21,8 @@ from openai_async._types import (
     TimeoutTypes,
     strip_not_given,
 )
-from openai_async.types.shared.deleted_skill_resource import DeletedSkillResource
-from openai_async.types.shared.skill_resource import SkillResource
+from openai_async.types.deleted_skill import DeletedSkill
+from openai_async.types.skill import Skill
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -75,12 +75,12 @@ class AsyncSkills(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SkillResource:
-        """Send ``POST /skills``; returns ``SkillResource``."""
-        result: SkillResource = await self._client._request(
+    ) -> Skill:
+        """Send ``POST /skills``; returns ``Skill``."""
+        result: Skill = await self._client._request(
             "POST",
             "/skills",
-            cast_to=SkillResource,
+            cast_to=Skill,
             body={},
             files=cast("RequestFiles", strip_not_given({"files": files})),
             extra_headers=extra_headers,
@@ -98,12 +98,12 @@ class AsyncSkills(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SkillResource:
-        """Send ``GET /skills/{skill_id}``; returns ``SkillResource``."""
-        result: SkillResource = await self._client._request(
+    ) -> Skill:
+        """Send ``GET /skills/{skill_id}``; returns ``Skill``."""
+        result: Skill = await self._client._request(
             "GET",
             format_path("/skills/{skill_id}", skill_id=skill_id),
-            cast_to=SkillResource,
+            cast_to=Skill,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -120,12 +120,12 @@ class AsyncSkills(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SkillResource:
-        """Send ``POST /skills/{skill_id}``; returns ``SkillResource``."""
-        result: SkillResource = await self._client._request(
+    ) -> Skill:
+        """Send ``POST /skills/{skill_id}``; returns ``Skill``."""
+        result: Skill = await self._client._request(
             "POST",
             format_path("/skills/{skill_id}", skill_id=skill_id),
-            cast_to=SkillResource,
+            cast_to=Skill,
             body={"default_version": default_version},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -142,12 +142,12 @@ class AsyncSkills(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedSkillResource:
-        """Send ``DELETE /skills/{skill_id}``; returns ``DeletedSkillResource``."""
-        result: DeletedSkillResource = await self._client._request(
+    ) -> DeletedSkill:
+        """Send ``DELETE /skills/{skill_id}``; returns ``DeletedSkill``."""
+        result: DeletedSkill = await self._client._request(
             "DELETE",
             format_path("/skills/{skill_id}", skill_id=skill_id),
-            cast_to=DeletedSkillResource,
+            cast_to=DeletedSkill,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -165,19 +165,17 @@ class AsyncSkills(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[SkillResource, AsyncCursorPage[SkillResource]]:
-        """Send ``GET /skills``; returns ``AsyncPaginator[SkillResource, AsyncCursorPage[SkillResource]]``."""
-        result: AsyncPaginator[SkillResource, AsyncCursorPage[SkillResource]] = (
-            self._client._get_api_list(
-                "/skills",
-                page=AsyncCursorPage[SkillResource],
-                item=SkillResource,
-                query={"limit": limit, "order": order, "after": after},
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> AsyncPaginator[Skill, AsyncCursorPage[Skill]]:
+        """Send ``GET /skills``; returns ``AsyncPaginator[Skill, AsyncCursorPage[Skill]]``."""
+        result: AsyncPaginator[Skill, AsyncCursorPage[Skill]] = self._client._get_api_list(
+            "/skills",
+            page=AsyncCursorPage[Skill],
+            item=Skill,
+            query={"limit": limit, "order": order, "after": after},
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

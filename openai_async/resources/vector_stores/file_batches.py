@@ -12,8 +12,8 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.vector_store_file_batch_object import VectorStoreFileBatchObject
-from openai_async.types.shared.vector_store_file_object import VectorStoreFileObject
+from openai_async.types.vector_stores.vector_store_file import VectorStoreFile
+from openai_async.types.vector_stores.vector_store_file_batch import VectorStoreFileBatch
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -57,14 +57,14 @@ class AsyncFileBatches(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileBatchObject:
-        """Send ``POST /vector_stores/{vector_store_id}/file_batches``; returns ``VectorStoreFileBatchObject``."""
-        result: VectorStoreFileBatchObject = await self._client._request(
+    ) -> VectorStoreFileBatch:
+        """Send ``POST /vector_stores/{vector_store_id}/file_batches``; returns ``VectorStoreFileBatch``."""
+        result: VectorStoreFileBatch = await self._client._request(
             "POST",
             format_path(
                 "/vector_stores/{vector_store_id}/file_batches", vector_store_id=vector_store_id
             ),
-            cast_to=VectorStoreFileBatchObject,
+            cast_to=VectorStoreFileBatch,
             body={
                 "file_ids": file_ids,
                 "files": files,
@@ -87,16 +87,16 @@ class AsyncFileBatches(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileBatchObject:
-        """Send ``GET /vector_stores/{vector_store_id}/file_batches/{batch_id}``; returns ``VectorStoreFileBatchObject``."""
-        result: VectorStoreFileBatchObject = await self._client._request(
+    ) -> VectorStoreFileBatch:
+        """Send ``GET /vector_stores/{vector_store_id}/file_batches/{batch_id}``; returns ``VectorStoreFileBatch``."""
+        result: VectorStoreFileBatch = await self._client._request(
             "GET",
             format_path(
                 "/vector_stores/{vector_store_id}/file_batches/{batch_id}",
                 batch_id=batch_id,
                 vector_store_id=vector_store_id,
             ),
-            cast_to=VectorStoreFileBatchObject,
+            cast_to=VectorStoreFileBatch,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -113,16 +113,16 @@ class AsyncFileBatches(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileBatchObject:
-        """Send ``POST /vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel``; returns ``VectorStoreFileBatchObject``."""
-        result: VectorStoreFileBatchObject = await self._client._request(
+    ) -> VectorStoreFileBatch:
+        """Send ``POST /vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel``; returns ``VectorStoreFileBatch``."""
+        result: VectorStoreFileBatch = await self._client._request(
             "POST",
             format_path(
                 "/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel",
                 batch_id=batch_id,
                 vector_store_id=vector_store_id,
             ),
-            cast_to=VectorStoreFileBatchObject,
+            cast_to=VectorStoreFileBatch,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -144,17 +144,17 @@ class AsyncFileBatches(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[VectorStoreFileObject, AsyncCursorPage[VectorStoreFileObject]]:
-        """Send ``GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files``; returns ``AsyncPaginator[VectorStoreFileObject, AsyncCursorPage[VectorStoreFileObject]]``."""
-        result: AsyncPaginator[VectorStoreFileObject, AsyncCursorPage[VectorStoreFileObject]] = (
+    ) -> AsyncPaginator[VectorStoreFile, AsyncCursorPage[VectorStoreFile]]:
+        """Send ``GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files``; returns ``AsyncPaginator[VectorStoreFile, AsyncCursorPage[VectorStoreFile]]``."""
+        result: AsyncPaginator[VectorStoreFile, AsyncCursorPage[VectorStoreFile]] = (
             self._client._get_api_list(
                 format_path(
                     "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
                     batch_id=batch_id,
                     vector_store_id=vector_store_id,
                 ),
-                page=AsyncCursorPage[VectorStoreFileObject],
-                item=VectorStoreFileObject,
+                page=AsyncCursorPage[VectorStoreFile],
+                item=VectorStoreFile,
                 query={
                     "limit": limit,
                     "order": order,

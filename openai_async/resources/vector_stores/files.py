@@ -12,13 +12,11 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.delete_vector_store_file_response import (
-    DeleteVectorStoreFileResponse,
-)
 from openai_async.types.shared.vector_store_file_content_response import (
     VectorStoreFileContentResponseDataItem,
 )
-from openai_async.types.shared.vector_store_file_object import VectorStoreFileObject
+from openai_async.types.vector_stores.vector_store_file import VectorStoreFile
+from openai_async.types.vector_stores.vector_store_file_deleted import VectorStoreFileDeleted
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -53,12 +51,12 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileObject:
-        """Send ``POST /vector_stores/{vector_store_id}/files``; returns ``VectorStoreFileObject``."""
-        result: VectorStoreFileObject = await self._client._request(
+    ) -> VectorStoreFile:
+        """Send ``POST /vector_stores/{vector_store_id}/files``; returns ``VectorStoreFile``."""
+        result: VectorStoreFile = await self._client._request(
             "POST",
             format_path("/vector_stores/{vector_store_id}/files", vector_store_id=vector_store_id),
-            cast_to=VectorStoreFileObject,
+            cast_to=VectorStoreFile,
             body={
                 "file_id": file_id,
                 "chunking_strategy": chunking_strategy,
@@ -80,16 +78,16 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileObject:
-        """Send ``GET /vector_stores/{vector_store_id}/files/{file_id}``; returns ``VectorStoreFileObject``."""
-        result: VectorStoreFileObject = await self._client._request(
+    ) -> VectorStoreFile:
+        """Send ``GET /vector_stores/{vector_store_id}/files/{file_id}``; returns ``VectorStoreFile``."""
+        result: VectorStoreFile = await self._client._request(
             "GET",
             format_path(
                 "/vector_stores/{vector_store_id}/files/{file_id}",
                 file_id=file_id,
                 vector_store_id=vector_store_id,
             ),
-            cast_to=VectorStoreFileObject,
+            cast_to=VectorStoreFile,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -107,16 +105,16 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileObject:
-        """Send ``POST /vector_stores/{vector_store_id}/files/{file_id}``; returns ``VectorStoreFileObject``."""
-        result: VectorStoreFileObject = await self._client._request(
+    ) -> VectorStoreFile:
+        """Send ``POST /vector_stores/{vector_store_id}/files/{file_id}``; returns ``VectorStoreFile``."""
+        result: VectorStoreFile = await self._client._request(
             "POST",
             format_path(
                 "/vector_stores/{vector_store_id}/files/{file_id}",
                 file_id=file_id,
                 vector_store_id=vector_store_id,
             ),
-            cast_to=VectorStoreFileObject,
+            cast_to=VectorStoreFile,
             body={"attributes": attributes},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -134,16 +132,16 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteVectorStoreFileResponse:
-        """Send ``DELETE /vector_stores/{vector_store_id}/files/{file_id}``; returns ``DeleteVectorStoreFileResponse``."""
-        result: DeleteVectorStoreFileResponse = await self._client._request(
+    ) -> VectorStoreFileDeleted:
+        """Send ``DELETE /vector_stores/{vector_store_id}/files/{file_id}``; returns ``VectorStoreFileDeleted``."""
+        result: VectorStoreFileDeleted = await self._client._request(
             "DELETE",
             format_path(
                 "/vector_stores/{vector_store_id}/files/{file_id}",
                 file_id=file_id,
                 vector_store_id=vector_store_id,
             ),
-            cast_to=DeleteVectorStoreFileResponse,
+            cast_to=VectorStoreFileDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -195,15 +193,15 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[VectorStoreFileObject, AsyncCursorPage[VectorStoreFileObject]]:
-        """Send ``GET /vector_stores/{vector_store_id}/files``; returns ``AsyncPaginator[VectorStoreFileObject, AsyncCursorPage[VectorStoreFileObject]]``."""
-        result: AsyncPaginator[VectorStoreFileObject, AsyncCursorPage[VectorStoreFileObject]] = (
+    ) -> AsyncPaginator[VectorStoreFile, AsyncCursorPage[VectorStoreFile]]:
+        """Send ``GET /vector_stores/{vector_store_id}/files``; returns ``AsyncPaginator[VectorStoreFile, AsyncCursorPage[VectorStoreFile]]``."""
+        result: AsyncPaginator[VectorStoreFile, AsyncCursorPage[VectorStoreFile]] = (
             self._client._get_api_list(
                 format_path(
                     "/vector_stores/{vector_store_id}/files", vector_store_id=vector_store_id
                 ),
-                page=AsyncCursorPage[VectorStoreFileObject],
-                item=VectorStoreFileObject,
+                page=AsyncCursorPage[VectorStoreFile],
+                item=VectorStoreFile,
                 query={
                     "limit": limit,
                     "order": order,

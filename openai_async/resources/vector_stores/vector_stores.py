@@ -12,9 +12,9 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.delete_vector_store_response import DeleteVectorStoreResponse
-from openai_async.types.shared.vector_store_object import VectorStoreObject
-from openai_async.types.shared.vector_store_search_result_item import VectorStoreSearchResultItem
+from openai_async.types.vector_store import VectorStore
+from openai_async.types.vector_store_deleted import VectorStoreDeleted
+from openai_async.types.vector_store_search_response import VectorStoreSearchResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -94,12 +94,12 @@ class AsyncVectorStores(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreObject:
-        """Send ``POST /vector_stores``; returns ``VectorStoreObject``."""
-        result: VectorStoreObject = await self._client._request(
+    ) -> VectorStore:
+        """Send ``POST /vector_stores``; returns ``VectorStore``."""
+        result: VectorStore = await self._client._request(
             "POST",
             "/vector_stores",
-            cast_to=VectorStoreObject,
+            cast_to=VectorStore,
             body={
                 "file_ids": file_ids,
                 "name": name,
@@ -123,12 +123,12 @@ class AsyncVectorStores(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreObject:
-        """Send ``GET /vector_stores/{vector_store_id}``; returns ``VectorStoreObject``."""
-        result: VectorStoreObject = await self._client._request(
+    ) -> VectorStore:
+        """Send ``GET /vector_stores/{vector_store_id}``; returns ``VectorStore``."""
+        result: VectorStore = await self._client._request(
             "GET",
             format_path("/vector_stores/{vector_store_id}", vector_store_id=vector_store_id),
-            cast_to=VectorStoreObject,
+            cast_to=VectorStore,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -147,12 +147,12 @@ class AsyncVectorStores(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreObject:
-        """Send ``POST /vector_stores/{vector_store_id}``; returns ``VectorStoreObject``."""
-        result: VectorStoreObject = await self._client._request(
+    ) -> VectorStore:
+        """Send ``POST /vector_stores/{vector_store_id}``; returns ``VectorStore``."""
+        result: VectorStore = await self._client._request(
             "POST",
             format_path("/vector_stores/{vector_store_id}", vector_store_id=vector_store_id),
-            cast_to=VectorStoreObject,
+            cast_to=VectorStore,
             body={"name": name, "expires_after": expires_after, "metadata": metadata},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -169,12 +169,12 @@ class AsyncVectorStores(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteVectorStoreResponse:
-        """Send ``DELETE /vector_stores/{vector_store_id}``; returns ``DeleteVectorStoreResponse``."""
-        result: DeleteVectorStoreResponse = await self._client._request(
+    ) -> VectorStoreDeleted:
+        """Send ``DELETE /vector_stores/{vector_store_id}``; returns ``VectorStoreDeleted``."""
+        result: VectorStoreDeleted = await self._client._request(
             "DELETE",
             format_path("/vector_stores/{vector_store_id}", vector_store_id=vector_store_id),
-            cast_to=DeleteVectorStoreResponse,
+            cast_to=VectorStoreDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -195,26 +195,28 @@ class AsyncVectorStores(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[VectorStoreSearchResultItem, AsyncPage[VectorStoreSearchResultItem]]:
-        """Send ``POST /vector_stores/{vector_store_id}/search``; returns ``AsyncPaginator[VectorStoreSearchResultItem, AsyncPage[VectorStoreSearchResultItem]]``."""
-        result: AsyncPaginator[
-            VectorStoreSearchResultItem, AsyncPage[VectorStoreSearchResultItem]
-        ] = self._client._get_api_list(
-            format_path("/vector_stores/{vector_store_id}/search", vector_store_id=vector_store_id),
-            page=AsyncPage[VectorStoreSearchResultItem],
-            item=VectorStoreSearchResultItem,
-            method="POST",
-            body={
-                "query": query,
-                "rewrite_query": rewrite_query,
-                "max_num_results": max_num_results,
-                "filters": filters,
-                "ranking_options": ranking_options,
-            },
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+    ) -> AsyncPaginator[VectorStoreSearchResponse, AsyncPage[VectorStoreSearchResponse]]:
+        """Send ``POST /vector_stores/{vector_store_id}/search``; returns ``AsyncPaginator[VectorStoreSearchResponse, AsyncPage[VectorStoreSearchResponse]]``."""
+        result: AsyncPaginator[VectorStoreSearchResponse, AsyncPage[VectorStoreSearchResponse]] = (
+            self._client._get_api_list(
+                format_path(
+                    "/vector_stores/{vector_store_id}/search", vector_store_id=vector_store_id
+                ),
+                page=AsyncPage[VectorStoreSearchResponse],
+                item=VectorStoreSearchResponse,
+                method="POST",
+                body={
+                    "query": query,
+                    "rewrite_query": rewrite_query,
+                    "max_num_results": max_num_results,
+                    "filters": filters,
+                    "ranking_options": ranking_options,
+                },
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
         )
         return result
 
@@ -229,13 +231,13 @@ class AsyncVectorStores(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[VectorStoreObject, AsyncCursorPage[VectorStoreObject]]:
-        """Send ``GET /vector_stores``; returns ``AsyncPaginator[VectorStoreObject, AsyncCursorPage[VectorStoreObject]]``."""
-        result: AsyncPaginator[VectorStoreObject, AsyncCursorPage[VectorStoreObject]] = (
+    ) -> AsyncPaginator[VectorStore, AsyncCursorPage[VectorStore]]:
+        """Send ``GET /vector_stores``; returns ``AsyncPaginator[VectorStore, AsyncCursorPage[VectorStore]]``."""
+        result: AsyncPaginator[VectorStore, AsyncCursorPage[VectorStore]] = (
             self._client._get_api_list(
                 "/vector_stores",
-                page=AsyncCursorPage[VectorStoreObject],
-                item=VectorStoreObject,
+                page=AsyncCursorPage[VectorStore],
+                item=VectorStore,
                 query={"limit": limit, "order": order, "after": after, "before": before},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

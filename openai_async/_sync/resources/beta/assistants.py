@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncCursorPage
-    from openai_async.types.shared.assistant_object import AssistantObject
+    from openai_async.types.beta.assistant import Assistant
+    from openai_async.types.beta.assistant_deleted import AssistantDeleted
     from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
     from openai_async.types.shared.assistant_tools_file_search_param import (
         AssistantToolsFileSearchParam,
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.create_assistant_request_param import (
         CreateAssistantRequestToolResourcesParam,
     )
-    from openai_async.types.shared.delete_assistant_response import DeleteAssistantResponse
     from openai_async.types.shared.modify_assistant_request_param import (
         ModifyAssistantRequestToolResourcesParam,
     )
@@ -118,10 +118,10 @@ class Assistants(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AssistantObject:
-        """Send ``POST /assistants``; returns ``AssistantObject``. Deprecated."""
+    ) -> Assistant:
+        """Send ``POST /assistants``; returns ``Assistant``. Deprecated."""
         warnings.warn("create is deprecated", DeprecationWarning, stacklevel=2)
-        result: AssistantObject = self._client._call(
+        result: Assistant = self._client._call(
             self._async.create,
             model=model,
             name=name,
@@ -149,10 +149,10 @@ class Assistants(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AssistantObject:
-        """Send ``GET /assistants/{assistant_id}``; returns ``AssistantObject``. Deprecated."""
+    ) -> Assistant:
+        """Send ``GET /assistants/{assistant_id}``; returns ``Assistant``. Deprecated."""
         warnings.warn("retrieve is deprecated", DeprecationWarning, stacklevel=2)
-        result: AssistantObject = self._client._call(
+        result: Assistant = self._client._call(
             self._async.retrieve,
             assistant_id=assistant_id,
             extra_headers=extra_headers,
@@ -231,10 +231,10 @@ class Assistants(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AssistantObject:
-        """Send ``POST /assistants/{assistant_id}``; returns ``AssistantObject``. Deprecated."""
+    ) -> Assistant:
+        """Send ``POST /assistants/{assistant_id}``; returns ``Assistant``. Deprecated."""
         warnings.warn("update is deprecated", DeprecationWarning, stacklevel=2)
-        result: AssistantObject = self._client._call(
+        result: Assistant = self._client._call(
             self._async.update,
             assistant_id=assistant_id,
             model=model,
@@ -263,10 +263,10 @@ class Assistants(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteAssistantResponse:
-        """Send ``DELETE /assistants/{assistant_id}``; returns ``DeleteAssistantResponse``. Deprecated."""
+    ) -> AssistantDeleted:
+        """Send ``DELETE /assistants/{assistant_id}``; returns ``AssistantDeleted``. Deprecated."""
         warnings.warn("delete is deprecated", DeprecationWarning, stacklevel=2)
-        result: DeleteAssistantResponse = self._client._call(
+        result: AssistantDeleted = self._client._call(
             self._async.delete,
             assistant_id=assistant_id,
             extra_headers=extra_headers,
@@ -287,10 +287,10 @@ class Assistants(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[AssistantObject]:
-        """Send ``GET /assistants``; returns ``SyncCursorPage[AssistantObject]``. Deprecated."""
+    ) -> SyncCursorPage[Assistant]:
+        """Send ``GET /assistants``; returns ``SyncCursorPage[Assistant]``. Deprecated."""
         warnings.warn("list is deprecated", DeprecationWarning, stacklevel=2)
-        result: SyncCursorPage[AssistantObject] = self._client._call(
+        result: SyncCursorPage[Assistant] = self._client._call(
             self._async.list,
             limit=limit,
             order=order,

@@ -24,13 +24,13 @@ if TYPE_CHECKING:
         FilesWithStreamingResponse,
     )
     from openai_async.pagination import SyncCursorPage
+    from openai_async.types.container_create_response import ContainerCreateResponse
     from openai_async.types.shared.container_network_policy_allowlist_param_param import (
         ContainerNetworkPolicyAllowlistParamParam,
     )
     from openai_async.types.shared.container_network_policy_disabled_param_param import (
         ContainerNetworkPolicyDisabledParamParam,
     )
-    from openai_async.types.shared.container_resource import ContainerResource
     from openai_async.types.shared.create_container_body_param import (
         CreateContainerBodyExpiresAfterParam,
     )
@@ -72,9 +72,9 @@ class Containers(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ContainerResource:
-        """Send ``POST /containers``; returns ``ContainerResource``."""
-        result: ContainerResource = self._client._call(
+    ) -> ContainerCreateResponse:
+        """Send ``POST /containers``; returns ``ContainerCreateResponse``."""
+        result: ContainerCreateResponse = self._client._call(
             self._async.create,
             name=name,
             file_ids=file_ids,
@@ -97,9 +97,9 @@ class Containers(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ContainerResource:
-        """Send ``GET /containers/{container_id}``; returns ``ContainerResource``."""
-        result: ContainerResource = self._client._call(
+    ) -> ContainerCreateResponse:
+        """Send ``GET /containers/{container_id}``; returns ``ContainerCreateResponse``."""
+        result: ContainerCreateResponse = self._client._call(
             self._async.retrieve,
             container_id=container_id,
             extra_headers=extra_headers,
@@ -140,9 +140,9 @@ class Containers(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[ContainerResource]:
-        """Send ``GET /containers``; returns ``SyncCursorPage[ContainerResource]``."""
-        result: SyncCursorPage[ContainerResource] = self._client._call(
+    ) -> SyncCursorPage[ContainerCreateResponse]:
+        """Send ``GET /containers``; returns ``SyncCursorPage[ContainerCreateResponse]``."""
+        result: SyncCursorPage[ContainerCreateResponse] = self._client._call(
             self._async.list,
             limit=limit,
             order=order,

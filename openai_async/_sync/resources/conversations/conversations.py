@@ -22,9 +22,11 @@ if TYPE_CHECKING:
         ItemsWithRawResponse,
         ItemsWithStreamingResponse,
     )
-    from openai_async.types.shared.conversation_resource import ConversationResource
-    from openai_async.types.shared.deleted_conversation_resource import DeletedConversationResource
-    from openai_async.types.shared.input_item_param import InputItemParam
+    from openai_async.types.conversations.conversation import Conversation
+    from openai_async.types.conversations.conversation_deleted_resource import (
+        ConversationDeletedResource,
+    )
+    from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
 
 __all__ = ["Conversations", "ConversationsWithRawResponse", "ConversationsWithStreamingResponse"]
 
@@ -50,14 +52,14 @@ class Conversations(SyncAPIResource):
         self,
         *,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
-        items: Iterable[InputItemParam] | NotGiven | None = NOT_GIVEN,
+        items: Iterable[ResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ConversationResource:
-        """Send ``POST /conversations``; returns ``ConversationResource``."""
-        result: ConversationResource = self._client._call(
+    ) -> Conversation:
+        """Send ``POST /conversations``; returns ``Conversation``."""
+        result: Conversation = self._client._call(
             self._async.create,
             metadata=metadata,
             items=items,
@@ -76,9 +78,9 @@ class Conversations(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ConversationResource:
-        """Send ``GET /conversations/{conversation_id}``; returns ``ConversationResource``."""
-        result: ConversationResource = self._client._call(
+    ) -> Conversation:
+        """Send ``GET /conversations/{conversation_id}``; returns ``Conversation``."""
+        result: Conversation = self._client._call(
             self._async.retrieve,
             conversation_id=conversation_id,
             extra_headers=extra_headers,
@@ -97,9 +99,9 @@ class Conversations(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ConversationResource:
-        """Send ``POST /conversations/{conversation_id}``; returns ``ConversationResource``."""
-        result: ConversationResource = self._client._call(
+    ) -> Conversation:
+        """Send ``POST /conversations/{conversation_id}``; returns ``Conversation``."""
+        result: Conversation = self._client._call(
             self._async.update,
             conversation_id=conversation_id,
             metadata=metadata,
@@ -118,9 +120,9 @@ class Conversations(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedConversationResource:
-        """Send ``DELETE /conversations/{conversation_id}``; returns ``DeletedConversationResource``."""
-        result: DeletedConversationResource = self._client._call(
+    ) -> ConversationDeletedResource:
+        """Send ``DELETE /conversations/{conversation_id}``; returns ``ConversationDeletedResource``."""
+        result: ConversationDeletedResource = self._client._call(
             self._async.delete,
             conversation_id=conversation_id,
             extra_headers=extra_headers,

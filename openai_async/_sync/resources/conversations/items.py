@@ -19,10 +19,10 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncConversationCursorPage
+    from openai_async.types.conversations.conversation import Conversation
+    from openai_async.types.conversations.conversation_item import ConversationItem
     from openai_async.types.conversations.conversation_item_list import ConversationItemList
-    from openai_async.types.shared.conversation_item import ConversationItem
-    from openai_async.types.shared.conversation_resource import ConversationResource
-    from openai_async.types.shared.input_item_param import InputItemParam
+    from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
 
 __all__ = ["Items", "ItemsWithRawResponse", "ItemsWithStreamingResponse"]
 
@@ -42,7 +42,7 @@ class Items(SyncAPIResource):
         self,
         conversation_id: str,
         *,
-        items: Iterable[InputItemParam],
+        items: Iterable[ResponseInputItemParam],
         include: Iterable[
             Literal[
                 "file_search_call.results",
@@ -119,9 +119,9 @@ class Items(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ConversationResource:
-        """Send ``DELETE /conversations/{conversation_id}/items/{item_id}``; returns ``ConversationResource``."""
-        result: ConversationResource = self._client._call(
+    ) -> Conversation:
+        """Send ``DELETE /conversations/{conversation_id}/items/{item_id}``; returns ``Conversation``."""
+        result: Conversation = self._client._call(
             self._async.delete,
             item_id=item_id,
             conversation_id=conversation_id,

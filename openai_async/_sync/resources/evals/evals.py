@@ -24,6 +24,8 @@ if TYPE_CHECKING:
         RunsWithStreamingResponse,
     )
     from openai_async.pagination import SyncCursorPage
+    from openai_async.types.eval_create_response import EvalCreateResponse
+    from openai_async.types.eval_delete_response import EvalDeleteResponse
     from openai_async.types.shared.create_eval_custom_data_source_config_param import (
         CreateEvalCustomDataSourceConfigParam,
     )
@@ -36,8 +38,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.create_eval_stored_completions_data_source_config_param import (
         CreateEvalStoredCompletionsDataSourceConfigParam,
     )
-    from openai_async.types.shared.delete_eval_response import DeleteEvalResponse
-    from openai_async.types.shared.eval import Eval
     from openai_async.types.shared.eval_grader_python_param import EvalGraderPythonParam
     from openai_async.types.shared.eval_grader_score_model_param import EvalGraderScoreModelParam
     from openai_async.types.shared.eval_grader_string_check_param import EvalGraderStringCheckParam
@@ -84,9 +84,9 @@ class Evals(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> Eval:
-        """Send ``POST /evals``; returns ``Eval``."""
-        result: Eval = self._client._call(
+    ) -> EvalCreateResponse:
+        """Send ``POST /evals``; returns ``EvalCreateResponse``."""
+        result: EvalCreateResponse = self._client._call(
             self._async.create,
             data_source_config=data_source_config,
             testing_criteria=testing_criteria,
@@ -107,9 +107,9 @@ class Evals(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> Eval:
-        """Send ``GET /evals/{eval_id}``; returns ``Eval``."""
-        result: Eval = self._client._call(
+    ) -> EvalCreateResponse:
+        """Send ``GET /evals/{eval_id}``; returns ``EvalCreateResponse``."""
+        result: EvalCreateResponse = self._client._call(
             self._async.retrieve,
             eval_id=eval_id,
             extra_headers=extra_headers,
@@ -129,9 +129,9 @@ class Evals(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> Eval:
-        """Send ``POST /evals/{eval_id}``; returns ``Eval``."""
-        result: Eval = self._client._call(
+    ) -> EvalCreateResponse:
+        """Send ``POST /evals/{eval_id}``; returns ``EvalCreateResponse``."""
+        result: EvalCreateResponse = self._client._call(
             self._async.update,
             eval_id=eval_id,
             name=name,
@@ -151,9 +151,9 @@ class Evals(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteEvalResponse:
-        """Send ``DELETE /evals/{eval_id}``; returns ``DeleteEvalResponse``."""
-        result: DeleteEvalResponse = self._client._call(
+    ) -> EvalDeleteResponse:
+        """Send ``DELETE /evals/{eval_id}``; returns ``EvalDeleteResponse``."""
+        result: EvalDeleteResponse = self._client._call(
             self._async.delete,
             eval_id=eval_id,
             extra_headers=extra_headers,
@@ -174,9 +174,9 @@ class Evals(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[Eval]:
-        """Send ``GET /evals``; returns ``SyncCursorPage[Eval]``."""
-        result: SyncCursorPage[Eval] = self._client._call(
+    ) -> SyncCursorPage[EvalCreateResponse]:
+        """Send ``GET /evals``; returns ``SyncCursorPage[EvalCreateResponse]``."""
+        result: SyncCursorPage[EvalCreateResponse] = self._client._call(
             self._async.list,
             after=after,
             limit=limit,

@@ -22,15 +22,15 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.realtime_function_tool_param import RealtimeFunctionToolParam
     from openai_async.types.realtime.realtime_reasoning_param import RealtimeReasoningParam
     from openai_async.types.realtime.realtime_truncation_param import RealtimeTruncationParam
+    from openai_async.types.responses.response_prompt_param import ResponsePromptParam
     from openai_async.types.responses.tool_choice_function_param import ToolChoiceFunctionParam
+    from openai_async.types.responses.tool_choice_mcp_param import ToolChoiceMcpParam
     from openai_async.types.shared.mcp_tool_param import MCPToolParam
-    from openai_async.types.shared.prompt_param import PromptParam
     from openai_async.types.shared.realtime_session_create_request_ga_param import (
         RealtimeSessionCreateRequestGAAudioParam,
         RealtimeSessionCreateRequestGAParam,
         RealtimeSessionCreateRequestGATracingTracingConfigurationParam,
     )
-    from openai_async.types.shared.tool_choice_mcp_param import ToolChoiceMCPParam
 
 __all__ = ["Calls", "CallsWithRawResponse", "CallsWithStreamingResponse"]
 
@@ -108,13 +108,13 @@ class Calls(SyncAPIResource):
         tools: Iterable[RealtimeFunctionToolParam | MCPToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: Literal["none", "auto", "required"]
         | ToolChoiceFunctionParam
-        | ToolChoiceMCPParam
+        | ToolChoiceMcpParam
         | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         reasoning: RealtimeReasoningParam | NotGiven = NOT_GIVEN,
         max_output_tokens: int | Literal["inf"] | NotGiven = NOT_GIVEN,
         truncation: RealtimeTruncationParam | NotGiven = NOT_GIVEN,
-        prompt: PromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,

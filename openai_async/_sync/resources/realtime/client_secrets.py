@@ -15,11 +15,9 @@ from openai_async._sync._response import (
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 
 if TYPE_CHECKING:
+    from openai_async.types.realtime.client_secret_create_response import ClientSecretCreateResponse
     from openai_async.types.shared.realtime_create_client_secret_request_param import (
         RealtimeCreateClientSecretRequestExpiresAfterParam,
-    )
-    from openai_async.types.shared.realtime_create_client_secret_response import (
-        RealtimeCreateClientSecretResponse,
     )
     from openai_async.types.shared.realtime_session_create_request_ga_param import (
         RealtimeSessionCreateRequestGAParam,
@@ -53,9 +51,9 @@ class ClientSecrets(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RealtimeCreateClientSecretResponse:
-        """Send ``POST /realtime/client_secrets``; returns ``RealtimeCreateClientSecretResponse``."""
-        result: RealtimeCreateClientSecretResponse = self._client._call(
+    ) -> ClientSecretCreateResponse:
+        """Send ``POST /realtime/client_secrets``; returns ``ClientSecretCreateResponse``."""
+        result: ClientSecretCreateResponse = self._client._call(
             self._async.create,
             expires_after=expires_after,
             session=session,

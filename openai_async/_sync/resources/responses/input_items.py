@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncCursorPage
-    from openai_async.types.shared.item_resource import ItemResource
+    from openai_async.types.responses.response_item import ResponseItem
 
 __all__ = ["InputItems", "InputItemsWithRawResponse", "InputItemsWithStreamingResponse"]
 
@@ -59,9 +59,9 @@ class InputItems(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[ItemResource]:
-        """Send ``GET /responses/{response_id}/input_items``; returns ``SyncCursorPage[ItemResource]``."""
-        result: SyncCursorPage[ItemResource] = self._client._call(
+    ) -> SyncCursorPage[ResponseItem]:
+        """Send ``GET /responses/{response_id}/input_items``; returns ``SyncCursorPage[ResponseItem]``."""
+        result: SyncCursorPage[ResponseItem] = self._client._call(
             self._async.list,
             response_id=response_id,
             limit=limit,

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.types.reasoning_param import ReasoningParam
+    from openai_async.types.responses.input_token_count_response import InputTokenCountResponse
+    from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
     from openai_async.types.responses.tool_param import ToolParam
     from openai_async.types.shared.conversation_param_param import ConversationParamParam
-    from openai_async.types.shared.input_item_param import InputItemParam
     from openai_async.types.shared.personality_enum_param import PersonalityEnumParam
     from openai_async.types.shared.response_text_param_param import ResponseTextParamParam
-    from openai_async.types.shared.token_counts_resource import TokenCountsResource
     from openai_async.types.shared.tool_choice_param_param import ToolChoiceParamParam
 
 __all__ = ["InputTokens", "InputTokensWithRawResponse", "InputTokensWithStreamingResponse"]
@@ -45,7 +45,7 @@ class InputTokens(SyncAPIResource):
         self,
         *,
         model: str | NotGiven | None = NOT_GIVEN,
-        input: str | Iterable[InputItemParam] | NotGiven | None = NOT_GIVEN,
+        input: str | Iterable[ResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven | None = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven | None = NOT_GIVEN,
@@ -60,9 +60,9 @@ class InputTokens(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> TokenCountsResource:
-        """Send ``POST /responses/input_tokens``; returns ``TokenCountsResource``."""
-        result: TokenCountsResource = self._client._call(
+    ) -> InputTokenCountResponse:
+        """Send ``POST /responses/input_tokens``; returns ``InputTokenCountResponse``."""
+        result: InputTokenCountResponse = self._client._call(
             self._async.count,
             model=model,
             input=input,

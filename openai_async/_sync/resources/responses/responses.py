@@ -30,13 +30,14 @@ if TYPE_CHECKING:
         InputTokensWithStreamingResponse,
     )
     from openai_async.types.reasoning_param import ReasoningParam
+    from openai_async.types.responses.compacted_response import CompactedResponse
     from openai_async.types.responses.response import Response
+    from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
+    from openai_async.types.responses.response_prompt_param import ResponsePromptParam
     from openai_async.types.responses.response_stream_event import ResponseStreamEvent
     from openai_async.types.responses.tool_param import ToolParam
-    from openai_async.types.shared.compact_resource import CompactResource
     from openai_async.types.shared.context_management_param_param import ContextManagementParamParam
     from openai_async.types.shared.conversation_param_param import ConversationParamParam
-    from openai_async.types.shared.input_item_param import InputItemParam
     from openai_async.types.shared.input_param_param import InputParamParam
     from openai_async.types.shared.model_ids_compaction_param import ModelIdsCompactionParam
     from openai_async.types.shared.model_ids_responses_param import ModelIdsResponsesParam
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.prompt_cache_options_param_param import (
         PromptCacheOptionsParamParam,
     )
-    from openai_async.types.shared.prompt_param import PromptParam
     from openai_async.types.shared.response_stream_options_param import ResponseStreamOptionsParam
     from openai_async.types.shared.response_text_param_param import ResponseTextParamParam
     from openai_async.types.shared.tool_choice_param_param import ToolChoiceParamParam
@@ -95,7 +95,7 @@ class Responses(SyncAPIResource):
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: PromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -152,7 +152,7 @@ class Responses(SyncAPIResource):
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: PromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -208,7 +208,7 @@ class Responses(SyncAPIResource):
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: PromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -262,7 +262,7 @@ class Responses(SyncAPIResource):
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: PromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -422,7 +422,7 @@ class Responses(SyncAPIResource):
         self,
         *,
         model: ModelIdsCompactionParam,
-        input: str | Iterable[InputItemParam] | NotGiven | None = NOT_GIVEN,
+        input: str | Iterable[ResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
         prompt_cache_key: str | NotGiven | None = NOT_GIVEN,
@@ -435,9 +435,9 @@ class Responses(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CompactResource:
-        """Send ``POST /responses/compact``; returns ``CompactResource``."""
-        result: CompactResource = self._client._call(
+    ) -> CompactedResponse:
+        """Send ``POST /responses/compact``; returns ``CompactedResponse``."""
+        result: CompactedResponse = self._client._call(
             self._async.compact,
             model=model,
             input=input,

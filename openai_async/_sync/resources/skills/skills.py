@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     )
     from openai_async._types import FileTypes
     from openai_async.pagination import SyncCursorPage
-    from openai_async.types.shared.deleted_skill_resource import DeletedSkillResource
-    from openai_async.types.shared.skill_resource import SkillResource
+    from openai_async.types.deleted_skill import DeletedSkill
+    from openai_async.types.skill import Skill
 
 __all__ = ["Skills", "SkillsWithRawResponse", "SkillsWithStreamingResponse"]
 
@@ -67,9 +67,9 @@ class Skills(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SkillResource:
-        """Send ``POST /skills``; returns ``SkillResource``."""
-        result: SkillResource = self._client._call(
+    ) -> Skill:
+        """Send ``POST /skills``; returns ``Skill``."""
+        result: Skill = self._client._call(
             self._async.create,
             files=files,
             extra_headers=extra_headers,
@@ -87,9 +87,9 @@ class Skills(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SkillResource:
-        """Send ``GET /skills/{skill_id}``; returns ``SkillResource``."""
-        result: SkillResource = self._client._call(
+    ) -> Skill:
+        """Send ``GET /skills/{skill_id}``; returns ``Skill``."""
+        result: Skill = self._client._call(
             self._async.retrieve,
             skill_id=skill_id,
             extra_headers=extra_headers,
@@ -108,9 +108,9 @@ class Skills(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SkillResource:
-        """Send ``POST /skills/{skill_id}``; returns ``SkillResource``."""
-        result: SkillResource = self._client._call(
+    ) -> Skill:
+        """Send ``POST /skills/{skill_id}``; returns ``Skill``."""
+        result: Skill = self._client._call(
             self._async.update,
             skill_id=skill_id,
             default_version=default_version,
@@ -129,9 +129,9 @@ class Skills(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedSkillResource:
-        """Send ``DELETE /skills/{skill_id}``; returns ``DeletedSkillResource``."""
-        result: DeletedSkillResource = self._client._call(
+    ) -> DeletedSkill:
+        """Send ``DELETE /skills/{skill_id}``; returns ``DeletedSkill``."""
+        result: DeletedSkill = self._client._call(
             self._async.delete,
             skill_id=skill_id,
             extra_headers=extra_headers,
@@ -151,9 +151,9 @@ class Skills(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[SkillResource]:
-        """Send ``GET /skills``; returns ``SyncCursorPage[SkillResource]``."""
-        result: SyncCursorPage[SkillResource] = self._client._call(
+    ) -> SyncCursorPage[Skill]:
+        """Send ``GET /skills``; returns ``SyncCursorPage[Skill]``."""
+        result: SyncCursorPage[Skill] = self._client._call(
             self._async.list,
             limit=limit,
             order=order,

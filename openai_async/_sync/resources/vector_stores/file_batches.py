@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from openai_async.types.shared.create_vector_store_file_request_param import (
         CreateVectorStoreFileRequestParam,
     )
-    from openai_async.types.shared.vector_store_file_batch_object import VectorStoreFileBatchObject
-    from openai_async.types.shared.vector_store_file_object import VectorStoreFileObject
+    from openai_async.types.vector_stores.vector_store_file import VectorStoreFile
+    from openai_async.types.vector_stores.vector_store_file_batch import VectorStoreFileBatch
 
 __all__ = ["FileBatches", "FileBatchesWithRawResponse", "FileBatchesWithStreamingResponse"]
 
@@ -54,9 +54,9 @@ class FileBatches(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileBatchObject:
-        """Send ``POST /vector_stores/{vector_store_id}/file_batches``; returns ``VectorStoreFileBatchObject``."""
-        result: VectorStoreFileBatchObject = self._client._call(
+    ) -> VectorStoreFileBatch:
+        """Send ``POST /vector_stores/{vector_store_id}/file_batches``; returns ``VectorStoreFileBatch``."""
+        result: VectorStoreFileBatch = self._client._call(
             self._async.create,
             vector_store_id=vector_store_id,
             file_ids=file_ids,
@@ -79,9 +79,9 @@ class FileBatches(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileBatchObject:
-        """Send ``GET /vector_stores/{vector_store_id}/file_batches/{batch_id}``; returns ``VectorStoreFileBatchObject``."""
-        result: VectorStoreFileBatchObject = self._client._call(
+    ) -> VectorStoreFileBatch:
+        """Send ``GET /vector_stores/{vector_store_id}/file_batches/{batch_id}``; returns ``VectorStoreFileBatch``."""
+        result: VectorStoreFileBatch = self._client._call(
             self._async.retrieve,
             batch_id=batch_id,
             vector_store_id=vector_store_id,
@@ -101,9 +101,9 @@ class FileBatches(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileBatchObject:
-        """Send ``POST /vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel``; returns ``VectorStoreFileBatchObject``."""
-        result: VectorStoreFileBatchObject = self._client._call(
+    ) -> VectorStoreFileBatch:
+        """Send ``POST /vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel``; returns ``VectorStoreFileBatch``."""
+        result: VectorStoreFileBatch = self._client._call(
             self._async.cancel,
             batch_id=batch_id,
             vector_store_id=vector_store_id,
@@ -128,9 +128,9 @@ class FileBatches(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[VectorStoreFileObject]:
-        """Send ``GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files``; returns ``SyncCursorPage[VectorStoreFileObject]``."""
-        result: SyncCursorPage[VectorStoreFileObject] = self._client._call(
+    ) -> SyncCursorPage[VectorStoreFile]:
+        """Send ``GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files``; returns ``SyncCursorPage[VectorStoreFile]``."""
+        result: SyncCursorPage[VectorStoreFile] = self._client._call(
             self._async.list_files,
             batch_id=batch_id,
             vector_store_id=vector_store_id,

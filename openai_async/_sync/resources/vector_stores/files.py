@@ -21,13 +21,11 @@ if TYPE_CHECKING:
     from openai_async.types.shared.chunking_strategy_request_param_param import (
         ChunkingStrategyRequestParamParam,
     )
-    from openai_async.types.shared.delete_vector_store_file_response import (
-        DeleteVectorStoreFileResponse,
-    )
     from openai_async.types.shared.vector_store_file_content_response import (
         VectorStoreFileContentResponseDataItem,
     )
-    from openai_async.types.shared.vector_store_file_object import VectorStoreFileObject
+    from openai_async.types.vector_stores.vector_store_file import VectorStoreFile
+    from openai_async.types.vector_stores.vector_store_file_deleted import VectorStoreFileDeleted
 
 __all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
 
@@ -54,9 +52,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileObject:
-        """Send ``POST /vector_stores/{vector_store_id}/files``; returns ``VectorStoreFileObject``."""
-        result: VectorStoreFileObject = self._client._call(
+    ) -> VectorStoreFile:
+        """Send ``POST /vector_stores/{vector_store_id}/files``; returns ``VectorStoreFile``."""
+        result: VectorStoreFile = self._client._call(
             self._async.create,
             vector_store_id=vector_store_id,
             file_id=file_id,
@@ -78,9 +76,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileObject:
-        """Send ``GET /vector_stores/{vector_store_id}/files/{file_id}``; returns ``VectorStoreFileObject``."""
-        result: VectorStoreFileObject = self._client._call(
+    ) -> VectorStoreFile:
+        """Send ``GET /vector_stores/{vector_store_id}/files/{file_id}``; returns ``VectorStoreFile``."""
+        result: VectorStoreFile = self._client._call(
             self._async.retrieve,
             file_id=file_id,
             vector_store_id=vector_store_id,
@@ -101,9 +99,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreFileObject:
-        """Send ``POST /vector_stores/{vector_store_id}/files/{file_id}``; returns ``VectorStoreFileObject``."""
-        result: VectorStoreFileObject = self._client._call(
+    ) -> VectorStoreFile:
+        """Send ``POST /vector_stores/{vector_store_id}/files/{file_id}``; returns ``VectorStoreFile``."""
+        result: VectorStoreFile = self._client._call(
             self._async.update,
             file_id=file_id,
             vector_store_id=vector_store_id,
@@ -124,9 +122,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteVectorStoreFileResponse:
-        """Send ``DELETE /vector_stores/{vector_store_id}/files/{file_id}``; returns ``DeleteVectorStoreFileResponse``."""
-        result: DeleteVectorStoreFileResponse = self._client._call(
+    ) -> VectorStoreFileDeleted:
+        """Send ``DELETE /vector_stores/{vector_store_id}/files/{file_id}``; returns ``VectorStoreFileDeleted``."""
+        result: VectorStoreFileDeleted = self._client._call(
             self._async.delete,
             file_id=file_id,
             vector_store_id=vector_store_id,
@@ -172,9 +170,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[VectorStoreFileObject]:
-        """Send ``GET /vector_stores/{vector_store_id}/files``; returns ``SyncCursorPage[VectorStoreFileObject]``."""
-        result: SyncCursorPage[VectorStoreFileObject] = self._client._call(
+    ) -> SyncCursorPage[VectorStoreFile]:
+        """Send ``GET /vector_stores/{vector_store_id}/files``; returns ``SyncCursorPage[VectorStoreFile]``."""
+        result: SyncCursorPage[VectorStoreFile] = self._client._call(
             self._async.list,
             vector_store_id=vector_store_id,
             limit=limit,

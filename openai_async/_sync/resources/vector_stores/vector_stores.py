@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.auto_chunking_strategy_request_param_param import (
         AutoChunkingStrategyRequestParamParam,
     )
-    from openai_async.types.shared.delete_vector_store_response import DeleteVectorStoreResponse
     from openai_async.types.shared.static_chunking_strategy_request_param_param import (
         StaticChunkingStrategyRequestParamParam,
     )
@@ -44,13 +43,12 @@ if TYPE_CHECKING:
     from openai_async.types.shared.vector_store_expiration_after_param import (
         VectorStoreExpirationAfterParam,
     )
-    from openai_async.types.shared.vector_store_object import VectorStoreObject
     from openai_async.types.shared.vector_store_search_request_param import (
         VectorStoreSearchRequestRankingOptionsParam,
     )
-    from openai_async.types.shared.vector_store_search_result_item import (
-        VectorStoreSearchResultItem,
-    )
+    from openai_async.types.vector_store import VectorStore
+    from openai_async.types.vector_store_deleted import VectorStoreDeleted
+    from openai_async.types.vector_store_search_response import VectorStoreSearchResponse
 
 __all__ = ["VectorStores", "VectorStoresWithRawResponse", "VectorStoresWithStreamingResponse"]
 
@@ -93,9 +91,9 @@ class VectorStores(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreObject:
-        """Send ``POST /vector_stores``; returns ``VectorStoreObject``."""
-        result: VectorStoreObject = self._client._call(
+    ) -> VectorStore:
+        """Send ``POST /vector_stores``; returns ``VectorStore``."""
+        result: VectorStore = self._client._call(
             self._async.create,
             file_ids=file_ids,
             name=name,
@@ -118,9 +116,9 @@ class VectorStores(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreObject:
-        """Send ``GET /vector_stores/{vector_store_id}``; returns ``VectorStoreObject``."""
-        result: VectorStoreObject = self._client._call(
+    ) -> VectorStore:
+        """Send ``GET /vector_stores/{vector_store_id}``; returns ``VectorStore``."""
+        result: VectorStore = self._client._call(
             self._async.retrieve,
             vector_store_id=vector_store_id,
             extra_headers=extra_headers,
@@ -141,9 +139,9 @@ class VectorStores(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VectorStoreObject:
-        """Send ``POST /vector_stores/{vector_store_id}``; returns ``VectorStoreObject``."""
-        result: VectorStoreObject = self._client._call(
+    ) -> VectorStore:
+        """Send ``POST /vector_stores/{vector_store_id}``; returns ``VectorStore``."""
+        result: VectorStore = self._client._call(
             self._async.update,
             vector_store_id=vector_store_id,
             name=name,
@@ -164,9 +162,9 @@ class VectorStores(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteVectorStoreResponse:
-        """Send ``DELETE /vector_stores/{vector_store_id}``; returns ``DeleteVectorStoreResponse``."""
-        result: DeleteVectorStoreResponse = self._client._call(
+    ) -> VectorStoreDeleted:
+        """Send ``DELETE /vector_stores/{vector_store_id}``; returns ``VectorStoreDeleted``."""
+        result: VectorStoreDeleted = self._client._call(
             self._async.delete,
             vector_store_id=vector_store_id,
             extra_headers=extra_headers,
@@ -189,9 +187,9 @@ class VectorStores(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[VectorStoreSearchResultItem]:
-        """Send ``POST /vector_stores/{vector_store_id}/search``; returns ``SyncPage[VectorStoreSearchResultItem]``."""
-        result: SyncPage[VectorStoreSearchResultItem] = self._client._call(
+    ) -> SyncPage[VectorStoreSearchResponse]:
+        """Send ``POST /vector_stores/{vector_store_id}/search``; returns ``SyncPage[VectorStoreSearchResponse]``."""
+        result: SyncPage[VectorStoreSearchResponse] = self._client._call(
             self._async.search,
             vector_store_id=vector_store_id,
             query=query,
@@ -217,9 +215,9 @@ class VectorStores(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[VectorStoreObject]:
-        """Send ``GET /vector_stores``; returns ``SyncCursorPage[VectorStoreObject]``."""
-        result: SyncCursorPage[VectorStoreObject] = self._client._call(
+    ) -> SyncCursorPage[VectorStore]:
+        """Send ``GET /vector_stores``; returns ``SyncCursorPage[VectorStore]``."""
+        result: SyncCursorPage[VectorStore] = self._client._call(
             self._async.list,
             limit=limit,
             order=order,

@@ -12,9 +12,13 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.admin_api_key import AdminApiKey
-from openai_async.types.shared.admin_api_key_create_response import AdminApiKeyCreateResponse
-from openai_async.types.shared.admin_api_keys_delete_response import AdminApiKeysDeleteResponse
+from openai_async.types.admin.organization.admin_api_key import AdminAPIKey
+from openai_async.types.admin.organization.admin_api_key_create_response import (
+    AdminAPIKeyCreateResponse,
+)
+from openai_async.types.admin.organization.admin_api_key_delete_response import (
+    AdminAPIKeyDeleteResponse,
+)
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -48,12 +52,12 @@ class AsyncAdminApiKeys(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AdminApiKeyCreateResponse:
-        """Send ``POST /organization/admin_api_keys``; returns ``AdminApiKeyCreateResponse``."""
-        result: AdminApiKeyCreateResponse = await self._client._request(
+    ) -> AdminAPIKeyCreateResponse:
+        """Send ``POST /organization/admin_api_keys``; returns ``AdminAPIKeyCreateResponse``."""
+        result: AdminAPIKeyCreateResponse = await self._client._request(
             "POST",
             "/organization/admin_api_keys",
-            cast_to=AdminApiKeyCreateResponse,
+            cast_to=AdminAPIKeyCreateResponse,
             body={"name": name, "expires_in_seconds": expires_in_seconds},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -70,12 +74,12 @@ class AsyncAdminApiKeys(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AdminApiKey:
-        """Send ``GET /organization/admin_api_keys/{key_id}``; returns ``AdminApiKey``."""
-        result: AdminApiKey = await self._client._request(
+    ) -> AdminAPIKey:
+        """Send ``GET /organization/admin_api_keys/{key_id}``; returns ``AdminAPIKey``."""
+        result: AdminAPIKey = await self._client._request(
             "GET",
             format_path("/organization/admin_api_keys/{key_id}", key_id=key_id),
-            cast_to=AdminApiKey,
+            cast_to=AdminAPIKey,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -91,12 +95,12 @@ class AsyncAdminApiKeys(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AdminApiKeysDeleteResponse:
-        """Send ``DELETE /organization/admin_api_keys/{key_id}``; returns ``AdminApiKeysDeleteResponse``."""
-        result: AdminApiKeysDeleteResponse = await self._client._request(
+    ) -> AdminAPIKeyDeleteResponse:
+        """Send ``DELETE /organization/admin_api_keys/{key_id}``; returns ``AdminAPIKeyDeleteResponse``."""
+        result: AdminAPIKeyDeleteResponse = await self._client._request(
             "DELETE",
             format_path("/organization/admin_api_keys/{key_id}", key_id=key_id),
-            cast_to=AdminApiKeysDeleteResponse,
+            cast_to=AdminAPIKeyDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -114,13 +118,13 @@ class AsyncAdminApiKeys(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[AdminApiKey, AsyncCursorPage[AdminApiKey]]:
-        """Send ``GET /organization/admin_api_keys``; returns ``AsyncPaginator[AdminApiKey, AsyncCursorPage[AdminApiKey]]``."""
-        result: AsyncPaginator[AdminApiKey, AsyncCursorPage[AdminApiKey]] = (
+    ) -> AsyncPaginator[AdminAPIKey, AsyncCursorPage[AdminAPIKey]]:
+        """Send ``GET /organization/admin_api_keys``; returns ``AsyncPaginator[AdminAPIKey, AsyncCursorPage[AdminAPIKey]]``."""
+        result: AsyncPaginator[AdminAPIKey, AsyncCursorPage[AdminAPIKey]] = (
             self._client._get_api_list(
                 "/organization/admin_api_keys",
-                page=AsyncCursorPage[AdminApiKey],
-                item=AdminApiKey,
+                page=AsyncCursorPage[AdminAPIKey],
+                item=AdminAPIKey,
                 query={"after": after, "order": order, "limit": limit},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

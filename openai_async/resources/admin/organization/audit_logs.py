@@ -11,7 +11,7 @@ from openai_async._pagination import AsyncConversationCursorPage
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.audit_log import AuditLog
+from openai_async.types.admin.organization.audit_log_list_response import AuditLogListResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -202,30 +202,30 @@ class AsyncAuditLogs(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[AuditLog, AsyncConversationCursorPage[AuditLog]]:
-        """Send ``GET /organization/audit_logs``; returns ``AsyncPaginator[AuditLog, AsyncConversationCursorPage[AuditLog]]``."""
-        result: AsyncPaginator[AuditLog, AsyncConversationCursorPage[AuditLog]] = (
-            self._client._get_api_list(
-                "/organization/audit_logs",
-                page=AsyncConversationCursorPage[AuditLog],
-                item=AuditLog,
-                query={
-                    "effective_at": effective_at,
-                    "project_ids[]": project_ids,
-                    "event_types[]": event_types,
-                    "actor_ids[]": actor_ids,
-                    "actor_emails[]": actor_emails,
-                    "resource_ids[]": resource_ids,
-                    "tenant_only": tenant_only,
-                    "limit": limit,
-                    "after": after,
-                    "before": before,
-                },
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> AsyncPaginator[AuditLogListResponse, AsyncConversationCursorPage[AuditLogListResponse]]:
+        """Send ``GET /organization/audit_logs``; returns ``AsyncPaginator[AuditLogListResponse, AsyncConversationCursorPage[AuditLogListResponse]]``."""
+        result: AsyncPaginator[
+            AuditLogListResponse, AsyncConversationCursorPage[AuditLogListResponse]
+        ] = self._client._get_api_list(
+            "/organization/audit_logs",
+            page=AsyncConversationCursorPage[AuditLogListResponse],
+            item=AuditLogListResponse,
+            query={
+                "effective_at": effective_at,
+                "project_ids[]": project_ids,
+                "event_types[]": event_types,
+                "actor_ids[]": actor_ids,
+                "actor_emails[]": actor_emails,
+                "resource_ids[]": resource_ids,
+                "tenant_only": tenant_only,
+                "limit": limit,
+                "after": after,
+                "before": before,
+            },
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

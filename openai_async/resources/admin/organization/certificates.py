@@ -13,8 +13,10 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.types.admin.organization.certificate import Certificate
-from openai_async.types.shared.delete_certificate_response import DeleteCertificateResponse
-from openai_async.types.shared.organization_certificate import OrganizationCertificate
+from openai_async.types.admin.organization.certificate_delete_response import (
+    CertificateDeleteResponse,
+)
+from openai_async.types.admin.organization.certificate_list_response import CertificateListResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -121,14 +123,14 @@ class AsyncCertificates(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteCertificateResponse:
-        """Send ``DELETE /organization/certificates/{certificate_id}``; returns ``DeleteCertificateResponse``."""
-        result: DeleteCertificateResponse = await self._client._request(
+    ) -> CertificateDeleteResponse:
+        """Send ``DELETE /organization/certificates/{certificate_id}``; returns ``CertificateDeleteResponse``."""
+        result: CertificateDeleteResponse = await self._client._request(
             "DELETE",
             format_path(
                 "/organization/certificates/{certificate_id}", certificate_id=certificate_id
             ),
-            cast_to=DeleteCertificateResponse,
+            cast_to=CertificateDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -144,13 +146,13 @@ class AsyncCertificates(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[OrganizationCertificate, AsyncPage[OrganizationCertificate]]:
-        """Send ``POST /organization/certificates/activate``; returns ``AsyncPaginator[OrganizationCertificate, AsyncPage[OrganizationCertificate]]``."""
-        result: AsyncPaginator[OrganizationCertificate, AsyncPage[OrganizationCertificate]] = (
+    ) -> AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]:
+        """Send ``POST /organization/certificates/activate``; returns ``AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]``."""
+        result: AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]] = (
             self._client._get_api_list(
                 "/organization/certificates/activate",
-                page=AsyncPage[OrganizationCertificate],
-                item=OrganizationCertificate,
+                page=AsyncPage[CertificateListResponse],
+                item=CertificateListResponse,
                 method="POST",
                 body={"certificate_ids": certificate_ids},
                 extra_headers=extra_headers,
@@ -169,13 +171,13 @@ class AsyncCertificates(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[OrganizationCertificate, AsyncPage[OrganizationCertificate]]:
-        """Send ``POST /organization/certificates/deactivate``; returns ``AsyncPaginator[OrganizationCertificate, AsyncPage[OrganizationCertificate]]``."""
-        result: AsyncPaginator[OrganizationCertificate, AsyncPage[OrganizationCertificate]] = (
+    ) -> AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]:
+        """Send ``POST /organization/certificates/deactivate``; returns ``AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]``."""
+        result: AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]] = (
             self._client._get_api_list(
                 "/organization/certificates/deactivate",
-                page=AsyncPage[OrganizationCertificate],
-                item=OrganizationCertificate,
+                page=AsyncPage[CertificateListResponse],
+                item=CertificateListResponse,
                 method="POST",
                 body={"certificate_ids": certificate_ids},
                 extra_headers=extra_headers,
@@ -197,15 +199,15 @@ class AsyncCertificates(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[
-        OrganizationCertificate, AsyncConversationCursorPage[OrganizationCertificate]
+        CertificateListResponse, AsyncConversationCursorPage[CertificateListResponse]
     ]:
-        """Send ``GET /organization/certificates``; returns ``AsyncPaginator[OrganizationCertificate, AsyncConversationCursorPage[OrganizationCertificate]]``."""
+        """Send ``GET /organization/certificates``; returns ``AsyncPaginator[CertificateListResponse, AsyncConversationCursorPage[CertificateListResponse]]``."""
         result: AsyncPaginator[
-            OrganizationCertificate, AsyncConversationCursorPage[OrganizationCertificate]
+            CertificateListResponse, AsyncConversationCursorPage[CertificateListResponse]
         ] = self._client._get_api_list(
             "/organization/certificates",
-            page=AsyncConversationCursorPage[OrganizationCertificate],
-            item=OrganizationCertificate,
+            page=AsyncConversationCursorPage[CertificateListResponse],
+            item=CertificateListResponse,
             query={"limit": limit, "after": after, "order": order},
             extra_headers=extra_headers,
             extra_query=extra_query,

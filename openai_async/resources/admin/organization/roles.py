@@ -13,7 +13,7 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.types.admin.organization.role import Role
-from openai_async.types.shared.role_deleted_resource import RoleDeletedResource
+from openai_async.types.admin.organization.role_delete_response import RoleDeleteResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -113,12 +113,12 @@ class AsyncRoles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RoleDeletedResource:
-        """Send ``DELETE /organization/roles/{role_id}``; returns ``RoleDeletedResource``."""
-        result: RoleDeletedResource = await self._client._request(
+    ) -> RoleDeleteResponse:
+        """Send ``DELETE /organization/roles/{role_id}``; returns ``RoleDeleteResponse``."""
+        result: RoleDeleteResponse = await self._client._request(
             "DELETE",
             format_path("/organization/roles/{role_id}", role_id=role_id),
-            cast_to=RoleDeletedResource,
+            cast_to=RoleDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

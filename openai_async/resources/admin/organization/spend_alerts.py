@@ -13,8 +13,8 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.types.admin.organization.organization_spend_alert import OrganizationSpendAlert
-from openai_async.types.shared.organization_spend_alert_deleted_resource import (
-    OrganizationSpendAlertDeletedResource,
+from openai_async.types.admin.organization.organization_spend_alert_deleted import (
+    OrganizationSpendAlertDeleted,
 )
 
 if TYPE_CHECKING:
@@ -133,12 +133,12 @@ class AsyncSpendAlerts(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> OrganizationSpendAlertDeletedResource:
-        """Send ``DELETE /organization/spend_alerts/{alert_id}``; returns ``OrganizationSpendAlertDeletedResource``."""
-        result: OrganizationSpendAlertDeletedResource = await self._client._request(
+    ) -> OrganizationSpendAlertDeleted:
+        """Send ``DELETE /organization/spend_alerts/{alert_id}``; returns ``OrganizationSpendAlertDeleted``."""
+        result: OrganizationSpendAlertDeleted = await self._client._request(
             "DELETE",
             format_path("/organization/spend_alerts/{alert_id}", alert_id=alert_id),
-            cast_to=OrganizationSpendAlertDeletedResource,
+            cast_to=OrganizationSpendAlertDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -10,11 +10,9 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.organization_spend_limit_deleted_resource import (
-    OrganizationSpendLimitDeletedResource,
-)
-from openai_async.types.shared.organization_spend_limit_resource import (
-    OrganizationSpendLimitResource,
+from openai_async.types.admin.organization.organization_spend_limit import OrganizationSpendLimit
+from openai_async.types.admin.organization.organization_spend_limit_deleted import (
+    OrganizationSpendLimitDeleted,
 )
 
 if TYPE_CHECKING:
@@ -45,12 +43,12 @@ class AsyncSpendLimit(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> OrganizationSpendLimitResource:
-        """Send ``GET /organization/spend_limit``; returns ``OrganizationSpendLimitResource``."""
-        result: OrganizationSpendLimitResource = await self._client._request(
+    ) -> OrganizationSpendLimit:
+        """Send ``GET /organization/spend_limit``; returns ``OrganizationSpendLimit``."""
+        result: OrganizationSpendLimit = await self._client._request(
             "GET",
             "/organization/spend_limit",
-            cast_to=OrganizationSpendLimitResource,
+            cast_to=OrganizationSpendLimit,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -68,12 +66,12 @@ class AsyncSpendLimit(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> OrganizationSpendLimitResource:
-        """Send ``POST /organization/spend_limit``; returns ``OrganizationSpendLimitResource``."""
-        result: OrganizationSpendLimitResource = await self._client._request(
+    ) -> OrganizationSpendLimit:
+        """Send ``POST /organization/spend_limit``; returns ``OrganizationSpendLimit``."""
+        result: OrganizationSpendLimit = await self._client._request(
             "POST",
             "/organization/spend_limit",
-            cast_to=OrganizationSpendLimitResource,
+            cast_to=OrganizationSpendLimit,
             body={"threshold_amount": threshold_amount, "currency": currency, "interval": interval},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -89,12 +87,12 @@ class AsyncSpendLimit(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> OrganizationSpendLimitDeletedResource:
-        """Send ``DELETE /organization/spend_limit``; returns ``OrganizationSpendLimitDeletedResource``."""
-        result: OrganizationSpendLimitDeletedResource = await self._client._request(
+    ) -> OrganizationSpendLimitDeleted:
+        """Send ``DELETE /organization/spend_limit``; returns ``OrganizationSpendLimitDeleted``."""
+        result: OrganizationSpendLimitDeleted = await self._client._request(
             "DELETE",
             "/organization/spend_limit",
-            cast_to=OrganizationSpendLimitDeletedResource,
+            cast_to=OrganizationSpendLimitDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.usage_response import UsageResponse
+from openai_async.types.admin.organization.usage_audio_speeches_response import (
+    UsageAudioSpeechesResponse,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -48,12 +50,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/audio_speeches``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/audio_speeches``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/usage/audio_speeches",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -91,12 +93,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/audio_transcriptions``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/audio_transcriptions``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/usage/audio_transcriptions",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -130,12 +132,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/code_interpreter_sessions``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/code_interpreter_sessions``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/usage/code_interpreter_sessions",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -173,12 +175,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/completions``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/completions``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/usage/completions",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -214,12 +216,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/costs``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/costs``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/costs",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -255,12 +257,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/embeddings``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/embeddings``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/usage/embeddings",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -298,12 +300,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/file_search_calls``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/file_search_calls``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/usage/file_search_calls",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -347,12 +349,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/images``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/images``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/usage/images",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -392,12 +394,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/moderations``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/moderations``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/usage/moderations",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -431,12 +433,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/vector_stores``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/vector_stores``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/usage/vector_stores",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -472,12 +474,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/web_search_calls``; returns ``UsageResponse``."""
-        result: UsageResponse = await self._client._request(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/web_search_calls``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = await self._client._request(
             "GET",
             "/organization/usage/web_search_calls",
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,

@@ -12,7 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.beta_item_resource import BetaItemResource
+from openai_async.types.beta.beta_response_item import BetaResponseItem
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -63,13 +63,13 @@ class AsyncInputItems(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[BetaItemResource, AsyncCursorPage[BetaItemResource]]:
-        """Send ``GET /responses/{response_id}/input_items``; returns ``AsyncPaginator[BetaItemResource, AsyncCursorPage[BetaItemResource]]``."""
-        result: AsyncPaginator[BetaItemResource, AsyncCursorPage[BetaItemResource]] = (
+    ) -> AsyncPaginator[BetaResponseItem, AsyncCursorPage[BetaResponseItem]]:
+        """Send ``GET /responses/{response_id}/input_items``; returns ``AsyncPaginator[BetaResponseItem, AsyncCursorPage[BetaResponseItem]]``."""
+        result: AsyncPaginator[BetaResponseItem, AsyncCursorPage[BetaResponseItem]] = (
             self._client._get_api_list(
                 format_path("/responses/{response_id}/input_items", response_id=response_id),
-                page=AsyncCursorPage[BetaItemResource],
-                item=BetaItemResource,
+                page=AsyncCursorPage[BetaResponseItem],
+                item=BetaResponseItem,
                 query={
                     "beta": "true",
                     "limit": limit,

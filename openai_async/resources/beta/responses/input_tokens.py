@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.beta_token_counts_resource import BetaTokenCountsResource
+from openai_async.types.beta.responses.input_token_count_response import InputTokenCountResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
+    from openai_async.types.beta.beta_response_input_item_param import BetaResponseInputItemParam
     from openai_async.types.beta.beta_tool_param import BetaToolParam
     from openai_async.types.shared.beta_conversation_param_param import BetaConversationParamParam
-    from openai_async.types.shared.beta_input_item_param import BetaInputItemParam
     from openai_async.types.shared.beta_personality_enum_param import BetaPersonalityEnumParam
     from openai_async.types.shared.beta_reasoning_param import BetaReasoningParam
     from openai_async.types.shared.beta_response_text_param_param import BetaResponseTextParamParam
@@ -47,7 +47,7 @@ class AsyncInputTokens(AsyncAPIResource):
         *,
         betas: Iterable[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
         model: str | NotGiven | None = NOT_GIVEN,
-        input: str | Iterable[BetaInputItemParam] | NotGiven | None = NOT_GIVEN,
+        input: str | Iterable[BetaResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven | None = NOT_GIVEN,
         text: BetaResponseTextParamParam | NotGiven | None = NOT_GIVEN,
@@ -62,12 +62,12 @@ class AsyncInputTokens(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> BetaTokenCountsResource:
-        """Send ``POST /responses/input_tokens``; returns ``BetaTokenCountsResource``."""
-        result: BetaTokenCountsResource = await self._client._request(
+    ) -> InputTokenCountResponse:
+        """Send ``POST /responses/input_tokens``; returns ``InputTokenCountResponse``."""
+        result: InputTokenCountResponse = await self._client._request(
             "POST",
             "/responses/input_tokens",
-            cast_to=BetaTokenCountsResource,
+            cast_to=InputTokenCountResponse,
             body={
                 "model": model,
                 "input": input,

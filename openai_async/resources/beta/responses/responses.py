@@ -12,9 +12,9 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types.beta.beta_compacted_response import BetaCompactedResponse
 from openai_async.types.beta.beta_response import BetaResponse
 from openai_async.types.beta.beta_response_stream_event import BetaResponseStreamEvent
-from openai_async.types.shared.beta_compact_resource import BetaCompactResource
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -31,12 +31,13 @@ if TYPE_CHECKING:
         AsyncInputTokensWithRawResponse,
         AsyncInputTokensWithStreamingResponse,
     )
+    from openai_async.types.beta.beta_response_input_item_param import BetaResponseInputItemParam
+    from openai_async.types.beta.beta_response_prompt_param import BetaResponsePromptParam
     from openai_async.types.beta.beta_tool_param import BetaToolParam
     from openai_async.types.shared.beta_context_management_param_param import (
         BetaContextManagementParamParam,
     )
     from openai_async.types.shared.beta_conversation_param_param import BetaConversationParamParam
-    from openai_async.types.shared.beta_input_item_param import BetaInputItemParam
     from openai_async.types.shared.beta_input_param_param import BetaInputParamParam
     from openai_async.types.shared.beta_model_ids_compaction_param import (
         BetaModelIdsCompactionParam,
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_prompt_cache_options_param_param import (
         BetaPromptCacheOptionsParamParam,
     )
-    from openai_async.types.shared.beta_prompt_param import BetaPromptParam
     from openai_async.types.shared.beta_reasoning_param import BetaReasoningParam
     from openai_async.types.shared.beta_response_stream_options_param import (
         BetaResponseStreamOptionsParam,
@@ -102,7 +102,7 @@ class AsyncResponses(AsyncAPIResource):
         text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: BetaPromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -161,7 +161,7 @@ class AsyncResponses(AsyncAPIResource):
         text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: BetaPromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -219,7 +219,7 @@ class AsyncResponses(AsyncAPIResource):
         text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: BetaPromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -275,7 +275,7 @@ class AsyncResponses(AsyncAPIResource):
         text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: BetaPromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -460,7 +460,7 @@ class AsyncResponses(AsyncAPIResource):
         *,
         model: BetaModelIdsCompactionParam,
         betas: Iterable[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
-        input: str | Iterable[BetaInputItemParam] | NotGiven | None = NOT_GIVEN,
+        input: str | Iterable[BetaResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
         prompt_cache_key: str | NotGiven | None = NOT_GIVEN,
@@ -473,12 +473,12 @@ class AsyncResponses(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> BetaCompactResource:
-        """Send ``POST /responses/compact``; returns ``BetaCompactResource``."""
-        result: BetaCompactResource = await self._client._request(
+    ) -> BetaCompactedResponse:
+        """Send ``POST /responses/compact``; returns ``BetaCompactedResponse``."""
+        result: BetaCompactedResponse = await self._client._request(
             "POST",
             "/responses/compact",
-            cast_to=BetaCompactResource,
+            cast_to=BetaCompactedResponse,
             body={
                 "model": model,
                 "input": input,

@@ -12,7 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.delete_message_response import DeleteMessageResponse
+from openai_async.types.beta.threads.message_deleted import MessageDeleted
 from openai_async.types.shared.message_object import MessageObject
 
 if TYPE_CHECKING:
@@ -20,14 +20,10 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async._pagination import AsyncPaginator
+    from openai_async.types.beta.threads.image_file_param import ImageFileParam
+    from openai_async.types.beta.threads.image_url_param import ImageURLParam
     from openai_async.types.shared.create_message_request_param import (
         CreateMessageRequestAttachmentParam,
-    )
-    from openai_async.types.shared.message_content_image_file_object_param import (
-        MessageContentImageFileObjectParam,
-    )
-    from openai_async.types.shared.message_content_image_url_object_param import (
-        MessageContentImageUrlObjectParam,
     )
     from openai_async.types.shared.message_request_content_text_object_param import (
         MessageRequestContentTextObjectParam,
@@ -53,11 +49,7 @@ class AsyncMessages(AsyncAPIResource):
         *,
         role: Literal["user", "assistant"],
         content: str
-        | Iterable[
-            MessageContentImageFileObjectParam
-            | MessageContentImageUrlObjectParam
-            | MessageRequestContentTextObjectParam
-        ],
+        | Iterable[ImageFileParam | ImageURLParam | MessageRequestContentTextObjectParam],
         attachments: Iterable[CreateMessageRequestAttachmentParam] | NotGiven | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -146,16 +138,16 @@ class AsyncMessages(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteMessageResponse:
-        """Send ``DELETE /threads/{thread_id}/messages/{message_id}``; returns ``DeleteMessageResponse``."""
-        result: DeleteMessageResponse = await self._client._request(
+    ) -> MessageDeleted:
+        """Send ``DELETE /threads/{thread_id}/messages/{message_id}``; returns ``MessageDeleted``."""
+        result: MessageDeleted = await self._client._request(
             "DELETE",
             format_path(
                 "/threads/{thread_id}/messages/{message_id}",
                 message_id=message_id,
                 thread_id=thread_id,
             ),
-            cast_to=DeleteMessageResponse,
+            cast_to=MessageDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -12,9 +12,9 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.types.beta.assistant_stream_event import AssistantStreamEvent
-from openai_async.types.shared.delete_thread_response import DeleteThreadResponse
-from openai_async.types.shared.run_object import RunObject
-from openai_async.types.shared.thread_object import ThreadObject
+from openai_async.types.beta.thread import Thread
+from openai_async.types.beta.thread_deleted import ThreadDeleted
+from openai_async.types.beta.threads.run import Run
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -88,12 +88,12 @@ class AsyncThreads(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ThreadObject:
-        """Send ``POST /threads``; returns ``ThreadObject``."""
-        result: ThreadObject = await self._client._request(
+    ) -> Thread:
+        """Send ``POST /threads``; returns ``Thread``."""
+        result: Thread = await self._client._request(
             "POST",
             "/threads",
-            cast_to=ThreadObject,
+            cast_to=Thread,
             body={"messages": messages, "tool_resources": tool_resources, "metadata": metadata},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -110,12 +110,12 @@ class AsyncThreads(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ThreadObject:
-        """Send ``GET /threads/{thread_id}``; returns ``ThreadObject``."""
-        result: ThreadObject = await self._client._request(
+    ) -> Thread:
+        """Send ``GET /threads/{thread_id}``; returns ``Thread``."""
+        result: Thread = await self._client._request(
             "GET",
             format_path("/threads/{thread_id}", thread_id=thread_id),
-            cast_to=ThreadObject,
+            cast_to=Thread,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -133,12 +133,12 @@ class AsyncThreads(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ThreadObject:
-        """Send ``POST /threads/{thread_id}``; returns ``ThreadObject``."""
-        result: ThreadObject = await self._client._request(
+    ) -> Thread:
+        """Send ``POST /threads/{thread_id}``; returns ``Thread``."""
+        result: Thread = await self._client._request(
             "POST",
             format_path("/threads/{thread_id}", thread_id=thread_id),
-            cast_to=ThreadObject,
+            cast_to=Thread,
             body={"tool_resources": tool_resources, "metadata": metadata},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -155,12 +155,12 @@ class AsyncThreads(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteThreadResponse:
-        """Send ``DELETE /threads/{thread_id}``; returns ``DeleteThreadResponse``."""
-        result: DeleteThreadResponse = await self._client._request(
+    ) -> ThreadDeleted:
+        """Send ``DELETE /threads/{thread_id}``; returns ``ThreadDeleted``."""
+        result: ThreadDeleted = await self._client._request(
             "DELETE",
             format_path("/threads/{thread_id}", thread_id=thread_id),
-            cast_to=DeleteThreadResponse,
+            cast_to=ThreadDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -239,7 +239,7 @@ class AsyncThreads(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject: ...
+    ) -> Run: ...
 
     @overload
     async def create_and_run(
@@ -385,7 +385,7 @@ class AsyncThreads(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | AsyncStream[AssistantStreamEvent]: ...
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
     async def create_and_run(
         self,
@@ -457,12 +457,12 @@ class AsyncThreads(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | AsyncStream[AssistantStreamEvent]:
-        """Send ``POST /threads/runs``; returns ``RunObject | AsyncStream[AssistantStreamEvent]``."""
-        result: RunObject | AsyncStream[AssistantStreamEvent] = await self._client._request(
+    ) -> Run | AsyncStream[AssistantStreamEvent]:
+        """Send ``POST /threads/runs``; returns ``Run | AsyncStream[AssistantStreamEvent]``."""
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._client._request(
             "POST",
             "/threads/runs",
-            cast_to=RunObject,
+            cast_to=Run,
             body={
                 "assistant_id": assistant_id,
                 "thread": thread,

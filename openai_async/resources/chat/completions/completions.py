@@ -30,18 +30,18 @@ if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion_function_call_option_param import (
         ChatCompletionFunctionCallOptionParam,
     )
+    from openai_async.types.chat.chat_completion_message_param import ChatCompletionMessageParam
     from openai_async.types.chat.chat_completion_stream_options_param import (
         ChatCompletionStreamOptionsParam,
     )
     from openai_async.types.chat.chat_completion_tool_choice_option_param import (
         ChatCompletionToolChoiceOptionParam,
     )
+    from openai_async.types.response_format_json_object_param import ResponseFormatJSONObjectParam
+    from openai_async.types.response_format_json_schema_param import ResponseFormatJSONSchemaParam
     from openai_async.types.response_format_text_param import ResponseFormatTextParam
     from openai_async.types.shared.chat_completion_functions_param import (
         ChatCompletionFunctionsParam,
-    )
-    from openai_async.types.shared.chat_completion_request_message_param import (
-        ChatCompletionRequestMessageParam,
     )
     from openai_async.types.shared.chat_completion_tool_param import ChatCompletionToolParam
     from openai_async.types.shared.create_chat_completion_request_param import (
@@ -56,12 +56,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.prediction_content_param import PredictionContentParam
     from openai_async.types.shared.prompt_cache_options_param_param import (
         PromptCacheOptionsParamParam,
-    )
-    from openai_async.types.shared.response_format_json_object_param import (
-        ResponseFormatJsonObjectParam,
-    )
-    from openai_async.types.shared.response_format_json_schema_param import (
-        ResponseFormatJsonSchemaParam,
     )
     from openai_async.types.shared.stop_configuration_param import StopConfigurationParam
 
@@ -93,7 +87,7 @@ class AsyncCompletions(AsyncAPIResource):
     async def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessageParam],
+        messages: Iterable[ChatCompletionMessageParam],
         model: ModelIdsSharedParam,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         top_logprobs: int | NotGiven | None = NOT_GIVEN,
@@ -117,8 +111,8 @@ class AsyncCompletions(AsyncAPIResource):
         presence_penalty: float | NotGiven | None = NOT_GIVEN,
         web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
         response_format: ResponseFormatTextParam
-        | ResponseFormatJsonSchemaParam
-        | ResponseFormatJsonObjectParam
+        | ResponseFormatJSONSchemaParam
+        | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
         audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
@@ -150,7 +144,7 @@ class AsyncCompletions(AsyncAPIResource):
     async def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessageParam],
+        messages: Iterable[ChatCompletionMessageParam],
         model: ModelIdsSharedParam,
         stream: Literal[True],
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -175,8 +169,8 @@ class AsyncCompletions(AsyncAPIResource):
         presence_penalty: float | NotGiven | None = NOT_GIVEN,
         web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
         response_format: ResponseFormatTextParam
-        | ResponseFormatJsonSchemaParam
-        | ResponseFormatJsonObjectParam
+        | ResponseFormatJSONSchemaParam
+        | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
         audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
@@ -207,7 +201,7 @@ class AsyncCompletions(AsyncAPIResource):
     async def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessageParam],
+        messages: Iterable[ChatCompletionMessageParam],
         model: ModelIdsSharedParam,
         stream: bool,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -232,8 +226,8 @@ class AsyncCompletions(AsyncAPIResource):
         presence_penalty: float | NotGiven | None = NOT_GIVEN,
         web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
         response_format: ResponseFormatTextParam
-        | ResponseFormatJsonSchemaParam
-        | ResponseFormatJsonObjectParam
+        | ResponseFormatJSONSchemaParam
+        | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
         audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
@@ -263,7 +257,7 @@ class AsyncCompletions(AsyncAPIResource):
     async def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessageParam],
+        messages: Iterable[ChatCompletionMessageParam],
         model: ModelIdsSharedParam,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         top_logprobs: int | NotGiven | None = NOT_GIVEN,
@@ -287,8 +281,8 @@ class AsyncCompletions(AsyncAPIResource):
         presence_penalty: float | NotGiven | None = NOT_GIVEN,
         web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
         response_format: ResponseFormatTextParam
-        | ResponseFormatJsonSchemaParam
-        | ResponseFormatJsonObjectParam
+        | ResponseFormatJSONSchemaParam
+        | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
         audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,

@@ -22,7 +22,7 @@ from openai_async._types import (
     TimeoutTypes,
     strip_not_given,
 )
-from openai_async.types.shared.container_file_resource import ContainerFileResource
+from openai_async.types.containers.file_create_response import FileCreateResponse
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -65,12 +65,12 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ContainerFileResource:
-        """Send ``POST /containers/{container_id}/files``; returns ``ContainerFileResource``."""
-        result: ContainerFileResource = await self._client._request(
+    ) -> FileCreateResponse:
+        """Send ``POST /containers/{container_id}/files``; returns ``FileCreateResponse``."""
+        result: FileCreateResponse = await self._client._request(
             "POST",
             format_path("/containers/{container_id}/files", container_id=container_id),
-            cast_to=ContainerFileResource,
+            cast_to=FileCreateResponse,
             body={"file_id": file_id},
             files=cast("RequestFiles", strip_not_given({"file": file})),
             extra_headers=extra_headers,
@@ -89,16 +89,16 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ContainerFileResource:
-        """Send ``GET /containers/{container_id}/files/{file_id}``; returns ``ContainerFileResource``."""
-        result: ContainerFileResource = await self._client._request(
+    ) -> FileCreateResponse:
+        """Send ``GET /containers/{container_id}/files/{file_id}``; returns ``FileCreateResponse``."""
+        result: FileCreateResponse = await self._client._request(
             "GET",
             format_path(
                 "/containers/{container_id}/files/{file_id}",
                 file_id=file_id,
                 container_id=container_id,
             ),
-            cast_to=ContainerFileResource,
+            cast_to=FileCreateResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -143,13 +143,13 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[ContainerFileResource, AsyncCursorPage[ContainerFileResource]]:
-        """Send ``GET /containers/{container_id}/files``; returns ``AsyncPaginator[ContainerFileResource, AsyncCursorPage[ContainerFileResource]]``."""
-        result: AsyncPaginator[ContainerFileResource, AsyncCursorPage[ContainerFileResource]] = (
+    ) -> AsyncPaginator[FileCreateResponse, AsyncCursorPage[FileCreateResponse]]:
+        """Send ``GET /containers/{container_id}/files``; returns ``AsyncPaginator[FileCreateResponse, AsyncCursorPage[FileCreateResponse]]``."""
+        result: AsyncPaginator[FileCreateResponse, AsyncCursorPage[FileCreateResponse]] = (
             self._client._get_api_list(
                 format_path("/containers/{container_id}/files", container_id=container_id),
-                page=AsyncCursorPage[ContainerFileResource],
-                item=ContainerFileResource,
+                page=AsyncCursorPage[FileCreateResponse],
+                item=FileCreateResponse,
                 query={"limit": limit, "order": order, "after": after},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

@@ -12,7 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.eval_run_output_item import EvalRunOutputItem
+from openai_async.types.evals.runs.output_item_retrieve_response import OutputItemRetrieveResponse
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -47,9 +47,9 @@ class AsyncOutputItems(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalRunOutputItem:
-        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}``; returns ``EvalRunOutputItem``."""
-        result: EvalRunOutputItem = await self._client._request(
+    ) -> OutputItemRetrieveResponse:
+        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}``; returns ``OutputItemRetrieveResponse``."""
+        result: OutputItemRetrieveResponse = await self._client._request(
             "GET",
             format_path(
                 "/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}",
@@ -57,7 +57,7 @@ class AsyncOutputItems(AsyncAPIResource):
                 eval_id=eval_id,
                 run_id=run_id,
             ),
-            cast_to=EvalRunOutputItem,
+            cast_to=OutputItemRetrieveResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -78,21 +78,21 @@ class AsyncOutputItems(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[EvalRunOutputItem, AsyncCursorPage[EvalRunOutputItem]]:
-        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items``; returns ``AsyncPaginator[EvalRunOutputItem, AsyncCursorPage[EvalRunOutputItem]]``."""
-        result: AsyncPaginator[EvalRunOutputItem, AsyncCursorPage[EvalRunOutputItem]] = (
-            self._client._get_api_list(
-                format_path(
-                    "/evals/{eval_id}/runs/{run_id}/output_items", run_id=run_id, eval_id=eval_id
-                ),
-                page=AsyncCursorPage[EvalRunOutputItem],
-                item=EvalRunOutputItem,
-                query={"after": after, "limit": limit, "status": status, "order": order},
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> AsyncPaginator[OutputItemRetrieveResponse, AsyncCursorPage[OutputItemRetrieveResponse]]:
+        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items``; returns ``AsyncPaginator[OutputItemRetrieveResponse, AsyncCursorPage[OutputItemRetrieveResponse]]``."""
+        result: AsyncPaginator[
+            OutputItemRetrieveResponse, AsyncCursorPage[OutputItemRetrieveResponse]
+        ] = self._client._get_api_list(
+            format_path(
+                "/evals/{eval_id}/runs/{run_id}/output_items", run_id=run_id, eval_id=eval_id
+            ),
+            page=AsyncCursorPage[OutputItemRetrieveResponse],
+            item=OutputItemRetrieveResponse,
+            query={"after": after, "limit": limit, "status": status, "order": order},
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

@@ -12,8 +12,8 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.delete_eval_run_response import DeleteEvalRunResponse
-from openai_async.types.shared.eval_run import EvalRun
+from openai_async.types.evals.run_create_response import RunCreateResponse
+from openai_async.types.evals.run_delete_response import RunDeleteResponse
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from openai_async.types.evals.create_eval_completions_run_data_source_param import (
         CreateEvalCompletionsRunDataSourceParam,
     )
-    from openai_async.types.shared.create_eval_jsonl_run_data_source_param import (
-        CreateEvalJsonlRunDataSourceParam,
+    from openai_async.types.evals.create_eval_jsonl_run_data_source_param import (
+        CreateEvalJSONLRunDataSourceParam,
     )
     from openai_async.types.shared.create_eval_responses_run_data_source_param import (
         CreateEvalResponsesRunDataSourceParam,
@@ -58,7 +58,7 @@ class AsyncRuns(AsyncAPIResource):
         self,
         eval_id: str,
         *,
-        data_source: CreateEvalJsonlRunDataSourceParam
+        data_source: CreateEvalJSONLRunDataSourceParam
         | CreateEvalCompletionsRunDataSourceParam
         | CreateEvalResponsesRunDataSourceParam,
         name: str | NotGiven = NOT_GIVEN,
@@ -67,12 +67,12 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalRun:
-        """Send ``POST /evals/{eval_id}/runs``; returns ``EvalRun``."""
-        result: EvalRun = await self._client._request(
+    ) -> RunCreateResponse:
+        """Send ``POST /evals/{eval_id}/runs``; returns ``RunCreateResponse``."""
+        result: RunCreateResponse = await self._client._request(
             "POST",
             format_path("/evals/{eval_id}/runs", eval_id=eval_id),
-            cast_to=EvalRun,
+            cast_to=RunCreateResponse,
             body={"data_source": data_source, "name": name, "metadata": metadata},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -90,12 +90,12 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalRun:
-        """Send ``GET /evals/{eval_id}/runs/{run_id}``; returns ``EvalRun``."""
-        result: EvalRun = await self._client._request(
+    ) -> RunCreateResponse:
+        """Send ``GET /evals/{eval_id}/runs/{run_id}``; returns ``RunCreateResponse``."""
+        result: RunCreateResponse = await self._client._request(
             "GET",
             format_path("/evals/{eval_id}/runs/{run_id}", run_id=run_id, eval_id=eval_id),
-            cast_to=EvalRun,
+            cast_to=RunCreateResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -112,12 +112,12 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteEvalRunResponse:
-        """Send ``DELETE /evals/{eval_id}/runs/{run_id}``; returns ``DeleteEvalRunResponse``."""
-        result: DeleteEvalRunResponse = await self._client._request(
+    ) -> RunDeleteResponse:
+        """Send ``DELETE /evals/{eval_id}/runs/{run_id}``; returns ``RunDeleteResponse``."""
+        result: RunDeleteResponse = await self._client._request(
             "DELETE",
             format_path("/evals/{eval_id}/runs/{run_id}", run_id=run_id, eval_id=eval_id),
-            cast_to=DeleteEvalRunResponse,
+            cast_to=RunDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -134,12 +134,12 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalRun:
-        """Send ``POST /evals/{eval_id}/runs/{run_id}``; returns ``EvalRun``."""
-        result: EvalRun = await self._client._request(
+    ) -> RunCreateResponse:
+        """Send ``POST /evals/{eval_id}/runs/{run_id}``; returns ``RunCreateResponse``."""
+        result: RunCreateResponse = await self._client._request(
             "POST",
             format_path("/evals/{eval_id}/runs/{run_id}", run_id=run_id, eval_id=eval_id),
-            cast_to=EvalRun,
+            cast_to=RunCreateResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -160,17 +160,19 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[EvalRun, AsyncCursorPage[EvalRun]]:
-        """Send ``GET /evals/{eval_id}/runs``; returns ``AsyncPaginator[EvalRun, AsyncCursorPage[EvalRun]]``."""
-        result: AsyncPaginator[EvalRun, AsyncCursorPage[EvalRun]] = self._client._get_api_list(
-            format_path("/evals/{eval_id}/runs", eval_id=eval_id),
-            page=AsyncCursorPage[EvalRun],
-            item=EvalRun,
-            query={"after": after, "limit": limit, "order": order, "status": status},
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+    ) -> AsyncPaginator[RunCreateResponse, AsyncCursorPage[RunCreateResponse]]:
+        """Send ``GET /evals/{eval_id}/runs``; returns ``AsyncPaginator[RunCreateResponse, AsyncCursorPage[RunCreateResponse]]``."""
+        result: AsyncPaginator[RunCreateResponse, AsyncCursorPage[RunCreateResponse]] = (
+            self._client._get_api_list(
+                format_path("/evals/{eval_id}/runs", eval_id=eval_id),
+                page=AsyncCursorPage[RunCreateResponse],
+                item=RunCreateResponse,
+                query={"after": after, "limit": limit, "order": order, "status": status},
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
         )
         return result
 

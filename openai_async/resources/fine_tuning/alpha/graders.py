@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.run_grader_response import RunGraderResponse
-from openai_async.types.shared.validate_grader_response import ValidateGraderResponse
+from openai_async.types.fine_tuning.alpha.grader_run_response import GraderRunResponse
+from openai_async.types.fine_tuning.alpha.grader_validate_response import GraderValidateResponse
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from openai_async.types.shared.grader_multi_param import GraderMultiParam
-    from openai_async.types.shared.grader_python_param import GraderPythonParam
-    from openai_async.types.shared.grader_score_model_param import GraderScoreModelParam
-    from openai_async.types.shared.grader_string_check_param import GraderStringCheckParam
-    from openai_async.types.shared.grader_text_similarity_param import GraderTextSimilarityParam
+    from openai_async.types.graders.multi_grader_param import MultiGraderParam
+    from openai_async.types.graders.python_grader_param import PythonGraderParam
+    from openai_async.types.graders.score_model_grader_param import ScoreModelGraderParam
+    from openai_async.types.graders.string_check_grader_param import StringCheckGraderParam
+    from openai_async.types.graders.text_similarity_grader_param import TextSimilarityGraderParam
 
 __all__ = ["AsyncGraders", "AsyncGradersWithRawResponse", "AsyncGradersWithStreamingResponse"]
 
@@ -39,23 +39,23 @@ class AsyncGraders(AsyncAPIResource):
     async def run(
         self,
         *,
-        grader: GraderStringCheckParam
-        | GraderTextSimilarityParam
-        | GraderPythonParam
-        | GraderScoreModelParam
-        | GraderMultiParam,
+        grader: StringCheckGraderParam
+        | TextSimilarityGraderParam
+        | PythonGraderParam
+        | ScoreModelGraderParam
+        | MultiGraderParam,
         model_sample: str,
         item: dict[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunGraderResponse:
-        """Send ``POST /fine_tuning/alpha/graders/run``; returns ``RunGraderResponse``."""
-        result: RunGraderResponse = await self._client._request(
+    ) -> GraderRunResponse:
+        """Send ``POST /fine_tuning/alpha/graders/run``; returns ``GraderRunResponse``."""
+        result: GraderRunResponse = await self._client._request(
             "POST",
             "/fine_tuning/alpha/graders/run",
-            cast_to=RunGraderResponse,
+            cast_to=GraderRunResponse,
             body={"grader": grader, "model_sample": model_sample, "item": item},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -67,21 +67,21 @@ class AsyncGraders(AsyncAPIResource):
     async def validate(
         self,
         *,
-        grader: GraderStringCheckParam
-        | GraderTextSimilarityParam
-        | GraderPythonParam
-        | GraderScoreModelParam
-        | GraderMultiParam,
+        grader: StringCheckGraderParam
+        | TextSimilarityGraderParam
+        | PythonGraderParam
+        | ScoreModelGraderParam
+        | MultiGraderParam,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ValidateGraderResponse:
-        """Send ``POST /fine_tuning/alpha/graders/validate``; returns ``ValidateGraderResponse``."""
-        result: ValidateGraderResponse = await self._client._request(
+    ) -> GraderValidateResponse:
+        """Send ``POST /fine_tuning/alpha/graders/validate``; returns ``GraderValidateResponse``."""
+        result: GraderValidateResponse = await self._client._request(
             "POST",
             "/fine_tuning/alpha/graders/validate",
-            cast_to=ValidateGraderResponse,
+            cast_to=GraderValidateResponse,
             body={"grader": grader},
             extra_headers=extra_headers,
             extra_query=extra_query,

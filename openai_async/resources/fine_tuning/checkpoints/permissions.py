@@ -12,14 +12,14 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.delete_fine_tuning_checkpoint_permission_response import (
-    DeleteFineTuningCheckpointPermissionResponse,
+from openai_async.types.fine_tuning.checkpoints.permission_create_response import (
+    PermissionCreateResponse,
 )
-from openai_async.types.shared.fine_tuning_checkpoint_permission import (
-    FineTuningCheckpointPermission,
+from openai_async.types.fine_tuning.checkpoints.permission_delete_response import (
+    PermissionDeleteResponse,
 )
-from openai_async.types.shared.list_fine_tuning_checkpoint_permission_response import (
-    ListFineTuningCheckpointPermissionResponse,
+from openai_async.types.fine_tuning.checkpoints.permission_retrieve_response import (
+    PermissionRetrieveResponse,
 )
 
 if TYPE_CHECKING:
@@ -55,23 +55,23 @@ class AsyncPermissions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[FineTuningCheckpointPermission, AsyncPage[FineTuningCheckpointPermission]]:
-        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``AsyncPaginator[FineTuningCheckpointPermission, AsyncPage[FineTuningCheckpointPermission]]``."""
-        result: AsyncPaginator[
-            FineTuningCheckpointPermission, AsyncPage[FineTuningCheckpointPermission]
-        ] = self._client._get_api_list(
-            format_path(
-                "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
-                fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
-            ),
-            page=AsyncPage[FineTuningCheckpointPermission],
-            item=FineTuningCheckpointPermission,
-            method="POST",
-            body={"project_ids": project_ids},
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+    ) -> AsyncPaginator[PermissionCreateResponse, AsyncPage[PermissionCreateResponse]]:
+        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``AsyncPaginator[PermissionCreateResponse, AsyncPage[PermissionCreateResponse]]``."""
+        result: AsyncPaginator[PermissionCreateResponse, AsyncPage[PermissionCreateResponse]] = (
+            self._client._get_api_list(
+                format_path(
+                    "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
+                    fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
+                ),
+                page=AsyncPage[PermissionCreateResponse],
+                item=PermissionCreateResponse,
+                method="POST",
+                body={"project_ids": project_ids},
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
         )
         return result
 
@@ -87,15 +87,15 @@ class AsyncPermissions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ListFineTuningCheckpointPermissionResponse:
-        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``ListFineTuningCheckpointPermissionResponse``."""
-        result: ListFineTuningCheckpointPermissionResponse = await self._client._request(
+    ) -> PermissionRetrieveResponse:
+        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``PermissionRetrieveResponse``."""
+        result: PermissionRetrieveResponse = await self._client._request(
             "GET",
             format_path(
                 "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
                 fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
             ),
-            cast_to=ListFineTuningCheckpointPermissionResponse,
+            cast_to=PermissionRetrieveResponse,
             query={"project_id": project_id, "after": after, "limit": limit, "order": order},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -113,16 +113,16 @@ class AsyncPermissions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteFineTuningCheckpointPermissionResponse:
-        """Send ``DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}``; returns ``DeleteFineTuningCheckpointPermissionResponse``."""
-        result: DeleteFineTuningCheckpointPermissionResponse = await self._client._request(
+    ) -> PermissionDeleteResponse:
+        """Send ``DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}``; returns ``PermissionDeleteResponse``."""
+        result: PermissionDeleteResponse = await self._client._request(
             "DELETE",
             format_path(
                 "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}",
                 permission_id=permission_id,
                 fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
             ),
-            cast_to=DeleteFineTuningCheckpointPermissionResponse,
+            cast_to=PermissionDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -143,19 +143,18 @@ class AsyncPermissions(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[
-        FineTuningCheckpointPermission, AsyncConversationCursorPage[FineTuningCheckpointPermission]
+        PermissionCreateResponse, AsyncConversationCursorPage[PermissionCreateResponse]
     ]:
-        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``AsyncPaginator[FineTuningCheckpointPermission, AsyncConversationCursorPage[FineTuningCheckpointPermission]]``."""
+        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``AsyncPaginator[PermissionCreateResponse, AsyncConversationCursorPage[PermissionCreateResponse]]``."""
         result: AsyncPaginator[
-            FineTuningCheckpointPermission,
-            AsyncConversationCursorPage[FineTuningCheckpointPermission],
+            PermissionCreateResponse, AsyncConversationCursorPage[PermissionCreateResponse]
         ] = self._client._get_api_list(
             format_path(
                 "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
                 fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
             ),
-            page=AsyncConversationCursorPage[FineTuningCheckpointPermission],
-            item=FineTuningCheckpointPermission,
+            page=AsyncConversationCursorPage[PermissionCreateResponse],
+            item=PermissionCreateResponse,
             query={"project_id": project_id, "after": after, "limit": limit, "order": order},
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -21,8 +21,8 @@ from openai_async._types import (
     TimeoutTypes,
     strip_not_given,
 )
-from openai_async.types.shared.deleted_skill_version_resource import DeletedSkillVersionResource
-from openai_async.types.shared.skill_version_resource import SkillVersionResource
+from openai_async.types.skills.deleted_skill_version import DeletedSkillVersion
+from openai_async.types.skills.skill_version import SkillVersion
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -66,12 +66,12 @@ class AsyncVersions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SkillVersionResource:
-        """Send ``POST /skills/{skill_id}/versions``; returns ``SkillVersionResource``."""
-        result: SkillVersionResource = await self._client._request(
+    ) -> SkillVersion:
+        """Send ``POST /skills/{skill_id}/versions``; returns ``SkillVersion``."""
+        result: SkillVersion = await self._client._request(
             "POST",
             format_path("/skills/{skill_id}/versions", skill_id=skill_id),
-            cast_to=SkillVersionResource,
+            cast_to=SkillVersion,
             body={"default": default},
             files=cast("RequestFiles", strip_not_given({"files": files})),
             extra_headers=extra_headers,
@@ -90,14 +90,14 @@ class AsyncVersions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SkillVersionResource:
-        """Send ``GET /skills/{skill_id}/versions/{version}``; returns ``SkillVersionResource``."""
-        result: SkillVersionResource = await self._client._request(
+    ) -> SkillVersion:
+        """Send ``GET /skills/{skill_id}/versions/{version}``; returns ``SkillVersion``."""
+        result: SkillVersion = await self._client._request(
             "GET",
             format_path(
                 "/skills/{skill_id}/versions/{version}", version=version, skill_id=skill_id
             ),
-            cast_to=SkillVersionResource,
+            cast_to=SkillVersion,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -114,14 +114,14 @@ class AsyncVersions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedSkillVersionResource:
-        """Send ``DELETE /skills/{skill_id}/versions/{version}``; returns ``DeletedSkillVersionResource``."""
-        result: DeletedSkillVersionResource = await self._client._request(
+    ) -> DeletedSkillVersion:
+        """Send ``DELETE /skills/{skill_id}/versions/{version}``; returns ``DeletedSkillVersion``."""
+        result: DeletedSkillVersion = await self._client._request(
             "DELETE",
             format_path(
                 "/skills/{skill_id}/versions/{version}", version=version, skill_id=skill_id
             ),
-            cast_to=DeletedSkillVersionResource,
+            cast_to=DeletedSkillVersion,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -140,13 +140,13 @@ class AsyncVersions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[SkillVersionResource, AsyncCursorPage[SkillVersionResource]]:
-        """Send ``GET /skills/{skill_id}/versions``; returns ``AsyncPaginator[SkillVersionResource, AsyncCursorPage[SkillVersionResource]]``."""
-        result: AsyncPaginator[SkillVersionResource, AsyncCursorPage[SkillVersionResource]] = (
+    ) -> AsyncPaginator[SkillVersion, AsyncCursorPage[SkillVersion]]:
+        """Send ``GET /skills/{skill_id}/versions``; returns ``AsyncPaginator[SkillVersion, AsyncCursorPage[SkillVersion]]``."""
+        result: AsyncPaginator[SkillVersion, AsyncCursorPage[SkillVersion]] = (
             self._client._get_api_list(
                 format_path("/skills/{skill_id}/versions", skill_id=skill_id),
-                page=AsyncCursorPage[SkillVersionResource],
-                item=SkillVersionResource,
+                page=AsyncCursorPage[SkillVersion],
+                item=SkillVersion,
                 query={"limit": limit, "order": order, "after": after},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

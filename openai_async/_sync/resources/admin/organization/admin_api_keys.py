@@ -18,9 +18,13 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncCursorPage
-    from openai_async.types.shared.admin_api_key import AdminApiKey
-    from openai_async.types.shared.admin_api_key_create_response import AdminApiKeyCreateResponse
-    from openai_async.types.shared.admin_api_keys_delete_response import AdminApiKeysDeleteResponse
+    from openai_async.types.admin.organization.admin_api_key import AdminAPIKey
+    from openai_async.types.admin.organization.admin_api_key_create_response import (
+        AdminAPIKeyCreateResponse,
+    )
+    from openai_async.types.admin.organization.admin_api_key_delete_response import (
+        AdminAPIKeyDeleteResponse,
+    )
 
 __all__ = ["AdminApiKeys", "AdminApiKeysWithRawResponse", "AdminApiKeysWithStreamingResponse"]
 
@@ -45,9 +49,9 @@ class AdminApiKeys(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AdminApiKeyCreateResponse:
-        """Send ``POST /organization/admin_api_keys``; returns ``AdminApiKeyCreateResponse``."""
-        result: AdminApiKeyCreateResponse = self._client._call(
+    ) -> AdminAPIKeyCreateResponse:
+        """Send ``POST /organization/admin_api_keys``; returns ``AdminAPIKeyCreateResponse``."""
+        result: AdminAPIKeyCreateResponse = self._client._call(
             self._async.create,
             name=name,
             expires_in_seconds=expires_in_seconds,
@@ -66,9 +70,9 @@ class AdminApiKeys(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AdminApiKey:
-        """Send ``GET /organization/admin_api_keys/{key_id}``; returns ``AdminApiKey``."""
-        result: AdminApiKey = self._client._call(
+    ) -> AdminAPIKey:
+        """Send ``GET /organization/admin_api_keys/{key_id}``; returns ``AdminAPIKey``."""
+        result: AdminAPIKey = self._client._call(
             self._async.retrieve,
             key_id=key_id,
             extra_headers=extra_headers,
@@ -86,9 +90,9 @@ class AdminApiKeys(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AdminApiKeysDeleteResponse:
-        """Send ``DELETE /organization/admin_api_keys/{key_id}``; returns ``AdminApiKeysDeleteResponse``."""
-        result: AdminApiKeysDeleteResponse = self._client._call(
+    ) -> AdminAPIKeyDeleteResponse:
+        """Send ``DELETE /organization/admin_api_keys/{key_id}``; returns ``AdminAPIKeyDeleteResponse``."""
+        result: AdminAPIKeyDeleteResponse = self._client._call(
             self._async.delete,
             key_id=key_id,
             extra_headers=extra_headers,
@@ -108,9 +112,9 @@ class AdminApiKeys(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[AdminApiKey]:
-        """Send ``GET /organization/admin_api_keys``; returns ``SyncCursorPage[AdminApiKey]``."""
-        result: SyncCursorPage[AdminApiKey] = self._client._call(
+    ) -> SyncCursorPage[AdminAPIKey]:
+        """Send ``GET /organization/admin_api_keys``; returns ``SyncCursorPage[AdminAPIKey]``."""
+        result: SyncCursorPage[AdminAPIKey] = self._client._call(
             self._async.list,
             after=after,
             order=order,

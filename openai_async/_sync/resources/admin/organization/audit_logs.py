@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncConversationCursorPage
-    from openai_async.types.shared.audit_log import AuditLog
+    from openai_async.types.admin.organization.audit_log_list_response import AuditLogListResponse
     from openai_async.types.shared.list_audit_logs_effective_at_param import (
         ListAuditLogsEffectiveAtParam,
     )
@@ -204,9 +204,9 @@ class AuditLogs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncConversationCursorPage[AuditLog]:
-        """Send ``GET /organization/audit_logs``; returns ``SyncConversationCursorPage[AuditLog]``."""
-        result: SyncConversationCursorPage[AuditLog] = self._client._call(
+    ) -> SyncConversationCursorPage[AuditLogListResponse]:
+        """Send ``GET /organization/audit_logs``; returns ``SyncConversationCursorPage[AuditLogListResponse]``."""
+        result: SyncConversationCursorPage[AuditLogListResponse] = self._client._call(
             self._async.list,
             effective_at=effective_at,
             project_ids=project_ids,

@@ -20,8 +20,12 @@ if TYPE_CHECKING:
 
     from openai_async.pagination import SyncConversationCursorPage, SyncPage
     from openai_async.types.admin.organization.certificate import Certificate
-    from openai_async.types.shared.delete_certificate_response import DeleteCertificateResponse
-    from openai_async.types.shared.organization_certificate import OrganizationCertificate
+    from openai_async.types.admin.organization.certificate_delete_response import (
+        CertificateDeleteResponse,
+    )
+    from openai_async.types.admin.organization.certificate_list_response import (
+        CertificateListResponse,
+    )
 
 __all__ = ["Certificates", "CertificatesWithRawResponse", "CertificatesWithStreamingResponse"]
 
@@ -111,9 +115,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteCertificateResponse:
-        """Send ``DELETE /organization/certificates/{certificate_id}``; returns ``DeleteCertificateResponse``."""
-        result: DeleteCertificateResponse = self._client._call(
+    ) -> CertificateDeleteResponse:
+        """Send ``DELETE /organization/certificates/{certificate_id}``; returns ``CertificateDeleteResponse``."""
+        result: CertificateDeleteResponse = self._client._call(
             self._async.delete,
             certificate_id=certificate_id,
             extra_headers=extra_headers,
@@ -131,9 +135,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[OrganizationCertificate]:
-        """Send ``POST /organization/certificates/activate``; returns ``SyncPage[OrganizationCertificate]``."""
-        result: SyncPage[OrganizationCertificate] = self._client._call(
+    ) -> SyncPage[CertificateListResponse]:
+        """Send ``POST /organization/certificates/activate``; returns ``SyncPage[CertificateListResponse]``."""
+        result: SyncPage[CertificateListResponse] = self._client._call(
             self._async.activate,
             certificate_ids=certificate_ids,
             extra_headers=extra_headers,
@@ -151,9 +155,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[OrganizationCertificate]:
-        """Send ``POST /organization/certificates/deactivate``; returns ``SyncPage[OrganizationCertificate]``."""
-        result: SyncPage[OrganizationCertificate] = self._client._call(
+    ) -> SyncPage[CertificateListResponse]:
+        """Send ``POST /organization/certificates/deactivate``; returns ``SyncPage[CertificateListResponse]``."""
+        result: SyncPage[CertificateListResponse] = self._client._call(
             self._async.deactivate,
             certificate_ids=certificate_ids,
             extra_headers=extra_headers,
@@ -173,9 +177,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncConversationCursorPage[OrganizationCertificate]:
-        """Send ``GET /organization/certificates``; returns ``SyncConversationCursorPage[OrganizationCertificate]``."""
-        result: SyncConversationCursorPage[OrganizationCertificate] = self._client._call(
+    ) -> SyncConversationCursorPage[CertificateListResponse]:
+        """Send ``GET /organization/certificates``; returns ``SyncConversationCursorPage[CertificateListResponse]``."""
+        result: SyncConversationCursorPage[CertificateListResponse] = self._client._call(
             self._async.list,
             limit=limit,
             after=after,

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from openai_async.pagination import SyncNextCursorPage
     from openai_async.types.admin.organization.role import Role
-    from openai_async.types.shared.role_deleted_resource import RoleDeletedResource
+    from openai_async.types.admin.organization.role_delete_response import RoleDeleteResponse
 
 __all__ = ["Roles", "RolesWithRawResponse", "RolesWithStreamingResponse"]
 
@@ -114,9 +114,9 @@ class Roles(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RoleDeletedResource:
-        """Send ``DELETE /organization/roles/{role_id}``; returns ``RoleDeletedResource``."""
-        result: RoleDeletedResource = self._client._call(
+    ) -> RoleDeleteResponse:
+        """Send ``DELETE /organization/roles/{role_id}``; returns ``RoleDeleteResponse``."""
+        result: RoleDeleteResponse = self._client._call(
             self._async.delete,
             role_id=role_id,
             extra_headers=extra_headers,

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from openai_async.types.admin.organization.organization_spend_alert import (
         OrganizationSpendAlert,
     )
-    from openai_async.types.shared.organization_spend_alert_deleted_resource import (
-        OrganizationSpendAlertDeletedResource,
+    from openai_async.types.admin.organization.organization_spend_alert_deleted import (
+        OrganizationSpendAlertDeleted,
     )
     from openai_async.types.shared.spend_alert_notification_channel_param import (
         SpendAlertNotificationChannelParam,
@@ -124,9 +124,9 @@ class SpendAlerts(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> OrganizationSpendAlertDeletedResource:
-        """Send ``DELETE /organization/spend_alerts/{alert_id}``; returns ``OrganizationSpendAlertDeletedResource``."""
-        result: OrganizationSpendAlertDeletedResource = self._client._call(
+    ) -> OrganizationSpendAlertDeleted:
+        """Send ``DELETE /organization/spend_alerts/{alert_id}``; returns ``OrganizationSpendAlertDeleted``."""
+        result: OrganizationSpendAlertDeleted = self._client._call(
             self._async.delete,
             alert_id=alert_id,
             extra_headers=extra_headers,

@@ -17,11 +17,11 @@ from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeo
 if TYPE_CHECKING:
     from typing import Literal
 
-    from openai_async.types.shared.organization_spend_limit_deleted_resource import (
-        OrganizationSpendLimitDeletedResource,
+    from openai_async.types.admin.organization.organization_spend_limit import (
+        OrganizationSpendLimit,
     )
-    from openai_async.types.shared.organization_spend_limit_resource import (
-        OrganizationSpendLimitResource,
+    from openai_async.types.admin.organization.organization_spend_limit_deleted import (
+        OrganizationSpendLimitDeleted,
     )
 
 __all__ = ["SpendLimit", "SpendLimitWithRawResponse", "SpendLimitWithStreamingResponse"]
@@ -45,9 +45,9 @@ class SpendLimit(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> OrganizationSpendLimitResource:
-        """Send ``GET /organization/spend_limit``; returns ``OrganizationSpendLimitResource``."""
-        result: OrganizationSpendLimitResource = self._client._call(
+    ) -> OrganizationSpendLimit:
+        """Send ``GET /organization/spend_limit``; returns ``OrganizationSpendLimit``."""
+        result: OrganizationSpendLimit = self._client._call(
             self._async.retrieve,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -66,9 +66,9 @@ class SpendLimit(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> OrganizationSpendLimitResource:
-        """Send ``POST /organization/spend_limit``; returns ``OrganizationSpendLimitResource``."""
-        result: OrganizationSpendLimitResource = self._client._call(
+    ) -> OrganizationSpendLimit:
+        """Send ``POST /organization/spend_limit``; returns ``OrganizationSpendLimit``."""
+        result: OrganizationSpendLimit = self._client._call(
             self._async.update,
             threshold_amount=threshold_amount,
             currency=currency,
@@ -87,9 +87,9 @@ class SpendLimit(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> OrganizationSpendLimitDeletedResource:
-        """Send ``DELETE /organization/spend_limit``; returns ``OrganizationSpendLimitDeletedResource``."""
-        result: OrganizationSpendLimitDeletedResource = self._client._call(
+    ) -> OrganizationSpendLimitDeleted:
+        """Send ``DELETE /organization/spend_limit``; returns ``OrganizationSpendLimitDeleted``."""
+        result: OrganizationSpendLimitDeleted = self._client._call(
             self._async.delete,
             extra_headers=extra_headers,
             extra_query=extra_query,

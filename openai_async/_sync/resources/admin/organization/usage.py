@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
-    from openai_async.types.shared.usage_response import UsageResponse
+    from openai_async.types.admin.organization.usage_audio_speeches_response import (
+        UsageAudioSpeechesResponse,
+    )
 
 __all__ = ["Usage", "UsageWithRawResponse", "UsageWithStreamingResponse"]
 
@@ -52,9 +54,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/audio_speeches``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/audio_speeches``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.audio_speeches,
             start_time=start_time,
             end_time=end_time,
@@ -91,9 +93,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/audio_transcriptions``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/audio_transcriptions``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.audio_transcriptions,
             start_time=start_time,
             end_time=end_time,
@@ -126,9 +128,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/code_interpreter_sessions``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/code_interpreter_sessions``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.code_interpreter_sessions,
             start_time=start_time,
             end_time=end_time,
@@ -165,9 +167,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/completions``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/completions``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.completions,
             start_time=start_time,
             end_time=end_time,
@@ -202,9 +204,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/costs``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/costs``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.costs,
             start_time=start_time,
             end_time=end_time,
@@ -239,9 +241,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/embeddings``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/embeddings``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.embeddings,
             start_time=start_time,
             end_time=end_time,
@@ -278,9 +280,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/file_search_calls``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/file_search_calls``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.file_search_calls,
             start_time=start_time,
             end_time=end_time,
@@ -323,9 +325,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/images``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/images``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.images,
             start_time=start_time,
             end_time=end_time,
@@ -364,9 +366,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/moderations``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/moderations``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.moderations,
             start_time=start_time,
             end_time=end_time,
@@ -399,9 +401,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/vector_stores``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/vector_stores``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.vector_stores,
             start_time=start_time,
             end_time=end_time,
@@ -436,9 +438,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageResponse:
-        """Send ``GET /organization/usage/web_search_calls``; returns ``UsageResponse``."""
-        result: UsageResponse = self._client._call(
+    ) -> UsageAudioSpeechesResponse:
+        """Send ``GET /organization/usage/web_search_calls``; returns ``UsageAudioSpeechesResponse``."""
+        result: UsageAudioSpeechesResponse = self._client._call(
             self._async.web_search_calls,
             start_time=start_time,
             end_time=end_time,

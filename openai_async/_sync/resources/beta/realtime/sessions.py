@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         RealtimeSessionCreateResponse,
     )
     from openai_async.types.realtime.realtime_truncation_param import RealtimeTruncationParam
-    from openai_async.types.shared.prompt_param import PromptParam
+    from openai_async.types.responses.response_prompt_param import ResponsePromptParam
     from openai_async.types.shared.voice_ids_or_custom_voice_param import VoiceIdsOrCustomVoiceParam
 
 __all__ = ["Sessions", "SessionsWithRawResponse", "SessionsWithStreamingResponse"]
@@ -67,7 +67,7 @@ class Sessions(SyncAPIResource):
         temperature: float | NotGiven = NOT_GIVEN,
         max_response_output_tokens: int | Literal["inf"] | NotGiven = NOT_GIVEN,
         truncation: RealtimeTruncationParam | NotGiven = NOT_GIVEN,
-        prompt: PromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
-    from openai_async.types.realtime.audio_transcription_param import AudioTranscriptionParam
     from openai_async.types.realtime.realtime_transcription_session_create_request_param import (
         RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam,
         RealtimeTranscriptionSessionCreateRequestTurnDetectionParam,
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.realtime_transcription_session_create_response import (
         RealtimeTranscriptionSessionCreateResponse,
     )
+    from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
 
 __all__ = [
     "TranscriptionSessions",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncCursorPage
-    from openai_async.types.shared.beta_item_resource import BetaItemResource
+    from openai_async.types.beta.beta_response_item import BetaResponseItem
 
 __all__ = ["InputItems", "InputItemsWithRawResponse", "InputItemsWithStreamingResponse"]
 
@@ -60,9 +60,9 @@ class InputItems(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[BetaItemResource]:
-        """Send ``GET /responses/{response_id}/input_items``; returns ``SyncCursorPage[BetaItemResource]``."""
-        result: SyncCursorPage[BetaItemResource] = self._client._call(
+    ) -> SyncCursorPage[BetaResponseItem]:
+        """Send ``GET /responses/{response_id}/input_items``; returns ``SyncCursorPage[BetaResponseItem]``."""
+        result: SyncCursorPage[BetaResponseItem] = self._client._call(
             self._async.list,
             response_id=response_id,
             limit=limit,

@@ -18,13 +18,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
+    from openai_async.types.beta.beta_response_input_item_param import BetaResponseInputItemParam
     from openai_async.types.beta.beta_tool_param import BetaToolParam
+    from openai_async.types.beta.responses.input_token_count_response import InputTokenCountResponse
     from openai_async.types.shared.beta_conversation_param_param import BetaConversationParamParam
-    from openai_async.types.shared.beta_input_item_param import BetaInputItemParam
     from openai_async.types.shared.beta_personality_enum_param import BetaPersonalityEnumParam
     from openai_async.types.shared.beta_reasoning_param import BetaReasoningParam
     from openai_async.types.shared.beta_response_text_param_param import BetaResponseTextParamParam
-    from openai_async.types.shared.beta_token_counts_resource import BetaTokenCountsResource
     from openai_async.types.shared.beta_tool_choice_param_param import BetaToolChoiceParamParam
 
 __all__ = ["InputTokens", "InputTokensWithRawResponse", "InputTokensWithStreamingResponse"]
@@ -46,7 +46,7 @@ class InputTokens(SyncAPIResource):
         *,
         betas: Iterable[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
         model: str | NotGiven | None = NOT_GIVEN,
-        input: str | Iterable[BetaInputItemParam] | NotGiven | None = NOT_GIVEN,
+        input: str | Iterable[BetaResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven | None = NOT_GIVEN,
         text: BetaResponseTextParamParam | NotGiven | None = NOT_GIVEN,
@@ -61,9 +61,9 @@ class InputTokens(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> BetaTokenCountsResource:
-        """Send ``POST /responses/input_tokens``; returns ``BetaTokenCountsResource``."""
-        result: BetaTokenCountsResource = self._client._call(
+    ) -> InputTokenCountResponse:
+        """Send ``POST /responses/input_tokens``; returns ``InputTokenCountResponse``."""
+        result: InputTokenCountResponse = self._client._call(
             self._async.count,
             betas=betas,
             model=model,

@@ -29,15 +29,16 @@ if TYPE_CHECKING:
         InputTokensWithRawResponse,
         InputTokensWithStreamingResponse,
     )
+    from openai_async.types.beta.beta_compacted_response import BetaCompactedResponse
     from openai_async.types.beta.beta_response import BetaResponse
+    from openai_async.types.beta.beta_response_input_item_param import BetaResponseInputItemParam
+    from openai_async.types.beta.beta_response_prompt_param import BetaResponsePromptParam
     from openai_async.types.beta.beta_response_stream_event import BetaResponseStreamEvent
     from openai_async.types.beta.beta_tool_param import BetaToolParam
-    from openai_async.types.shared.beta_compact_resource import BetaCompactResource
     from openai_async.types.shared.beta_context_management_param_param import (
         BetaContextManagementParamParam,
     )
     from openai_async.types.shared.beta_conversation_param_param import BetaConversationParamParam
-    from openai_async.types.shared.beta_input_item_param import BetaInputItemParam
     from openai_async.types.shared.beta_input_param_param import BetaInputParamParam
     from openai_async.types.shared.beta_model_ids_compaction_param import (
         BetaModelIdsCompactionParam,
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_prompt_cache_options_param_param import (
         BetaPromptCacheOptionsParamParam,
     )
-    from openai_async.types.shared.beta_prompt_param import BetaPromptParam
     from openai_async.types.shared.beta_reasoning_param import BetaReasoningParam
     from openai_async.types.shared.beta_response_stream_options_param import (
         BetaResponseStreamOptionsParam,
@@ -103,7 +103,7 @@ class Responses(SyncAPIResource):
         text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: BetaPromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -162,7 +162,7 @@ class Responses(SyncAPIResource):
         text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: BetaPromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -220,7 +220,7 @@ class Responses(SyncAPIResource):
         text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: BetaPromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -276,7 +276,7 @@ class Responses(SyncAPIResource):
         text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
-        prompt: BetaPromptParam | NotGiven | None = NOT_GIVEN,
+        prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
         service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
         | NotGiven
         | None = NOT_GIVEN,
@@ -446,7 +446,7 @@ class Responses(SyncAPIResource):
         *,
         model: BetaModelIdsCompactionParam,
         betas: Iterable[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
-        input: str | Iterable[BetaInputItemParam] | NotGiven | None = NOT_GIVEN,
+        input: str | Iterable[BetaResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
         prompt_cache_key: str | NotGiven | None = NOT_GIVEN,
@@ -459,9 +459,9 @@ class Responses(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> BetaCompactResource:
-        """Send ``POST /responses/compact``; returns ``BetaCompactResource``."""
-        result: BetaCompactResource = self._client._call(
+    ) -> BetaCompactedResponse:
+        """Send ``POST /responses/compact``; returns ``BetaCompactedResponse``."""
+        result: BetaCompactedResponse = self._client._call(
             self._async.compact,
             model=model,
             betas=betas,

@@ -19,15 +19,11 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncCursorPage
+    from openai_async.types.beta.threads.image_file_param import ImageFileParam
+    from openai_async.types.beta.threads.image_url_param import ImageURLParam
+    from openai_async.types.beta.threads.message_deleted import MessageDeleted
     from openai_async.types.shared.create_message_request_param import (
         CreateMessageRequestAttachmentParam,
-    )
-    from openai_async.types.shared.delete_message_response import DeleteMessageResponse
-    from openai_async.types.shared.message_content_image_file_object_param import (
-        MessageContentImageFileObjectParam,
-    )
-    from openai_async.types.shared.message_content_image_url_object_param import (
-        MessageContentImageUrlObjectParam,
     )
     from openai_async.types.shared.message_object import MessageObject
     from openai_async.types.shared.message_request_content_text_object_param import (
@@ -54,11 +50,7 @@ class Messages(SyncAPIResource):
         *,
         role: Literal["user", "assistant"],
         content: str
-        | Iterable[
-            MessageContentImageFileObjectParam
-            | MessageContentImageUrlObjectParam
-            | MessageRequestContentTextObjectParam
-        ],
+        | Iterable[ImageFileParam | ImageURLParam | MessageRequestContentTextObjectParam],
         attachments: Iterable[CreateMessageRequestAttachmentParam] | NotGiven | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -136,9 +128,9 @@ class Messages(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteMessageResponse:
-        """Send ``DELETE /threads/{thread_id}/messages/{message_id}``; returns ``DeleteMessageResponse``."""
-        result: DeleteMessageResponse = self._client._call(
+    ) -> MessageDeleted:
+        """Send ``DELETE /threads/{thread_id}/messages/{message_id}``; returns ``MessageDeleted``."""
+        result: MessageDeleted = self._client._call(
             self._async.delete,
             message_id=message_id,
             thread_id=thread_id,

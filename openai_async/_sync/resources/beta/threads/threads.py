@@ -30,6 +30,9 @@ if TYPE_CHECKING:
         RunsWithStreamingResponse,
     )
     from openai_async.types.beta.assistant_stream_event import AssistantStreamEvent
+    from openai_async.types.beta.thread import Thread
+    from openai_async.types.beta.thread_deleted import ThreadDeleted
+    from openai_async.types.beta.threads.run import Run
     from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
     from openai_async.types.shared.assistant_tools_file_search_param import (
         AssistantToolsFileSearchParam,
@@ -47,12 +50,9 @@ if TYPE_CHECKING:
         CreateThreadRequestParam,
         CreateThreadRequestToolResourcesParam,
     )
-    from openai_async.types.shared.delete_thread_response import DeleteThreadResponse
     from openai_async.types.shared.modify_thread_request_param import (
         ModifyThreadRequestToolResourcesParam,
     )
-    from openai_async.types.shared.run_object import RunObject
-    from openai_async.types.shared.thread_object import ThreadObject
 
 __all__ = ["Threads", "ThreadsWithRawResponse", "ThreadsWithStreamingResponse"]
 
@@ -90,9 +90,9 @@ class Threads(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ThreadObject:
-        """Send ``POST /threads``; returns ``ThreadObject``."""
-        result: ThreadObject = self._client._call(
+    ) -> Thread:
+        """Send ``POST /threads``; returns ``Thread``."""
+        result: Thread = self._client._call(
             self._async.create,
             messages=messages,
             tool_resources=tool_resources,
@@ -112,9 +112,9 @@ class Threads(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ThreadObject:
-        """Send ``GET /threads/{thread_id}``; returns ``ThreadObject``."""
-        result: ThreadObject = self._client._call(
+    ) -> Thread:
+        """Send ``GET /threads/{thread_id}``; returns ``Thread``."""
+        result: Thread = self._client._call(
             self._async.retrieve,
             thread_id=thread_id,
             extra_headers=extra_headers,
@@ -134,9 +134,9 @@ class Threads(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ThreadObject:
-        """Send ``POST /threads/{thread_id}``; returns ``ThreadObject``."""
-        result: ThreadObject = self._client._call(
+    ) -> Thread:
+        """Send ``POST /threads/{thread_id}``; returns ``Thread``."""
+        result: Thread = self._client._call(
             self._async.update,
             thread_id=thread_id,
             tool_resources=tool_resources,
@@ -156,9 +156,9 @@ class Threads(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteThreadResponse:
-        """Send ``DELETE /threads/{thread_id}``; returns ``DeleteThreadResponse``."""
-        result: DeleteThreadResponse = self._client._call(
+    ) -> ThreadDeleted:
+        """Send ``DELETE /threads/{thread_id}``; returns ``ThreadDeleted``."""
+        result: ThreadDeleted = self._client._call(
             self._async.delete,
             thread_id=thread_id,
             extra_headers=extra_headers,
@@ -239,7 +239,7 @@ class Threads(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject: ...
+    ) -> Run: ...
 
     @overload
     def create_and_run(
@@ -385,7 +385,7 @@ class Threads(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | Stream[AssistantStreamEvent]: ...
+    ) -> Run | Stream[AssistantStreamEvent]: ...
 
     def create_and_run(
         self,
@@ -457,9 +457,9 @@ class Threads(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | Stream[AssistantStreamEvent]:
-        """Send ``POST /threads/runs``; returns ``RunObject | Stream[AssistantStreamEvent]``."""
-        result: RunObject | Stream[AssistantStreamEvent] = self._client._call(
+    ) -> Run | Stream[AssistantStreamEvent]:
+        """Send ``POST /threads/runs``; returns ``Run | Stream[AssistantStreamEvent]``."""
+        result: Run | Stream[AssistantStreamEvent] = self._client._call(
             self._async.create_and_run,
             assistant_id=assistant_id,
             thread=thread,

@@ -31,18 +31,18 @@ if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion_function_call_option_param import (
         ChatCompletionFunctionCallOptionParam,
     )
+    from openai_async.types.chat.chat_completion_message_param import ChatCompletionMessageParam
     from openai_async.types.chat.chat_completion_stream_options_param import (
         ChatCompletionStreamOptionsParam,
     )
     from openai_async.types.chat.chat_completion_tool_choice_option_param import (
         ChatCompletionToolChoiceOptionParam,
     )
+    from openai_async.types.response_format_json_object_param import ResponseFormatJSONObjectParam
+    from openai_async.types.response_format_json_schema_param import ResponseFormatJSONSchemaParam
     from openai_async.types.response_format_text_param import ResponseFormatTextParam
     from openai_async.types.shared.chat_completion_functions_param import (
         ChatCompletionFunctionsParam,
-    )
-    from openai_async.types.shared.chat_completion_request_message_param import (
-        ChatCompletionRequestMessageParam,
     )
     from openai_async.types.shared.chat_completion_tool_param import ChatCompletionToolParam
     from openai_async.types.shared.create_chat_completion_request_param import (
@@ -57,12 +57,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.prediction_content_param import PredictionContentParam
     from openai_async.types.shared.prompt_cache_options_param_param import (
         PromptCacheOptionsParamParam,
-    )
-    from openai_async.types.shared.response_format_json_object_param import (
-        ResponseFormatJsonObjectParam,
-    )
-    from openai_async.types.shared.response_format_json_schema_param import (
-        ResponseFormatJsonSchemaParam,
     )
     from openai_async.types.shared.stop_configuration_param import StopConfigurationParam
 
@@ -90,7 +84,7 @@ class Completions(SyncAPIResource):
     def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessageParam],
+        messages: Iterable[ChatCompletionMessageParam],
         model: ModelIdsSharedParam,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         top_logprobs: int | NotGiven | None = NOT_GIVEN,
@@ -114,8 +108,8 @@ class Completions(SyncAPIResource):
         presence_penalty: float | NotGiven | None = NOT_GIVEN,
         web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
         response_format: ResponseFormatTextParam
-        | ResponseFormatJsonSchemaParam
-        | ResponseFormatJsonObjectParam
+        | ResponseFormatJSONSchemaParam
+        | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
         audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
@@ -147,7 +141,7 @@ class Completions(SyncAPIResource):
     def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessageParam],
+        messages: Iterable[ChatCompletionMessageParam],
         model: ModelIdsSharedParam,
         stream: Literal[True],
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -172,8 +166,8 @@ class Completions(SyncAPIResource):
         presence_penalty: float | NotGiven | None = NOT_GIVEN,
         web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
         response_format: ResponseFormatTextParam
-        | ResponseFormatJsonSchemaParam
-        | ResponseFormatJsonObjectParam
+        | ResponseFormatJSONSchemaParam
+        | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
         audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
@@ -204,7 +198,7 @@ class Completions(SyncAPIResource):
     def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessageParam],
+        messages: Iterable[ChatCompletionMessageParam],
         model: ModelIdsSharedParam,
         stream: bool,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -229,8 +223,8 @@ class Completions(SyncAPIResource):
         presence_penalty: float | NotGiven | None = NOT_GIVEN,
         web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
         response_format: ResponseFormatTextParam
-        | ResponseFormatJsonSchemaParam
-        | ResponseFormatJsonObjectParam
+        | ResponseFormatJSONSchemaParam
+        | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
         audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
@@ -260,7 +254,7 @@ class Completions(SyncAPIResource):
     def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessageParam],
+        messages: Iterable[ChatCompletionMessageParam],
         model: ModelIdsSharedParam,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         top_logprobs: int | NotGiven | None = NOT_GIVEN,
@@ -284,8 +278,8 @@ class Completions(SyncAPIResource):
         presence_penalty: float | NotGiven | None = NOT_GIVEN,
         web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
         response_format: ResponseFormatTextParam
-        | ResponseFormatJsonSchemaParam
-        | ResponseFormatJsonObjectParam
+        | ResponseFormatJSONSchemaParam
+        | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
         audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,

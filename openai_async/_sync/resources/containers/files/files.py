@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     )
     from openai_async._types import FileTypes
     from openai_async.pagination import SyncCursorPage
-    from openai_async.types.shared.container_file_resource import ContainerFileResource
+    from openai_async.types.containers.file_create_response import FileCreateResponse
 
 __all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
 
@@ -56,9 +56,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ContainerFileResource:
-        """Send ``POST /containers/{container_id}/files``; returns ``ContainerFileResource``."""
-        result: ContainerFileResource = self._client._call(
+    ) -> FileCreateResponse:
+        """Send ``POST /containers/{container_id}/files``; returns ``FileCreateResponse``."""
+        result: FileCreateResponse = self._client._call(
             self._async.create,
             container_id=container_id,
             file_id=file_id,
@@ -79,9 +79,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ContainerFileResource:
-        """Send ``GET /containers/{container_id}/files/{file_id}``; returns ``ContainerFileResource``."""
-        result: ContainerFileResource = self._client._call(
+    ) -> FileCreateResponse:
+        """Send ``GET /containers/{container_id}/files/{file_id}``; returns ``FileCreateResponse``."""
+        result: FileCreateResponse = self._client._call(
             self._async.retrieve,
             file_id=file_id,
             container_id=container_id,
@@ -125,9 +125,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[ContainerFileResource]:
-        """Send ``GET /containers/{container_id}/files``; returns ``SyncCursorPage[ContainerFileResource]``."""
-        result: SyncCursorPage[ContainerFileResource] = self._client._call(
+    ) -> SyncCursorPage[FileCreateResponse]:
+        """Send ``GET /containers/{container_id}/files``; returns ``SyncCursorPage[FileCreateResponse]``."""
+        result: SyncCursorPage[FileCreateResponse] = self._client._call(
             self._async.list,
             container_id=container_id,
             limit=limit,

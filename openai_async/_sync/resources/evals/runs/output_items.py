@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncCursorPage
-    from openai_async.types.shared.eval_run_output_item import EvalRunOutputItem
+    from openai_async.types.evals.runs.output_item_retrieve_response import (
+        OutputItemRetrieveResponse,
+    )
 
 __all__ = ["OutputItems", "OutputItemsWithRawResponse", "OutputItemsWithStreamingResponse"]
 
@@ -44,9 +46,9 @@ class OutputItems(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalRunOutputItem:
-        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}``; returns ``EvalRunOutputItem``."""
-        result: EvalRunOutputItem = self._client._call(
+    ) -> OutputItemRetrieveResponse:
+        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}``; returns ``OutputItemRetrieveResponse``."""
+        result: OutputItemRetrieveResponse = self._client._call(
             self._async.retrieve,
             output_item_id=output_item_id,
             eval_id=eval_id,
@@ -71,9 +73,9 @@ class OutputItems(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[EvalRunOutputItem]:
-        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items``; returns ``SyncCursorPage[EvalRunOutputItem]``."""
-        result: SyncCursorPage[EvalRunOutputItem] = self._client._call(
+    ) -> SyncCursorPage[OutputItemRetrieveResponse]:
+        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items``; returns ``SyncCursorPage[OutputItemRetrieveResponse]``."""
+        result: SyncCursorPage[OutputItemRetrieveResponse] = self._client._call(
             self._async.list,
             run_id=run_id,
             eval_id=eval_id,

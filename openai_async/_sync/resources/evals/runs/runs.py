@@ -26,14 +26,14 @@ if TYPE_CHECKING:
     from openai_async.types.evals.create_eval_completions_run_data_source_param import (
         CreateEvalCompletionsRunDataSourceParam,
     )
-    from openai_async.types.shared.create_eval_jsonl_run_data_source_param import (
-        CreateEvalJsonlRunDataSourceParam,
+    from openai_async.types.evals.create_eval_jsonl_run_data_source_param import (
+        CreateEvalJSONLRunDataSourceParam,
     )
+    from openai_async.types.evals.run_create_response import RunCreateResponse
+    from openai_async.types.evals.run_delete_response import RunDeleteResponse
     from openai_async.types.shared.create_eval_responses_run_data_source_param import (
         CreateEvalResponsesRunDataSourceParam,
     )
-    from openai_async.types.shared.delete_eval_run_response import DeleteEvalRunResponse
-    from openai_async.types.shared.eval_run import EvalRun
 
 __all__ = ["Runs", "RunsWithRawResponse", "RunsWithStreamingResponse"]
 
@@ -59,7 +59,7 @@ class Runs(SyncAPIResource):
         self,
         eval_id: str,
         *,
-        data_source: CreateEvalJsonlRunDataSourceParam
+        data_source: CreateEvalJSONLRunDataSourceParam
         | CreateEvalCompletionsRunDataSourceParam
         | CreateEvalResponsesRunDataSourceParam,
         name: str | NotGiven = NOT_GIVEN,
@@ -68,9 +68,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalRun:
-        """Send ``POST /evals/{eval_id}/runs``; returns ``EvalRun``."""
-        result: EvalRun = self._client._call(
+    ) -> RunCreateResponse:
+        """Send ``POST /evals/{eval_id}/runs``; returns ``RunCreateResponse``."""
+        result: RunCreateResponse = self._client._call(
             self._async.create,
             eval_id=eval_id,
             data_source=data_source,
@@ -92,9 +92,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalRun:
-        """Send ``GET /evals/{eval_id}/runs/{run_id}``; returns ``EvalRun``."""
-        result: EvalRun = self._client._call(
+    ) -> RunCreateResponse:
+        """Send ``GET /evals/{eval_id}/runs/{run_id}``; returns ``RunCreateResponse``."""
+        result: RunCreateResponse = self._client._call(
             self._async.retrieve,
             run_id=run_id,
             eval_id=eval_id,
@@ -114,9 +114,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteEvalRunResponse:
-        """Send ``DELETE /evals/{eval_id}/runs/{run_id}``; returns ``DeleteEvalRunResponse``."""
-        result: DeleteEvalRunResponse = self._client._call(
+    ) -> RunDeleteResponse:
+        """Send ``DELETE /evals/{eval_id}/runs/{run_id}``; returns ``RunDeleteResponse``."""
+        result: RunDeleteResponse = self._client._call(
             self._async.delete,
             run_id=run_id,
             eval_id=eval_id,
@@ -136,9 +136,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalRun:
-        """Send ``POST /evals/{eval_id}/runs/{run_id}``; returns ``EvalRun``."""
-        result: EvalRun = self._client._call(
+    ) -> RunCreateResponse:
+        """Send ``POST /evals/{eval_id}/runs/{run_id}``; returns ``RunCreateResponse``."""
+        result: RunCreateResponse = self._client._call(
             self._async.cancel,
             run_id=run_id,
             eval_id=eval_id,
@@ -162,9 +162,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[EvalRun]:
-        """Send ``GET /evals/{eval_id}/runs``; returns ``SyncCursorPage[EvalRun]``."""
-        result: SyncCursorPage[EvalRun] = self._client._call(
+    ) -> SyncCursorPage[RunCreateResponse]:
+        """Send ``GET /evals/{eval_id}/runs``; returns ``SyncCursorPage[RunCreateResponse]``."""
+        result: SyncCursorPage[RunCreateResponse] = self._client._call(
             self._async.list,
             eval_id=eval_id,
             after=after,

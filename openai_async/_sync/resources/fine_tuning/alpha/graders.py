@@ -17,13 +17,13 @@ from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeo
 if TYPE_CHECKING:
     from typing import Any
 
-    from openai_async.types.shared.grader_multi_param import GraderMultiParam
-    from openai_async.types.shared.grader_python_param import GraderPythonParam
-    from openai_async.types.shared.grader_score_model_param import GraderScoreModelParam
-    from openai_async.types.shared.grader_string_check_param import GraderStringCheckParam
-    from openai_async.types.shared.grader_text_similarity_param import GraderTextSimilarityParam
-    from openai_async.types.shared.run_grader_response import RunGraderResponse
-    from openai_async.types.shared.validate_grader_response import ValidateGraderResponse
+    from openai_async.types.fine_tuning.alpha.grader_run_response import GraderRunResponse
+    from openai_async.types.fine_tuning.alpha.grader_validate_response import GraderValidateResponse
+    from openai_async.types.graders.multi_grader_param import MultiGraderParam
+    from openai_async.types.graders.python_grader_param import PythonGraderParam
+    from openai_async.types.graders.score_model_grader_param import ScoreModelGraderParam
+    from openai_async.types.graders.string_check_grader_param import StringCheckGraderParam
+    from openai_async.types.graders.text_similarity_grader_param import TextSimilarityGraderParam
 
 __all__ = ["Graders", "GradersWithRawResponse", "GradersWithStreamingResponse"]
 
@@ -42,20 +42,20 @@ class Graders(SyncAPIResource):
     def run(
         self,
         *,
-        grader: GraderStringCheckParam
-        | GraderTextSimilarityParam
-        | GraderPythonParam
-        | GraderScoreModelParam
-        | GraderMultiParam,
+        grader: StringCheckGraderParam
+        | TextSimilarityGraderParam
+        | PythonGraderParam
+        | ScoreModelGraderParam
+        | MultiGraderParam,
         model_sample: str,
         item: dict[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunGraderResponse:
-        """Send ``POST /fine_tuning/alpha/graders/run``; returns ``RunGraderResponse``."""
-        result: RunGraderResponse = self._client._call(
+    ) -> GraderRunResponse:
+        """Send ``POST /fine_tuning/alpha/graders/run``; returns ``GraderRunResponse``."""
+        result: GraderRunResponse = self._client._call(
             self._async.run,
             grader=grader,
             model_sample=model_sample,
@@ -70,18 +70,18 @@ class Graders(SyncAPIResource):
     def validate(
         self,
         *,
-        grader: GraderStringCheckParam
-        | GraderTextSimilarityParam
-        | GraderPythonParam
-        | GraderScoreModelParam
-        | GraderMultiParam,
+        grader: StringCheckGraderParam
+        | TextSimilarityGraderParam
+        | PythonGraderParam
+        | ScoreModelGraderParam
+        | MultiGraderParam,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ValidateGraderResponse:
-        """Send ``POST /fine_tuning/alpha/graders/validate``; returns ``ValidateGraderResponse``."""
-        result: ValidateGraderResponse = self._client._call(
+    ) -> GraderValidateResponse:
+        """Send ``POST /fine_tuning/alpha/graders/validate``; returns ``GraderValidateResponse``."""
+        result: GraderValidateResponse = self._client._call(
             self._async.validate,
             grader=grader,
             extra_headers=extra_headers,

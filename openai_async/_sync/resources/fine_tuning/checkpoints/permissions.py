@@ -19,14 +19,14 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncConversationCursorPage, SyncPage
-    from openai_async.types.shared.delete_fine_tuning_checkpoint_permission_response import (
-        DeleteFineTuningCheckpointPermissionResponse,
+    from openai_async.types.fine_tuning.checkpoints.permission_create_response import (
+        PermissionCreateResponse,
     )
-    from openai_async.types.shared.fine_tuning_checkpoint_permission import (
-        FineTuningCheckpointPermission,
+    from openai_async.types.fine_tuning.checkpoints.permission_delete_response import (
+        PermissionDeleteResponse,
     )
-    from openai_async.types.shared.list_fine_tuning_checkpoint_permission_response import (
-        ListFineTuningCheckpointPermissionResponse,
+    from openai_async.types.fine_tuning.checkpoints.permission_retrieve_response import (
+        PermissionRetrieveResponse,
     )
 
 __all__ = ["Permissions", "PermissionsWithRawResponse", "PermissionsWithStreamingResponse"]
@@ -52,9 +52,9 @@ class Permissions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[FineTuningCheckpointPermission]:
-        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``SyncPage[FineTuningCheckpointPermission]``."""
-        result: SyncPage[FineTuningCheckpointPermission] = self._client._call(
+    ) -> SyncPage[PermissionCreateResponse]:
+        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``SyncPage[PermissionCreateResponse]``."""
+        result: SyncPage[PermissionCreateResponse] = self._client._call(
             self._async.create,
             fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
             project_ids=project_ids,
@@ -77,9 +77,9 @@ class Permissions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ListFineTuningCheckpointPermissionResponse:
-        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``ListFineTuningCheckpointPermissionResponse``."""
-        result: ListFineTuningCheckpointPermissionResponse = self._client._call(
+    ) -> PermissionRetrieveResponse:
+        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``PermissionRetrieveResponse``."""
+        result: PermissionRetrieveResponse = self._client._call(
             self._async.retrieve,
             fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
             project_id=project_id,
@@ -102,9 +102,9 @@ class Permissions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeleteFineTuningCheckpointPermissionResponse:
-        """Send ``DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}``; returns ``DeleteFineTuningCheckpointPermissionResponse``."""
-        result: DeleteFineTuningCheckpointPermissionResponse = self._client._call(
+    ) -> PermissionDeleteResponse:
+        """Send ``DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}``; returns ``PermissionDeleteResponse``."""
+        result: PermissionDeleteResponse = self._client._call(
             self._async.delete,
             permission_id=permission_id,
             fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
@@ -127,9 +127,9 @@ class Permissions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncConversationCursorPage[FineTuningCheckpointPermission]:
-        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``SyncConversationCursorPage[FineTuningCheckpointPermission]``."""
-        result: SyncConversationCursorPage[FineTuningCheckpointPermission] = self._client._call(
+    ) -> SyncConversationCursorPage[PermissionCreateResponse]:
+        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``SyncConversationCursorPage[PermissionCreateResponse]``."""
+        result: SyncConversationCursorPage[PermissionCreateResponse] = self._client._call(
             self._async.list,
             fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
             project_id=project_id,

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     )
     from openai_async._types import FileTypes
     from openai_async.pagination import SyncCursorPage
-    from openai_async.types.shared.deleted_skill_version_resource import DeletedSkillVersionResource
-    from openai_async.types.shared.skill_version_resource import SkillVersionResource
+    from openai_async.types.skills.deleted_skill_version import DeletedSkillVersion
+    from openai_async.types.skills.skill_version import SkillVersion
 
 __all__ = ["Versions", "VersionsWithRawResponse", "VersionsWithStreamingResponse"]
 
@@ -58,9 +58,9 @@ class Versions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SkillVersionResource:
-        """Send ``POST /skills/{skill_id}/versions``; returns ``SkillVersionResource``."""
-        result: SkillVersionResource = self._client._call(
+    ) -> SkillVersion:
+        """Send ``POST /skills/{skill_id}/versions``; returns ``SkillVersion``."""
+        result: SkillVersion = self._client._call(
             self._async.create,
             skill_id=skill_id,
             files=files,
@@ -81,9 +81,9 @@ class Versions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SkillVersionResource:
-        """Send ``GET /skills/{skill_id}/versions/{version}``; returns ``SkillVersionResource``."""
-        result: SkillVersionResource = self._client._call(
+    ) -> SkillVersion:
+        """Send ``GET /skills/{skill_id}/versions/{version}``; returns ``SkillVersion``."""
+        result: SkillVersion = self._client._call(
             self._async.retrieve,
             version=version,
             skill_id=skill_id,
@@ -103,9 +103,9 @@ class Versions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedSkillVersionResource:
-        """Send ``DELETE /skills/{skill_id}/versions/{version}``; returns ``DeletedSkillVersionResource``."""
-        result: DeletedSkillVersionResource = self._client._call(
+    ) -> DeletedSkillVersion:
+        """Send ``DELETE /skills/{skill_id}/versions/{version}``; returns ``DeletedSkillVersion``."""
+        result: DeletedSkillVersion = self._client._call(
             self._async.delete,
             version=version,
             skill_id=skill_id,
@@ -127,9 +127,9 @@ class Versions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[SkillVersionResource]:
-        """Send ``GET /skills/{skill_id}/versions``; returns ``SyncCursorPage[SkillVersionResource]``."""
-        result: SyncCursorPage[SkillVersionResource] = self._client._call(
+    ) -> SyncCursorPage[SkillVersion]:
+        """Send ``GET /skills/{skill_id}/versions``; returns ``SyncCursorPage[SkillVersion]``."""
+        result: SyncCursorPage[SkillVersion] = self._client._call(
             self._async.list,
             skill_id=skill_id,
             limit=limit,

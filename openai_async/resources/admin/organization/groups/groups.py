@@ -12,8 +12,8 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.group_deleted_resource import GroupDeletedResource
-from openai_async.types.shared.group_resource_with_success import GroupResourceWithSuccess
+from openai_async.types.admin.organization.group_delete_response import GroupDeleteResponse
+from openai_async.types.admin.organization.group_update_response import GroupUpdateResponse
 from openai_async.types.shared.group_response import GroupResponse
 
 if TYPE_CHECKING:
@@ -109,12 +109,12 @@ class AsyncGroups(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupResourceWithSuccess:
-        """Send ``POST /organization/groups/{group_id}``; returns ``GroupResourceWithSuccess``."""
-        result: GroupResourceWithSuccess = await self._client._request(
+    ) -> GroupUpdateResponse:
+        """Send ``POST /organization/groups/{group_id}``; returns ``GroupUpdateResponse``."""
+        result: GroupUpdateResponse = await self._client._request(
             "POST",
             format_path("/organization/groups/{group_id}", group_id=group_id),
-            cast_to=GroupResourceWithSuccess,
+            cast_to=GroupUpdateResponse,
             body={"name": name},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -131,12 +131,12 @@ class AsyncGroups(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupDeletedResource:
-        """Send ``DELETE /organization/groups/{group_id}``; returns ``GroupDeletedResource``."""
-        result: GroupDeletedResource = await self._client._request(
+    ) -> GroupDeleteResponse:
+        """Send ``DELETE /organization/groups/{group_id}``; returns ``GroupDeleteResponse``."""
+        result: GroupDeleteResponse = await self._client._request(
             "DELETE",
             format_path("/organization/groups/{group_id}", group_id=group_id),
-            cast_to=GroupDeletedResource,
+            cast_to=GroupDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -12,9 +12,11 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.group_member_user import GroupMemberUser
-from openai_async.types.shared.group_user import GroupUser
-from openai_async.types.shared.group_user_assignment import GroupUserAssignment
+from openai_async.types.admin.organization.groups.organization_group_user import (
+    OrganizationGroupUser,
+)
+from openai_async.types.admin.organization.groups.user_create_response import UserCreateResponse
+from openai_async.types.admin.organization.groups.user_retrieve_response import UserRetrieveResponse
 from openai_async.types.shared.group_user_deleted_resource import GroupUserDeletedResource
 
 if TYPE_CHECKING:
@@ -45,12 +47,12 @@ class AsyncUsers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupUserAssignment:
-        """Send ``POST /organization/groups/{group_id}/users``; returns ``GroupUserAssignment``."""
-        result: GroupUserAssignment = await self._client._request(
+    ) -> UserCreateResponse:
+        """Send ``POST /organization/groups/{group_id}/users``; returns ``UserCreateResponse``."""
+        result: UserCreateResponse = await self._client._request(
             "POST",
             format_path("/organization/groups/{group_id}/users", group_id=group_id),
-            cast_to=GroupUserAssignment,
+            cast_to=UserCreateResponse,
             body={"user_id": user_id},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -68,16 +70,16 @@ class AsyncUsers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupMemberUser:
-        """Send ``GET /organization/groups/{group_id}/users/{user_id}``; returns ``GroupMemberUser``."""
-        result: GroupMemberUser = await self._client._request(
+    ) -> UserRetrieveResponse:
+        """Send ``GET /organization/groups/{group_id}/users/{user_id}``; returns ``UserRetrieveResponse``."""
+        result: UserRetrieveResponse = await self._client._request(
             "GET",
             format_path(
                 "/organization/groups/{group_id}/users/{user_id}",
                 user_id=user_id,
                 group_id=group_id,
             ),
-            cast_to=GroupMemberUser,
+            cast_to=UserRetrieveResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -122,19 +124,19 @@ class AsyncUsers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[GroupUser, AsyncNextCursorPage[GroupUser]]:
-        """Send ``GET /organization/groups/{group_id}/users``; returns ``AsyncPaginator[GroupUser, AsyncNextCursorPage[GroupUser]]``."""
-        result: AsyncPaginator[GroupUser, AsyncNextCursorPage[GroupUser]] = (
-            self._client._get_api_list(
-                format_path("/organization/groups/{group_id}/users", group_id=group_id),
-                page=AsyncNextCursorPage[GroupUser],
-                item=GroupUser,
-                query={"limit": limit, "after": after, "order": order},
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> AsyncPaginator[OrganizationGroupUser, AsyncNextCursorPage[OrganizationGroupUser]]:
+        """Send ``GET /organization/groups/{group_id}/users``; returns ``AsyncPaginator[OrganizationGroupUser, AsyncNextCursorPage[OrganizationGroupUser]]``."""
+        result: AsyncPaginator[
+            OrganizationGroupUser, AsyncNextCursorPage[OrganizationGroupUser]
+        ] = self._client._get_api_list(
+            format_path("/organization/groups/{group_id}/users", group_id=group_id),
+            page=AsyncNextCursorPage[OrganizationGroupUser],
+            item=OrganizationGroupUser,
+            query={"limit": limit, "after": after, "order": order},
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

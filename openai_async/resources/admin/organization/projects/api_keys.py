@@ -12,8 +12,10 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.project_api_key import ProjectApiKey
-from openai_async.types.shared.project_api_key_delete_response import ProjectApiKeyDeleteResponse
+from openai_async.types.admin.organization.projects.api_key_delete_response import (
+    APIKeyDeleteResponse,
+)
+from openai_async.types.admin.organization.projects.project_api_key import ProjectAPIKey
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -43,16 +45,16 @@ class AsyncApiKeys(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectApiKey:
-        """Send ``GET /organization/projects/{project_id}/api_keys/{api_key_id}``; returns ``ProjectApiKey``."""
-        result: ProjectApiKey = await self._client._request(
+    ) -> ProjectAPIKey:
+        """Send ``GET /organization/projects/{project_id}/api_keys/{api_key_id}``; returns ``ProjectAPIKey``."""
+        result: ProjectAPIKey = await self._client._request(
             "GET",
             format_path(
                 "/organization/projects/{project_id}/api_keys/{api_key_id}",
                 api_key_id=api_key_id,
                 project_id=project_id,
             ),
-            cast_to=ProjectApiKey,
+            cast_to=ProjectAPIKey,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -69,16 +71,16 @@ class AsyncApiKeys(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectApiKeyDeleteResponse:
-        """Send ``DELETE /organization/projects/{project_id}/api_keys/{api_key_id}``; returns ``ProjectApiKeyDeleteResponse``."""
-        result: ProjectApiKeyDeleteResponse = await self._client._request(
+    ) -> APIKeyDeleteResponse:
+        """Send ``DELETE /organization/projects/{project_id}/api_keys/{api_key_id}``; returns ``APIKeyDeleteResponse``."""
+        result: APIKeyDeleteResponse = await self._client._request(
             "DELETE",
             format_path(
                 "/organization/projects/{project_id}/api_keys/{api_key_id}",
                 api_key_id=api_key_id,
                 project_id=project_id,
             ),
-            cast_to=ProjectApiKeyDeleteResponse,
+            cast_to=APIKeyDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -97,13 +99,13 @@ class AsyncApiKeys(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[ProjectApiKey, AsyncConversationCursorPage[ProjectApiKey]]:
-        """Send ``GET /organization/projects/{project_id}/api_keys``; returns ``AsyncPaginator[ProjectApiKey, AsyncConversationCursorPage[ProjectApiKey]]``."""
-        result: AsyncPaginator[ProjectApiKey, AsyncConversationCursorPage[ProjectApiKey]] = (
+    ) -> AsyncPaginator[ProjectAPIKey, AsyncConversationCursorPage[ProjectAPIKey]]:
+        """Send ``GET /organization/projects/{project_id}/api_keys``; returns ``AsyncPaginator[ProjectAPIKey, AsyncConversationCursorPage[ProjectAPIKey]]``."""
+        result: AsyncPaginator[ProjectAPIKey, AsyncConversationCursorPage[ProjectAPIKey]] = (
             self._client._get_api_list(
                 format_path("/organization/projects/{project_id}/api_keys", project_id=project_id),
-                page=AsyncConversationCursorPage[ProjectApiKey],
-                item=ProjectApiKey,
+                page=AsyncConversationCursorPage[ProjectAPIKey],
+                item=ProjectAPIKey,
                 query={
                     "limit": limit,
                     "after": after,

@@ -12,8 +12,8 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.organization_project_certificate import (
-    OrganizationProjectCertificate,
+from openai_async.types.admin.organization.projects.certificate_list_response import (
+    CertificateListResponse,
 )
 
 if TYPE_CHECKING:
@@ -49,22 +49,23 @@ class AsyncCertificates(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[OrganizationProjectCertificate, AsyncPage[OrganizationProjectCertificate]]:
-        """Send ``POST /organization/projects/{project_id}/certificates/activate``; returns ``AsyncPaginator[OrganizationProjectCertificate, AsyncPage[OrganizationProjectCertificate]]``."""
-        result: AsyncPaginator[
-            OrganizationProjectCertificate, AsyncPage[OrganizationProjectCertificate]
-        ] = self._client._get_api_list(
-            format_path(
-                "/organization/projects/{project_id}/certificates/activate", project_id=project_id
-            ),
-            page=AsyncPage[OrganizationProjectCertificate],
-            item=OrganizationProjectCertificate,
-            method="POST",
-            body={"certificate_ids": certificate_ids},
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+    ) -> AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]:
+        """Send ``POST /organization/projects/{project_id}/certificates/activate``; returns ``AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]``."""
+        result: AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]] = (
+            self._client._get_api_list(
+                format_path(
+                    "/organization/projects/{project_id}/certificates/activate",
+                    project_id=project_id,
+                ),
+                page=AsyncPage[CertificateListResponse],
+                item=CertificateListResponse,
+                method="POST",
+                body={"certificate_ids": certificate_ids},
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
         )
         return result
 
@@ -77,22 +78,23 @@ class AsyncCertificates(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[OrganizationProjectCertificate, AsyncPage[OrganizationProjectCertificate]]:
-        """Send ``POST /organization/projects/{project_id}/certificates/deactivate``; returns ``AsyncPaginator[OrganizationProjectCertificate, AsyncPage[OrganizationProjectCertificate]]``."""
-        result: AsyncPaginator[
-            OrganizationProjectCertificate, AsyncPage[OrganizationProjectCertificate]
-        ] = self._client._get_api_list(
-            format_path(
-                "/organization/projects/{project_id}/certificates/deactivate", project_id=project_id
-            ),
-            page=AsyncPage[OrganizationProjectCertificate],
-            item=OrganizationProjectCertificate,
-            method="POST",
-            body={"certificate_ids": certificate_ids},
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+    ) -> AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]:
+        """Send ``POST /organization/projects/{project_id}/certificates/deactivate``; returns ``AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]``."""
+        result: AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]] = (
+            self._client._get_api_list(
+                format_path(
+                    "/organization/projects/{project_id}/certificates/deactivate",
+                    project_id=project_id,
+                ),
+                page=AsyncPage[CertificateListResponse],
+                item=CertificateListResponse,
+                method="POST",
+                body={"certificate_ids": certificate_ids},
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
         )
         return result
 
@@ -108,16 +110,15 @@ class AsyncCertificates(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[
-        OrganizationProjectCertificate, AsyncConversationCursorPage[OrganizationProjectCertificate]
+        CertificateListResponse, AsyncConversationCursorPage[CertificateListResponse]
     ]:
-        """Send ``GET /organization/projects/{project_id}/certificates``; returns ``AsyncPaginator[OrganizationProjectCertificate, AsyncConversationCursorPage[OrganizationProjectCertificate]]``."""
+        """Send ``GET /organization/projects/{project_id}/certificates``; returns ``AsyncPaginator[CertificateListResponse, AsyncConversationCursorPage[CertificateListResponse]]``."""
         result: AsyncPaginator[
-            OrganizationProjectCertificate,
-            AsyncConversationCursorPage[OrganizationProjectCertificate],
+            CertificateListResponse, AsyncConversationCursorPage[CertificateListResponse]
         ] = self._client._get_api_list(
             format_path("/organization/projects/{project_id}/certificates", project_id=project_id),
-            page=AsyncConversationCursorPage[OrganizationProjectCertificate],
-            item=OrganizationProjectCertificate,
+            page=AsyncConversationCursorPage[CertificateListResponse],
+            item=CertificateListResponse,
             query={"limit": limit, "after": after, "order": order},
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -14,8 +14,8 @@ from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeo
 from openai_async.types.admin.organization.projects.project_model_permissions import (
     ProjectModelPermissions,
 )
-from openai_async.types.shared.project_model_permissions_delete_response import (
-    ProjectModelPermissionsDeleteResponse,
+from openai_async.types.admin.organization.projects.project_model_permissions_deleted import (
+    ProjectModelPermissionsDeleted,
 )
 
 if TYPE_CHECKING:
@@ -97,14 +97,14 @@ class AsyncModelPermissions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectModelPermissionsDeleteResponse:
-        """Send ``DELETE /organization/projects/{project_id}/model_permissions``; returns ``ProjectModelPermissionsDeleteResponse``."""
-        result: ProjectModelPermissionsDeleteResponse = await self._client._request(
+    ) -> ProjectModelPermissionsDeleted:
+        """Send ``DELETE /organization/projects/{project_id}/model_permissions``; returns ``ProjectModelPermissionsDeleted``."""
+        result: ProjectModelPermissionsDeleted = await self._client._request(
             "DELETE",
             format_path(
                 "/organization/projects/{project_id}/model_permissions", project_id=project_id
             ),
-            cast_to=ProjectModelPermissionsDeleteResponse,
+            cast_to=ProjectModelPermissionsDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

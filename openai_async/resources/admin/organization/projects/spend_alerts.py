@@ -13,8 +13,8 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.types.admin.organization.projects.project_spend_alert import ProjectSpendAlert
-from openai_async.types.shared.project_spend_alert_deleted_resource import (
-    ProjectSpendAlertDeletedResource,
+from openai_async.types.admin.organization.projects.project_spend_alert_deleted import (
+    ProjectSpendAlertDeleted,
 )
 
 if TYPE_CHECKING:
@@ -145,16 +145,16 @@ class AsyncSpendAlerts(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectSpendAlertDeletedResource:
-        """Send ``DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}``; returns ``ProjectSpendAlertDeletedResource``."""
-        result: ProjectSpendAlertDeletedResource = await self._client._request(
+    ) -> ProjectSpendAlertDeleted:
+        """Send ``DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}``; returns ``ProjectSpendAlertDeleted``."""
+        result: ProjectSpendAlertDeleted = await self._client._request(
             "DELETE",
             format_path(
                 "/organization/projects/{project_id}/spend_alerts/{alert_id}",
                 alert_id=alert_id,
                 project_id=project_id,
             ),
-            cast_to=ProjectSpendAlertDeletedResource,
+            cast_to=ProjectSpendAlertDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

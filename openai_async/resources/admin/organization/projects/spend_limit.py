@@ -11,10 +11,10 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.project_spend_limit_deleted_resource import (
-    ProjectSpendLimitDeletedResource,
+from openai_async.types.admin.organization.projects.project_spend_limit import ProjectSpendLimit
+from openai_async.types.admin.organization.projects.project_spend_limit_deleted import (
+    ProjectSpendLimitDeleted,
 )
-from openai_async.types.shared.project_spend_limit_resource import ProjectSpendLimitResource
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -45,12 +45,12 @@ class AsyncSpendLimit(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectSpendLimitResource:
-        """Send ``GET /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimitResource``."""
-        result: ProjectSpendLimitResource = await self._client._request(
+    ) -> ProjectSpendLimit:
+        """Send ``GET /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimit``."""
+        result: ProjectSpendLimit = await self._client._request(
             "GET",
             format_path("/organization/projects/{project_id}/spend_limit", project_id=project_id),
-            cast_to=ProjectSpendLimitResource,
+            cast_to=ProjectSpendLimit,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -69,12 +69,12 @@ class AsyncSpendLimit(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectSpendLimitResource:
-        """Send ``POST /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimitResource``."""
-        result: ProjectSpendLimitResource = await self._client._request(
+    ) -> ProjectSpendLimit:
+        """Send ``POST /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimit``."""
+        result: ProjectSpendLimit = await self._client._request(
             "POST",
             format_path("/organization/projects/{project_id}/spend_limit", project_id=project_id),
-            cast_to=ProjectSpendLimitResource,
+            cast_to=ProjectSpendLimit,
             body={"threshold_amount": threshold_amount, "currency": currency, "interval": interval},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -91,12 +91,12 @@ class AsyncSpendLimit(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectSpendLimitDeletedResource:
-        """Send ``DELETE /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimitDeletedResource``."""
-        result: ProjectSpendLimitDeletedResource = await self._client._request(
+    ) -> ProjectSpendLimitDeleted:
+        """Send ``DELETE /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimitDeleted``."""
+        result: ProjectSpendLimitDeleted = await self._client._request(
             "DELETE",
             format_path("/organization/projects/{project_id}/spend_limit", project_id=project_id),
-            cast_to=ProjectSpendLimitDeletedResource,
+            cast_to=ProjectSpendLimitDeleted,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -12,9 +12,9 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.assigned_role_details import AssignedRoleDetails
-from openai_async.types.shared.deleted_role_assignment_resource import DeletedRoleAssignmentResource
-from openai_async.types.shared.user_role_assignment import UserRoleAssignment
+from openai_async.types.admin.organization.users.role_create_response import RoleCreateResponse
+from openai_async.types.admin.organization.users.role_delete_response import RoleDeleteResponse
+from openai_async.types.admin.organization.users.role_retrieve_response import RoleRetrieveResponse
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -44,12 +44,12 @@ class AsyncRoles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UserRoleAssignment:
-        """Send ``POST /organization/users/{user_id}/roles``; returns ``UserRoleAssignment``."""
-        result: UserRoleAssignment = await self._client._request(
+    ) -> RoleCreateResponse:
+        """Send ``POST /organization/users/{user_id}/roles``; returns ``RoleCreateResponse``."""
+        result: RoleCreateResponse = await self._client._request(
             "POST",
             format_path("/organization/users/{user_id}/roles", user_id=user_id),
-            cast_to=UserRoleAssignment,
+            cast_to=RoleCreateResponse,
             body={"role_id": role_id},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -67,14 +67,14 @@ class AsyncRoles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AssignedRoleDetails:
-        """Send ``GET /organization/users/{user_id}/roles/{role_id}``; returns ``AssignedRoleDetails``."""
-        result: AssignedRoleDetails = await self._client._request(
+    ) -> RoleRetrieveResponse:
+        """Send ``GET /organization/users/{user_id}/roles/{role_id}``; returns ``RoleRetrieveResponse``."""
+        result: RoleRetrieveResponse = await self._client._request(
             "GET",
             format_path(
                 "/organization/users/{user_id}/roles/{role_id}", role_id=role_id, user_id=user_id
             ),
-            cast_to=AssignedRoleDetails,
+            cast_to=RoleRetrieveResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -91,14 +91,14 @@ class AsyncRoles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedRoleAssignmentResource:
-        """Send ``DELETE /organization/users/{user_id}/roles/{role_id}``; returns ``DeletedRoleAssignmentResource``."""
-        result: DeletedRoleAssignmentResource = await self._client._request(
+    ) -> RoleDeleteResponse:
+        """Send ``DELETE /organization/users/{user_id}/roles/{role_id}``; returns ``RoleDeleteResponse``."""
+        result: RoleDeleteResponse = await self._client._request(
             "DELETE",
             format_path(
                 "/organization/users/{user_id}/roles/{role_id}", role_id=role_id, user_id=user_id
             ),
-            cast_to=DeletedRoleAssignmentResource,
+            cast_to=RoleDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -117,13 +117,13 @@ class AsyncRoles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[AssignedRoleDetails, AsyncNextCursorPage[AssignedRoleDetails]]:
-        """Send ``GET /organization/users/{user_id}/roles``; returns ``AsyncPaginator[AssignedRoleDetails, AsyncNextCursorPage[AssignedRoleDetails]]``."""
-        result: AsyncPaginator[AssignedRoleDetails, AsyncNextCursorPage[AssignedRoleDetails]] = (
+    ) -> AsyncPaginator[RoleRetrieveResponse, AsyncNextCursorPage[RoleRetrieveResponse]]:
+        """Send ``GET /organization/users/{user_id}/roles``; returns ``AsyncPaginator[RoleRetrieveResponse, AsyncNextCursorPage[RoleRetrieveResponse]]``."""
+        result: AsyncPaginator[RoleRetrieveResponse, AsyncNextCursorPage[RoleRetrieveResponse]] = (
             self._client._get_api_list(
                 format_path("/organization/users/{user_id}/roles", user_id=user_id),
-                page=AsyncNextCursorPage[AssignedRoleDetails],
-                item=AssignedRoleDetails,
+                page=AsyncNextCursorPage[RoleRetrieveResponse],
+                item=RoleRetrieveResponse,
                 query={"limit": limit, "after": after, "order": order},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

@@ -12,8 +12,8 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.user import User
-from openai_async.types.shared.user_delete_response import UserDeleteResponse
+from openai_async.types.admin.organization.organization_user import OrganizationUser
+from openai_async.types.admin.organization.user_delete_response import UserDeleteResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -53,12 +53,12 @@ class AsyncUsers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> User:
-        """Send ``GET /organization/users/{user_id}``; returns ``User``."""
-        result: User = await self._client._request(
+    ) -> OrganizationUser:
+        """Send ``GET /organization/users/{user_id}``; returns ``OrganizationUser``."""
+        result: OrganizationUser = await self._client._request(
             "GET",
             format_path("/organization/users/{user_id}", user_id=user_id),
-            cast_to=User,
+            cast_to=OrganizationUser,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -78,12 +78,12 @@ class AsyncUsers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> User:
-        """Send ``POST /organization/users/{user_id}``; returns ``User``."""
-        result: User = await self._client._request(
+    ) -> OrganizationUser:
+        """Send ``POST /organization/users/{user_id}``; returns ``OrganizationUser``."""
+        result: OrganizationUser = await self._client._request(
             "POST",
             format_path("/organization/users/{user_id}", user_id=user_id),
-            cast_to=User,
+            cast_to=OrganizationUser,
             body={
                 "role": role,
                 "role_id": role_id,
@@ -128,13 +128,13 @@ class AsyncUsers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[User, AsyncConversationCursorPage[User]]:
-        """Send ``GET /organization/users``; returns ``AsyncPaginator[User, AsyncConversationCursorPage[User]]``."""
-        result: AsyncPaginator[User, AsyncConversationCursorPage[User]] = (
+    ) -> AsyncPaginator[OrganizationUser, AsyncConversationCursorPage[OrganizationUser]]:
+        """Send ``GET /organization/users``; returns ``AsyncPaginator[OrganizationUser, AsyncConversationCursorPage[OrganizationUser]]``."""
+        result: AsyncPaginator[OrganizationUser, AsyncConversationCursorPage[OrganizationUser]] = (
             self._client._get_api_list(
                 "/organization/users",
-                page=AsyncConversationCursorPage[User],
-                item=User,
+                page=AsyncConversationCursorPage[OrganizationUser],
+                item=OrganizationUser,
                 query={"limit": limit, "after": after, "emails": emails},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

@@ -13,7 +13,7 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.types.beta.assistant_stream_event import AssistantStreamEvent
-from openai_async.types.shared.run_object import RunObject
+from openai_async.types.beta.threads.run import Run
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -142,7 +142,7 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject: ...
+    ) -> Run: ...
 
     @overload
     async def create(
@@ -306,7 +306,7 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | AsyncStream[AssistantStreamEvent]: ...
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
     async def create(
         self,
@@ -387,12 +387,12 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | AsyncStream[AssistantStreamEvent]:
-        """Send ``POST /threads/{thread_id}/runs``; returns ``RunObject | AsyncStream[AssistantStreamEvent]``."""
-        result: RunObject | AsyncStream[AssistantStreamEvent] = await self._client._request(
+    ) -> Run | AsyncStream[AssistantStreamEvent]:
+        """Send ``POST /threads/{thread_id}/runs``; returns ``Run | AsyncStream[AssistantStreamEvent]``."""
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._client._request(
             "POST",
             format_path("/threads/{thread_id}/runs", thread_id=thread_id),
-            cast_to=RunObject,
+            cast_to=Run,
             body={
                 "assistant_id": assistant_id,
                 "model": model,
@@ -431,12 +431,12 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject:
-        """Send ``GET /threads/{thread_id}/runs/{run_id}``; returns ``RunObject``."""
-        result: RunObject = await self._client._request(
+    ) -> Run:
+        """Send ``GET /threads/{thread_id}/runs/{run_id}``; returns ``Run``."""
+        result: Run = await self._client._request(
             "GET",
             format_path("/threads/{thread_id}/runs/{run_id}", run_id=run_id, thread_id=thread_id),
-            cast_to=RunObject,
+            cast_to=Run,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -454,12 +454,12 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject:
-        """Send ``POST /threads/{thread_id}/runs/{run_id}``; returns ``RunObject``."""
-        result: RunObject = await self._client._request(
+    ) -> Run:
+        """Send ``POST /threads/{thread_id}/runs/{run_id}``; returns ``Run``."""
+        result: Run = await self._client._request(
             "POST",
             format_path("/threads/{thread_id}/runs/{run_id}", run_id=run_id, thread_id=thread_id),
-            cast_to=RunObject,
+            cast_to=Run,
             body={"metadata": metadata},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -477,14 +477,14 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject:
-        """Send ``POST /threads/{thread_id}/runs/{run_id}/cancel``; returns ``RunObject``."""
-        result: RunObject = await self._client._request(
+    ) -> Run:
+        """Send ``POST /threads/{thread_id}/runs/{run_id}/cancel``; returns ``Run``."""
+        result: Run = await self._client._request(
             "POST",
             format_path(
                 "/threads/{thread_id}/runs/{run_id}/cancel", run_id=run_id, thread_id=thread_id
             ),
-            cast_to=RunObject,
+            cast_to=Run,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -504,7 +504,7 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject: ...
+    ) -> Run: ...
 
     @overload
     async def submit_tool_outputs(
@@ -532,7 +532,7 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | AsyncStream[AssistantStreamEvent]: ...
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
     async def submit_tool_outputs(
         self,
@@ -545,16 +545,16 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | AsyncStream[AssistantStreamEvent]:
-        """Send ``POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs``; returns ``RunObject | AsyncStream[AssistantStreamEvent]``."""
-        result: RunObject | AsyncStream[AssistantStreamEvent] = await self._client._request(
+    ) -> Run | AsyncStream[AssistantStreamEvent]:
+        """Send ``POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs``; returns ``Run | AsyncStream[AssistantStreamEvent]``."""
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._client._request(
             "POST",
             format_path(
                 "/threads/{thread_id}/runs/{run_id}/submit_tool_outputs",
                 run_id=run_id,
                 thread_id=thread_id,
             ),
-            cast_to=RunObject,
+            cast_to=Run,
             body={"tool_outputs": tool_outputs, "stream": stream},
             stream=stream is True,
             stream_type=AssistantStreamEvent,
@@ -577,12 +577,12 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[RunObject, AsyncCursorPage[RunObject]]:
-        """Send ``GET /threads/{thread_id}/runs``; returns ``AsyncPaginator[RunObject, AsyncCursorPage[RunObject]]``."""
-        result: AsyncPaginator[RunObject, AsyncCursorPage[RunObject]] = self._client._get_api_list(
+    ) -> AsyncPaginator[Run, AsyncCursorPage[Run]]:
+        """Send ``GET /threads/{thread_id}/runs``; returns ``AsyncPaginator[Run, AsyncCursorPage[Run]]``."""
+        result: AsyncPaginator[Run, AsyncCursorPage[Run]] = self._client._get_api_list(
             format_path("/threads/{thread_id}/runs", thread_id=thread_id),
-            page=AsyncCursorPage[RunObject],
-            item=RunObject,
+            page=AsyncCursorPage[Run],
+            item=Run,
             query={"limit": limit, "order": order, "after": after, "before": before},
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -12,7 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.run_step_object import RunStepObject
+from openai_async.types.beta.threads.runs.run_step import RunStep
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -46,9 +46,9 @@ class AsyncSteps(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunStepObject:
-        """Send ``GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}``; returns ``RunStepObject``."""
-        result: RunStepObject = await self._client._request(
+    ) -> RunStep:
+        """Send ``GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}``; returns ``RunStep``."""
+        result: RunStep = await self._client._request(
             "GET",
             format_path(
                 "/threads/{thread_id}/runs/{run_id}/steps/{step_id}",
@@ -56,7 +56,7 @@ class AsyncSteps(AsyncAPIResource):
                 thread_id=thread_id,
                 run_id=run_id,
             ),
-            cast_to=RunStepObject,
+            cast_to=RunStep,
             query={"include[]": include},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -80,27 +80,25 @@ class AsyncSteps(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[RunStepObject, AsyncCursorPage[RunStepObject]]:
-        """Send ``GET /threads/{thread_id}/runs/{run_id}/steps``; returns ``AsyncPaginator[RunStepObject, AsyncCursorPage[RunStepObject]]``."""
-        result: AsyncPaginator[RunStepObject, AsyncCursorPage[RunStepObject]] = (
-            self._client._get_api_list(
-                format_path(
-                    "/threads/{thread_id}/runs/{run_id}/steps", run_id=run_id, thread_id=thread_id
-                ),
-                page=AsyncCursorPage[RunStepObject],
-                item=RunStepObject,
-                query={
-                    "limit": limit,
-                    "order": order,
-                    "after": after,
-                    "before": before,
-                    "include[]": include,
-                },
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> AsyncPaginator[RunStep, AsyncCursorPage[RunStep]]:
+        """Send ``GET /threads/{thread_id}/runs/{run_id}/steps``; returns ``AsyncPaginator[RunStep, AsyncCursorPage[RunStep]]``."""
+        result: AsyncPaginator[RunStep, AsyncCursorPage[RunStep]] = self._client._get_api_list(
+            format_path(
+                "/threads/{thread_id}/runs/{run_id}/steps", run_id=run_id, thread_id=thread_id
+            ),
+            page=AsyncCursorPage[RunStep],
+            item=RunStep,
+            query={
+                "limit": limit,
+                "order": order,
+                "after": after,
+                "before": before,
+                "include[]": include,
+            },
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
         UsersWithStreamingResponse,
     )
     from openai_async.pagination import SyncNextCursorPage
-    from openai_async.types.shared.group_deleted_resource import GroupDeletedResource
-    from openai_async.types.shared.group_resource_with_success import GroupResourceWithSuccess
+    from openai_async.types.admin.organization.group_delete_response import GroupDeleteResponse
+    from openai_async.types.admin.organization.group_update_response import GroupUpdateResponse
     from openai_async.types.shared.group_response import GroupResponse
 
 __all__ = ["Groups", "GroupsWithRawResponse", "GroupsWithStreamingResponse"]
@@ -107,9 +107,9 @@ class Groups(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupResourceWithSuccess:
-        """Send ``POST /organization/groups/{group_id}``; returns ``GroupResourceWithSuccess``."""
-        result: GroupResourceWithSuccess = self._client._call(
+    ) -> GroupUpdateResponse:
+        """Send ``POST /organization/groups/{group_id}``; returns ``GroupUpdateResponse``."""
+        result: GroupUpdateResponse = self._client._call(
             self._async.update,
             group_id=group_id,
             name=name,
@@ -128,9 +128,9 @@ class Groups(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupDeletedResource:
-        """Send ``DELETE /organization/groups/{group_id}``; returns ``GroupDeletedResource``."""
-        result: GroupDeletedResource = self._client._call(
+    ) -> GroupDeleteResponse:
+        """Send ``DELETE /organization/groups/{group_id}``; returns ``GroupDeleteResponse``."""
+        result: GroupDeleteResponse = self._client._call(
             self._async.delete,
             group_id=group_id,
             extra_headers=extra_headers,

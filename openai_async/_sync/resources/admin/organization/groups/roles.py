@@ -18,11 +18,11 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncNextCursorPage
-    from openai_async.types.shared.assigned_role_details import AssignedRoleDetails
-    from openai_async.types.shared.deleted_role_assignment_resource import (
-        DeletedRoleAssignmentResource,
+    from openai_async.types.admin.organization.groups.role_create_response import RoleCreateResponse
+    from openai_async.types.admin.organization.users.role_delete_response import RoleDeleteResponse
+    from openai_async.types.admin.organization.users.role_retrieve_response import (
+        RoleRetrieveResponse,
     )
-    from openai_async.types.shared.group_role_assignment import GroupRoleAssignment
 
 __all__ = ["Roles", "RolesWithRawResponse", "RolesWithStreamingResponse"]
 
@@ -47,9 +47,9 @@ class Roles(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupRoleAssignment:
-        """Send ``POST /organization/groups/{group_id}/roles``; returns ``GroupRoleAssignment``."""
-        result: GroupRoleAssignment = self._client._call(
+    ) -> RoleCreateResponse:
+        """Send ``POST /organization/groups/{group_id}/roles``; returns ``RoleCreateResponse``."""
+        result: RoleCreateResponse = self._client._call(
             self._async.create,
             group_id=group_id,
             role_id=role_id,
@@ -69,9 +69,9 @@ class Roles(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AssignedRoleDetails:
-        """Send ``GET /organization/groups/{group_id}/roles/{role_id}``; returns ``AssignedRoleDetails``."""
-        result: AssignedRoleDetails = self._client._call(
+    ) -> RoleRetrieveResponse:
+        """Send ``GET /organization/groups/{group_id}/roles/{role_id}``; returns ``RoleRetrieveResponse``."""
+        result: RoleRetrieveResponse = self._client._call(
             self._async.retrieve,
             role_id=role_id,
             group_id=group_id,
@@ -91,9 +91,9 @@ class Roles(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedRoleAssignmentResource:
-        """Send ``DELETE /organization/groups/{group_id}/roles/{role_id}``; returns ``DeletedRoleAssignmentResource``."""
-        result: DeletedRoleAssignmentResource = self._client._call(
+    ) -> RoleDeleteResponse:
+        """Send ``DELETE /organization/groups/{group_id}/roles/{role_id}``; returns ``RoleDeleteResponse``."""
+        result: RoleDeleteResponse = self._client._call(
             self._async.delete,
             role_id=role_id,
             group_id=group_id,
@@ -115,9 +115,9 @@ class Roles(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncNextCursorPage[AssignedRoleDetails]:
-        """Send ``GET /organization/groups/{group_id}/roles``; returns ``SyncNextCursorPage[AssignedRoleDetails]``."""
-        result: SyncNextCursorPage[AssignedRoleDetails] = self._client._call(
+    ) -> SyncNextCursorPage[RoleRetrieveResponse]:
+        """Send ``GET /organization/groups/{group_id}/roles``; returns ``SyncNextCursorPage[RoleRetrieveResponse]``."""
+        result: SyncNextCursorPage[RoleRetrieveResponse] = self._client._call(
             self._async.list,
             group_id=group_id,
             limit=limit,

@@ -18,9 +18,13 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncNextCursorPage
-    from openai_async.types.shared.group_member_user import GroupMemberUser
-    from openai_async.types.shared.group_user import GroupUser
-    from openai_async.types.shared.group_user_assignment import GroupUserAssignment
+    from openai_async.types.admin.organization.groups.organization_group_user import (
+        OrganizationGroupUser,
+    )
+    from openai_async.types.admin.organization.groups.user_create_response import UserCreateResponse
+    from openai_async.types.admin.organization.groups.user_retrieve_response import (
+        UserRetrieveResponse,
+    )
     from openai_async.types.shared.group_user_deleted_resource import GroupUserDeletedResource
 
 __all__ = ["Users", "UsersWithRawResponse", "UsersWithStreamingResponse"]
@@ -46,9 +50,9 @@ class Users(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupUserAssignment:
-        """Send ``POST /organization/groups/{group_id}/users``; returns ``GroupUserAssignment``."""
-        result: GroupUserAssignment = self._client._call(
+    ) -> UserCreateResponse:
+        """Send ``POST /organization/groups/{group_id}/users``; returns ``UserCreateResponse``."""
+        result: UserCreateResponse = self._client._call(
             self._async.create,
             group_id=group_id,
             user_id=user_id,
@@ -68,9 +72,9 @@ class Users(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupMemberUser:
-        """Send ``GET /organization/groups/{group_id}/users/{user_id}``; returns ``GroupMemberUser``."""
-        result: GroupMemberUser = self._client._call(
+    ) -> UserRetrieveResponse:
+        """Send ``GET /organization/groups/{group_id}/users/{user_id}``; returns ``UserRetrieveResponse``."""
+        result: UserRetrieveResponse = self._client._call(
             self._async.retrieve,
             user_id=user_id,
             group_id=group_id,
@@ -114,9 +118,9 @@ class Users(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncNextCursorPage[GroupUser]:
-        """Send ``GET /organization/groups/{group_id}/users``; returns ``SyncNextCursorPage[GroupUser]``."""
-        result: SyncNextCursorPage[GroupUser] = self._client._call(
+    ) -> SyncNextCursorPage[OrganizationGroupUser]:
+        """Send ``GET /organization/groups/{group_id}/users``; returns ``SyncNextCursorPage[OrganizationGroupUser]``."""
+        result: SyncNextCursorPage[OrganizationGroupUser] = self._client._call(
             self._async.list,
             group_id=group_id,
             limit=limit,

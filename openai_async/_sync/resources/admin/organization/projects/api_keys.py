@@ -18,10 +18,10 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncConversationCursorPage
-    from openai_async.types.shared.project_api_key import ProjectApiKey
-    from openai_async.types.shared.project_api_key_delete_response import (
-        ProjectApiKeyDeleteResponse,
+    from openai_async.types.admin.organization.projects.api_key_delete_response import (
+        APIKeyDeleteResponse,
     )
+    from openai_async.types.admin.organization.projects.project_api_key import ProjectAPIKey
 
 __all__ = ["ApiKeys", "ApiKeysWithRawResponse", "ApiKeysWithStreamingResponse"]
 
@@ -46,9 +46,9 @@ class ApiKeys(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectApiKey:
-        """Send ``GET /organization/projects/{project_id}/api_keys/{api_key_id}``; returns ``ProjectApiKey``."""
-        result: ProjectApiKey = self._client._call(
+    ) -> ProjectAPIKey:
+        """Send ``GET /organization/projects/{project_id}/api_keys/{api_key_id}``; returns ``ProjectAPIKey``."""
+        result: ProjectAPIKey = self._client._call(
             self._async.retrieve,
             api_key_id=api_key_id,
             project_id=project_id,
@@ -68,9 +68,9 @@ class ApiKeys(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectApiKeyDeleteResponse:
-        """Send ``DELETE /organization/projects/{project_id}/api_keys/{api_key_id}``; returns ``ProjectApiKeyDeleteResponse``."""
-        result: ProjectApiKeyDeleteResponse = self._client._call(
+    ) -> APIKeyDeleteResponse:
+        """Send ``DELETE /organization/projects/{project_id}/api_keys/{api_key_id}``; returns ``APIKeyDeleteResponse``."""
+        result: APIKeyDeleteResponse = self._client._call(
             self._async.delete,
             api_key_id=api_key_id,
             project_id=project_id,
@@ -92,9 +92,9 @@ class ApiKeys(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncConversationCursorPage[ProjectApiKey]:
-        """Send ``GET /organization/projects/{project_id}/api_keys``; returns ``SyncConversationCursorPage[ProjectApiKey]``."""
-        result: SyncConversationCursorPage[ProjectApiKey] = self._client._call(
+    ) -> SyncConversationCursorPage[ProjectAPIKey]:
+        """Send ``GET /organization/projects/{project_id}/api_keys``; returns ``SyncConversationCursorPage[ProjectAPIKey]``."""
+        result: SyncConversationCursorPage[ProjectAPIKey] = self._client._call(
             self._async.list,
             project_id=project_id,
             limit=limit,

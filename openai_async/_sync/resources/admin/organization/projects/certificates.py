@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncConversationCursorPage, SyncPage
-    from openai_async.types.shared.organization_project_certificate import (
-        OrganizationProjectCertificate,
+    from openai_async.types.admin.organization.projects.certificate_list_response import (
+        CertificateListResponse,
     )
 
 __all__ = ["Certificates", "CertificatesWithRawResponse", "CertificatesWithStreamingResponse"]
@@ -46,9 +46,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[OrganizationProjectCertificate]:
-        """Send ``POST /organization/projects/{project_id}/certificates/activate``; returns ``SyncPage[OrganizationProjectCertificate]``."""
-        result: SyncPage[OrganizationProjectCertificate] = self._client._call(
+    ) -> SyncPage[CertificateListResponse]:
+        """Send ``POST /organization/projects/{project_id}/certificates/activate``; returns ``SyncPage[CertificateListResponse]``."""
+        result: SyncPage[CertificateListResponse] = self._client._call(
             self._async.activate,
             project_id=project_id,
             certificate_ids=certificate_ids,
@@ -68,9 +68,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[OrganizationProjectCertificate]:
-        """Send ``POST /organization/projects/{project_id}/certificates/deactivate``; returns ``SyncPage[OrganizationProjectCertificate]``."""
-        result: SyncPage[OrganizationProjectCertificate] = self._client._call(
+    ) -> SyncPage[CertificateListResponse]:
+        """Send ``POST /organization/projects/{project_id}/certificates/deactivate``; returns ``SyncPage[CertificateListResponse]``."""
+        result: SyncPage[CertificateListResponse] = self._client._call(
             self._async.deactivate,
             project_id=project_id,
             certificate_ids=certificate_ids,
@@ -92,9 +92,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncConversationCursorPage[OrganizationProjectCertificate]:
-        """Send ``GET /organization/projects/{project_id}/certificates``; returns ``SyncConversationCursorPage[OrganizationProjectCertificate]``."""
-        result: SyncConversationCursorPage[OrganizationProjectCertificate] = self._client._call(
+    ) -> SyncConversationCursorPage[CertificateListResponse]:
+        """Send ``GET /organization/projects/{project_id}/certificates``; returns ``SyncConversationCursorPage[CertificateListResponse]``."""
+        result: SyncConversationCursorPage[CertificateListResponse] = self._client._call(
             self._async.list,
             project_id=project_id,
             limit=limit,

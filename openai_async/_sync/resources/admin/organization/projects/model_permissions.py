@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from openai_async.types.admin.organization.projects.project_model_permissions import (
         ProjectModelPermissions,
     )
-    from openai_async.types.shared.project_model_permissions_delete_response import (
-        ProjectModelPermissionsDeleteResponse,
+    from openai_async.types.admin.organization.projects.project_model_permissions_deleted import (
+        ProjectModelPermissionsDeleted,
     )
 
 __all__ = [
@@ -95,9 +95,9 @@ class ModelPermissions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectModelPermissionsDeleteResponse:
-        """Send ``DELETE /organization/projects/{project_id}/model_permissions``; returns ``ProjectModelPermissionsDeleteResponse``."""
-        result: ProjectModelPermissionsDeleteResponse = self._client._call(
+    ) -> ProjectModelPermissionsDeleted:
+        """Send ``DELETE /organization/projects/{project_id}/model_permissions``; returns ``ProjectModelPermissionsDeleted``."""
+        result: ProjectModelPermissionsDeleted = self._client._call(
             self._async.delete,
             project_id=project_id,
             extra_headers=extra_headers,

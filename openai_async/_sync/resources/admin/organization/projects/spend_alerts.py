@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
     from openai_async.pagination import SyncConversationCursorPage
     from openai_async.types.admin.organization.projects.project_spend_alert import ProjectSpendAlert
-    from openai_async.types.shared.project_spend_alert_deleted_resource import (
-        ProjectSpendAlertDeletedResource,
+    from openai_async.types.admin.organization.projects.project_spend_alert_deleted import (
+        ProjectSpendAlertDeleted,
     )
     from openai_async.types.shared.spend_alert_notification_channel_param import (
         SpendAlertNotificationChannelParam,
@@ -129,9 +129,9 @@ class SpendAlerts(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectSpendAlertDeletedResource:
-        """Send ``DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}``; returns ``ProjectSpendAlertDeletedResource``."""
-        result: ProjectSpendAlertDeletedResource = self._client._call(
+    ) -> ProjectSpendAlertDeleted:
+        """Send ``DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}``; returns ``ProjectSpendAlertDeleted``."""
+        result: ProjectSpendAlertDeleted = self._client._call(
             self._async.delete,
             alert_id=alert_id,
             project_id=project_id,

@@ -17,10 +17,10 @@ from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeo
 if TYPE_CHECKING:
     from typing import Literal
 
-    from openai_async.types.shared.project_spend_limit_deleted_resource import (
-        ProjectSpendLimitDeletedResource,
+    from openai_async.types.admin.organization.projects.project_spend_limit import ProjectSpendLimit
+    from openai_async.types.admin.organization.projects.project_spend_limit_deleted import (
+        ProjectSpendLimitDeleted,
     )
-    from openai_async.types.shared.project_spend_limit_resource import ProjectSpendLimitResource
 
 __all__ = ["SpendLimit", "SpendLimitWithRawResponse", "SpendLimitWithStreamingResponse"]
 
@@ -44,9 +44,9 @@ class SpendLimit(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectSpendLimitResource:
-        """Send ``GET /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimitResource``."""
-        result: ProjectSpendLimitResource = self._client._call(
+    ) -> ProjectSpendLimit:
+        """Send ``GET /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimit``."""
+        result: ProjectSpendLimit = self._client._call(
             self._async.retrieve,
             project_id=project_id,
             extra_headers=extra_headers,
@@ -67,9 +67,9 @@ class SpendLimit(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectSpendLimitResource:
-        """Send ``POST /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimitResource``."""
-        result: ProjectSpendLimitResource = self._client._call(
+    ) -> ProjectSpendLimit:
+        """Send ``POST /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimit``."""
+        result: ProjectSpendLimit = self._client._call(
             self._async.update,
             project_id=project_id,
             threshold_amount=threshold_amount,
@@ -90,9 +90,9 @@ class SpendLimit(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectSpendLimitDeletedResource:
-        """Send ``DELETE /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimitDeletedResource``."""
-        result: ProjectSpendLimitDeletedResource = self._client._call(
+    ) -> ProjectSpendLimitDeleted:
+        """Send ``DELETE /organization/projects/{project_id}/spend_limit``; returns ``ProjectSpendLimitDeleted``."""
+        result: ProjectSpendLimitDeleted = self._client._call(
             self._async.delete,
             project_id=project_id,
             extra_headers=extra_headers,

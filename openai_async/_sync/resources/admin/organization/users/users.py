@@ -23,8 +23,8 @@ if TYPE_CHECKING:
         RolesWithStreamingResponse,
     )
     from openai_async.pagination import SyncConversationCursorPage
-    from openai_async.types.shared.user import User
-    from openai_async.types.shared.user_delete_response import UserDeleteResponse
+    from openai_async.types.admin.organization.organization_user import OrganizationUser
+    from openai_async.types.admin.organization.user_delete_response import UserDeleteResponse
 
 __all__ = ["Users", "UsersWithRawResponse", "UsersWithStreamingResponse"]
 
@@ -54,9 +54,9 @@ class Users(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> User:
-        """Send ``GET /organization/users/{user_id}``; returns ``User``."""
-        result: User = self._client._call(
+    ) -> OrganizationUser:
+        """Send ``GET /organization/users/{user_id}``; returns ``OrganizationUser``."""
+        result: OrganizationUser = self._client._call(
             self._async.retrieve,
             user_id=user_id,
             extra_headers=extra_headers,
@@ -78,9 +78,9 @@ class Users(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> User:
-        """Send ``POST /organization/users/{user_id}``; returns ``User``."""
-        result: User = self._client._call(
+    ) -> OrganizationUser:
+        """Send ``POST /organization/users/{user_id}``; returns ``OrganizationUser``."""
+        result: OrganizationUser = self._client._call(
             self._async.update,
             user_id=user_id,
             role=role,
@@ -124,9 +124,9 @@ class Users(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncConversationCursorPage[User]:
-        """Send ``GET /organization/users``; returns ``SyncConversationCursorPage[User]``."""
-        result: SyncConversationCursorPage[User] = self._client._call(
+    ) -> SyncConversationCursorPage[OrganizationUser]:
+        """Send ``GET /organization/users``; returns ``SyncConversationCursorPage[OrganizationUser]``."""
+        result: SyncConversationCursorPage[OrganizationUser] = self._client._call(
             self._async.list,
             limit=limit,
             after=after,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     )
     from openai_async.pagination import SyncCursorPage
     from openai_async.types.beta.assistant_stream_event import AssistantStreamEvent
+    from openai_async.types.beta.threads.run import Run
     from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
     from openai_async.types.shared.assistant_tools_file_search_param import (
         AssistantToolsFileSearchParam,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.create_run_request_param import (
         CreateRunRequestTruncationStrategyParam,
     )
-    from openai_async.types.shared.run_object import RunObject
     from openai_async.types.shared.submit_tool_outputs_run_request_param import (
         SubmitToolOutputsRunRequestToolOutputParam,
     )
@@ -143,7 +143,7 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject: ...
+    ) -> Run: ...
 
     @overload
     def create(
@@ -307,7 +307,7 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | Stream[AssistantStreamEvent]: ...
+    ) -> Run | Stream[AssistantStreamEvent]: ...
 
     def create(
         self,
@@ -388,9 +388,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | Stream[AssistantStreamEvent]:
-        """Send ``POST /threads/{thread_id}/runs``; returns ``RunObject | Stream[AssistantStreamEvent]``."""
-        result: RunObject | Stream[AssistantStreamEvent] = self._client._call(
+    ) -> Run | Stream[AssistantStreamEvent]:
+        """Send ``POST /threads/{thread_id}/runs``; returns ``Run | Stream[AssistantStreamEvent]``."""
+        result: Run | Stream[AssistantStreamEvent] = self._client._call(
             self._async.create,
             thread_id=thread_id,
             assistant_id=assistant_id,
@@ -427,9 +427,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject:
-        """Send ``GET /threads/{thread_id}/runs/{run_id}``; returns ``RunObject``."""
-        result: RunObject = self._client._call(
+    ) -> Run:
+        """Send ``GET /threads/{thread_id}/runs/{run_id}``; returns ``Run``."""
+        result: Run = self._client._call(
             self._async.retrieve,
             run_id=run_id,
             thread_id=thread_id,
@@ -450,9 +450,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject:
-        """Send ``POST /threads/{thread_id}/runs/{run_id}``; returns ``RunObject``."""
-        result: RunObject = self._client._call(
+    ) -> Run:
+        """Send ``POST /threads/{thread_id}/runs/{run_id}``; returns ``Run``."""
+        result: Run = self._client._call(
             self._async.update,
             run_id=run_id,
             thread_id=thread_id,
@@ -473,9 +473,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject:
-        """Send ``POST /threads/{thread_id}/runs/{run_id}/cancel``; returns ``RunObject``."""
-        result: RunObject = self._client._call(
+    ) -> Run:
+        """Send ``POST /threads/{thread_id}/runs/{run_id}/cancel``; returns ``Run``."""
+        result: Run = self._client._call(
             self._async.cancel,
             run_id=run_id,
             thread_id=thread_id,
@@ -498,7 +498,7 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject: ...
+    ) -> Run: ...
 
     @overload
     def submit_tool_outputs(
@@ -526,7 +526,7 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | Stream[AssistantStreamEvent]: ...
+    ) -> Run | Stream[AssistantStreamEvent]: ...
 
     def submit_tool_outputs(
         self,
@@ -539,9 +539,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunObject | Stream[AssistantStreamEvent]:
-        """Send ``POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs``; returns ``RunObject | Stream[AssistantStreamEvent]``."""
-        result: RunObject | Stream[AssistantStreamEvent] = self._client._call(
+    ) -> Run | Stream[AssistantStreamEvent]:
+        """Send ``POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs``; returns ``Run | Stream[AssistantStreamEvent]``."""
+        result: Run | Stream[AssistantStreamEvent] = self._client._call(
             self._async.submit_tool_outputs,
             run_id=run_id,
             thread_id=thread_id,
@@ -566,9 +566,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[RunObject]:
-        """Send ``GET /threads/{thread_id}/runs``; returns ``SyncCursorPage[RunObject]``."""
-        result: SyncCursorPage[RunObject] = self._client._call(
+    ) -> SyncCursorPage[Run]:
+        """Send ``GET /threads/{thread_id}/runs``; returns ``SyncCursorPage[Run]``."""
+        result: SyncCursorPage[Run] = self._client._call(
             self._async.list,
             thread_id=thread_id,
             limit=limit,

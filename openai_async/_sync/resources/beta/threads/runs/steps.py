@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncCursorPage
-    from openai_async.types.shared.run_step_object import RunStepObject
+    from openai_async.types.beta.threads.runs.run_step import RunStep
 
 __all__ = ["Steps", "StepsWithRawResponse", "StepsWithStreamingResponse"]
 
@@ -47,9 +47,9 @@ class Steps(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunStepObject:
-        """Send ``GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}``; returns ``RunStepObject``."""
-        result: RunStepObject = self._client._call(
+    ) -> RunStep:
+        """Send ``GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}``; returns ``RunStep``."""
+        result: RunStep = self._client._call(
             self._async.retrieve,
             step_id=step_id,
             thread_id=thread_id,
@@ -77,9 +77,9 @@ class Steps(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[RunStepObject]:
-        """Send ``GET /threads/{thread_id}/runs/{run_id}/steps``; returns ``SyncCursorPage[RunStepObject]``."""
-        result: SyncCursorPage[RunStepObject] = self._client._call(
+    ) -> SyncCursorPage[RunStep]:
+        """Send ``GET /threads/{thread_id}/runs/{run_id}/steps``; returns ``SyncCursorPage[RunStep]``."""
+        result: SyncCursorPage[RunStep] = self._client._call(
             self._async.list,
             run_id=run_id,
             thread_id=thread_id,

@@ -12,8 +12,8 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types.admin.organization.projects.group_delete_response import GroupDeleteResponse
 from openai_async.types.admin.organization.projects.project_group import ProjectGroup
-from openai_async.types.shared.project_group_deleted_resource import ProjectGroupDeletedResource
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -106,16 +106,16 @@ class AsyncGroups(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectGroupDeletedResource:
-        """Send ``DELETE /organization/projects/{project_id}/groups/{group_id}``; returns ``ProjectGroupDeletedResource``."""
-        result: ProjectGroupDeletedResource = await self._client._request(
+    ) -> GroupDeleteResponse:
+        """Send ``DELETE /organization/projects/{project_id}/groups/{group_id}``; returns ``GroupDeleteResponse``."""
+        result: GroupDeleteResponse = await self._client._request(
             "DELETE",
             format_path(
                 "/organization/projects/{project_id}/groups/{group_id}",
                 group_id=group_id,
                 project_id=project_id,
             ),
-            cast_to=ProjectGroupDeletedResource,
+            cast_to=GroupDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

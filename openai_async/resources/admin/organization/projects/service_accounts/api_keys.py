@@ -11,7 +11,9 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.service_account_api_key_body import ServiceAccountApiKeyBody
+from openai_async.types.admin.organization.projects.service_accounts.api_key_create_response import (
+    APIKeyCreateResponse,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -41,16 +43,16 @@ class AsyncApiKeys(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ServiceAccountApiKeyBody:
-        """Send ``POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys``; returns ``ServiceAccountApiKeyBody``."""
-        result: ServiceAccountApiKeyBody = await self._client._request(
+    ) -> APIKeyCreateResponse:
+        """Send ``POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys``; returns ``APIKeyCreateResponse``."""
+        result: APIKeyCreateResponse = await self._client._request(
             "POST",
             format_path(
                 "/organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys",
                 service_account_id=service_account_id,
                 project_id=project_id,
             ),
-            cast_to=ServiceAccountApiKeyBody,
+            cast_to=APIKeyCreateResponse,
             body={"name": name, "scopes": scopes},
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -15,11 +15,11 @@ from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeo
 from openai_async.types.admin.organization.projects.project_service_account import (
     ProjectServiceAccount,
 )
-from openai_async.types.shared.project_service_account_create_response import (
-    ProjectServiceAccountCreateResponse,
+from openai_async.types.admin.organization.projects.service_account_create_response import (
+    ServiceAccountCreateResponse,
 )
-from openai_async.types.shared.project_service_account_delete_response import (
-    ProjectServiceAccountDeleteResponse,
+from openai_async.types.admin.organization.projects.service_account_delete_response import (
+    ServiceAccountDeleteResponse,
 )
 
 if TYPE_CHECKING:
@@ -68,14 +68,14 @@ class AsyncServiceAccounts(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectServiceAccountCreateResponse:
-        """Send ``POST /organization/projects/{project_id}/service_accounts``; returns ``ProjectServiceAccountCreateResponse``."""
-        result: ProjectServiceAccountCreateResponse = await self._client._request(
+    ) -> ServiceAccountCreateResponse:
+        """Send ``POST /organization/projects/{project_id}/service_accounts``; returns ``ServiceAccountCreateResponse``."""
+        result: ServiceAccountCreateResponse = await self._client._request(
             "POST",
             format_path(
                 "/organization/projects/{project_id}/service_accounts", project_id=project_id
             ),
-            cast_to=ProjectServiceAccountCreateResponse,
+            cast_to=ServiceAccountCreateResponse,
             body={"name": name, "create_service_account_only": create_service_account_only},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -148,16 +148,16 @@ class AsyncServiceAccounts(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectServiceAccountDeleteResponse:
-        """Send ``DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}``; returns ``ProjectServiceAccountDeleteResponse``."""
-        result: ProjectServiceAccountDeleteResponse = await self._client._request(
+    ) -> ServiceAccountDeleteResponse:
+        """Send ``DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}``; returns ``ServiceAccountDeleteResponse``."""
+        result: ServiceAccountDeleteResponse = await self._client._request(
             "DELETE",
             format_path(
                 "/organization/projects/{project_id}/service_accounts/{service_account_id}",
                 service_account_id=service_account_id,
                 project_id=project_id,
             ),
-            cast_to=ProjectServiceAccountDeleteResponse,
+            cast_to=ServiceAccountDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
         RolesWithStreamingResponse,
     )
     from openai_async.pagination import SyncNextCursorPage
+    from openai_async.types.admin.organization.projects.group_delete_response import (
+        GroupDeleteResponse,
+    )
     from openai_async.types.admin.organization.projects.project_group import ProjectGroup
-    from openai_async.types.shared.project_group_deleted_resource import ProjectGroupDeletedResource
 
 __all__ = ["Groups", "GroupsWithRawResponse", "GroupsWithStreamingResponse"]
 
@@ -103,9 +105,9 @@ class Groups(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectGroupDeletedResource:
-        """Send ``DELETE /organization/projects/{project_id}/groups/{group_id}``; returns ``ProjectGroupDeletedResource``."""
-        result: ProjectGroupDeletedResource = self._client._call(
+    ) -> GroupDeleteResponse:
+        """Send ``DELETE /organization/projects/{project_id}/groups/{group_id}``; returns ``GroupDeleteResponse``."""
+        result: GroupDeleteResponse = self._client._call(
             self._async.delete,
             group_id=group_id,
             project_id=project_id,

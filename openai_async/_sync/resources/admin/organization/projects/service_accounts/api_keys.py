@@ -17,7 +17,9 @@ from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeo
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from openai_async.types.shared.service_account_api_key_body import ServiceAccountApiKeyBody
+    from openai_async.types.admin.organization.projects.service_accounts.api_key_create_response import (
+        APIKeyCreateResponse,
+    )
 
 __all__ = ["ApiKeys", "ApiKeysWithRawResponse", "ApiKeysWithStreamingResponse"]
 
@@ -44,9 +46,9 @@ class ApiKeys(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ServiceAccountApiKeyBody:
-        """Send ``POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys``; returns ``ServiceAccountApiKeyBody``."""
-        result: ServiceAccountApiKeyBody = self._client._call(
+    ) -> APIKeyCreateResponse:
+        """Send ``POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys``; returns ``APIKeyCreateResponse``."""
+        result: APIKeyCreateResponse = self._client._call(
             self._async.create,
             service_account_id=service_account_id,
             project_id=project_id,

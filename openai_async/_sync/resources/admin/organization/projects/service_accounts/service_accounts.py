@@ -26,11 +26,11 @@ if TYPE_CHECKING:
     from openai_async.types.admin.organization.projects.project_service_account import (
         ProjectServiceAccount,
     )
-    from openai_async.types.shared.project_service_account_create_response import (
-        ProjectServiceAccountCreateResponse,
+    from openai_async.types.admin.organization.projects.service_account_create_response import (
+        ServiceAccountCreateResponse,
     )
-    from openai_async.types.shared.project_service_account_delete_response import (
-        ProjectServiceAccountDeleteResponse,
+    from openai_async.types.admin.organization.projects.service_account_delete_response import (
+        ServiceAccountDeleteResponse,
     )
 
 __all__ = [
@@ -69,9 +69,9 @@ class ServiceAccounts(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectServiceAccountCreateResponse:
-        """Send ``POST /organization/projects/{project_id}/service_accounts``; returns ``ProjectServiceAccountCreateResponse``."""
-        result: ProjectServiceAccountCreateResponse = self._client._call(
+    ) -> ServiceAccountCreateResponse:
+        """Send ``POST /organization/projects/{project_id}/service_accounts``; returns ``ServiceAccountCreateResponse``."""
+        result: ServiceAccountCreateResponse = self._client._call(
             self._async.create,
             project_id=project_id,
             name=name,
@@ -140,9 +140,9 @@ class ServiceAccounts(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectServiceAccountDeleteResponse:
-        """Send ``DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}``; returns ``ProjectServiceAccountDeleteResponse``."""
-        result: ProjectServiceAccountDeleteResponse = self._client._call(
+    ) -> ServiceAccountDeleteResponse:
+        """Send ``DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}``; returns ``ServiceAccountDeleteResponse``."""
+        result: ServiceAccountDeleteResponse = self._client._call(
             self._async.delete,
             service_account_id=service_account_id,
             project_id=project_id,

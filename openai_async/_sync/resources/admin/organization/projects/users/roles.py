@@ -18,11 +18,11 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncNextCursorPage
-    from openai_async.types.shared.assigned_role_details import AssignedRoleDetails
-    from openai_async.types.shared.deleted_role_assignment_resource import (
-        DeletedRoleAssignmentResource,
+    from openai_async.types.admin.organization.users.role_create_response import RoleCreateResponse
+    from openai_async.types.admin.organization.users.role_delete_response import RoleDeleteResponse
+    from openai_async.types.admin.organization.users.role_retrieve_response import (
+        RoleRetrieveResponse,
     )
-    from openai_async.types.shared.user_role_assignment import UserRoleAssignment
 
 __all__ = ["Roles", "RolesWithRawResponse", "RolesWithStreamingResponse"]
 
@@ -48,9 +48,9 @@ class Roles(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UserRoleAssignment:
-        """Send ``POST /projects/{project_id}/users/{user_id}/roles``; returns ``UserRoleAssignment``."""
-        result: UserRoleAssignment = self._client._call(
+    ) -> RoleCreateResponse:
+        """Send ``POST /projects/{project_id}/users/{user_id}/roles``; returns ``RoleCreateResponse``."""
+        result: RoleCreateResponse = self._client._call(
             self._async.create,
             user_id=user_id,
             project_id=project_id,
@@ -72,9 +72,9 @@ class Roles(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AssignedRoleDetails:
-        """Send ``GET /projects/{project_id}/users/{user_id}/roles/{role_id}``; returns ``AssignedRoleDetails``."""
-        result: AssignedRoleDetails = self._client._call(
+    ) -> RoleRetrieveResponse:
+        """Send ``GET /projects/{project_id}/users/{user_id}/roles/{role_id}``; returns ``RoleRetrieveResponse``."""
+        result: RoleRetrieveResponse = self._client._call(
             self._async.retrieve,
             role_id=role_id,
             project_id=project_id,
@@ -96,9 +96,9 @@ class Roles(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> DeletedRoleAssignmentResource:
-        """Send ``DELETE /projects/{project_id}/users/{user_id}/roles/{role_id}``; returns ``DeletedRoleAssignmentResource``."""
-        result: DeletedRoleAssignmentResource = self._client._call(
+    ) -> RoleDeleteResponse:
+        """Send ``DELETE /projects/{project_id}/users/{user_id}/roles/{role_id}``; returns ``RoleDeleteResponse``."""
+        result: RoleDeleteResponse = self._client._call(
             self._async.delete,
             role_id=role_id,
             project_id=project_id,
@@ -122,9 +122,9 @@ class Roles(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncNextCursorPage[AssignedRoleDetails]:
-        """Send ``GET /projects/{project_id}/users/{user_id}/roles``; returns ``SyncNextCursorPage[AssignedRoleDetails]``."""
-        result: SyncNextCursorPage[AssignedRoleDetails] = self._client._call(
+    ) -> SyncNextCursorPage[RoleRetrieveResponse]:
+        """Send ``GET /projects/{project_id}/users/{user_id}/roles``; returns ``SyncNextCursorPage[RoleRetrieveResponse]``."""
+        result: SyncNextCursorPage[RoleRetrieveResponse] = self._client._call(
             self._async.list,
             user_id=user_id,
             project_id=project_id,
