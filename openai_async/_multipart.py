@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import IO, Final
 
 import aiohttp
@@ -81,12 +81,23 @@ def _part(name: str, spec: object) -> FilePart:
     return FilePart(name, filename, data, content_type)
 
 
+def _is_file_list(value: object) -> bool:
+    """A list (or other plain iterable) of files, as opposed to one file or a file tuple."""
+    if isinstance(value, list):
+        return True
+    return (
+        isinstance(value, Iterable)
+        and not isinstance(value, (bytes, str, tuple, os.PathLike))
+        and not hasattr(value, "read")
+    )
+
+
 def prepare_files(files: Mapping[str, object]) -> list[FilePart]:
     """Normalise the ``files`` argument of a call into parts (lists become ``name[]``)."""
     parts: list[FilePart] = []
     for name, value in files.items():
-        if isinstance(value, list):
-            entries: list[object] = value  # type: ignore[assignment]
+        if _is_file_list(value):
+            entries: Iterable[object] = value  # type: ignore[assignment]
             parts.extend(_part(f"{name}[]", entry) for entry in entries)
         else:
             parts.append(_part(name, value))

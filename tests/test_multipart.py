@@ -147,3 +147,12 @@ async def test_multipart_operation_without_files_is_still_multipart(server: Test
         ("prompt", None, "text/plain", b"again"),
         ("size[]", None, "text/plain", b"a"),
     ]
+
+
+async def test_any_iterable_of_files_is_sent_as_a_list(server: TestServer) -> None:
+    server.json({"id": "batch"})
+    files = (content for content in (b"one", b"two"))
+    async with client_for(server) as client:
+        await client.post("/x", body={}, files={"files": files})
+    names = [(name, payload) for name, _, _, payload in parts_of(server.last)]
+    assert names == [("files[]", b"one"), ("files[]", b"two")]
