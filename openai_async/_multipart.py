@@ -85,11 +85,9 @@ def _is_file_list(value: object) -> bool:
     """A list (or other plain iterable) of files, as opposed to one file or a file tuple."""
     if isinstance(value, list):
         return True
-    return (
-        isinstance(value, Iterable)
-        and not isinstance(value, (bytes, str, tuple, os.PathLike))
-        and not hasattr(value, "read")
-    )
+    if hasattr(value, "read") or isinstance(value, (bytes, str, tuple, os.PathLike)):
+        return False
+    return isinstance(value, Iterable)
 
 
 def prepare_files(files: Mapping[str, object]) -> list[FilePart]:
