@@ -253,7 +253,9 @@ def _union_converter(members: tuple[Any, ...]) -> Converter:
     others = [m for m in members if _struct_class(m) is None]
     tag_field, table = _tag_table(structs)
     untagged = [m for m in structs if m not in table.values()]
+    candidates = untagged or structs
     union_type: Any = Union[tuple(others)] if others else None
+    keeps_dicts = any(typing.get_origin(o) in (dict, Mapping) or o in (dict, Any) for o in others)
 
     def convert_union(value: Any) -> Any:
         if isinstance(value, dict) and structs:
@@ -264,17 +266,45 @@ def _union_converter(members: tuple[Any, ...]) -> Converter:
                     return _converter(member)(received)
                 if not untagged:
                     return UnknownObject(received)
-            for member in untagged or structs:
-                try:
-                    return msgspec.convert(received, member, strict=False)
-                except msgspec.ValidationError:
-                    continue
-            if any(typing.get_origin(o) in (dict, Mapping) or o in (dict, Any) for o in others):
+            for member in candidates:
+                if _convertible(member):
+                    try:
+                        return msgspec.convert(received, member, strict=False)
+                    except msgspec.ValidationError:
+                        continue
+            if keeps_dicts:
                 return received
-            return _converter((untagged or structs)[0])(received)
+            return _converter(_closest(candidates, received))(received)
         return _convert_or_keep(value, union_type)
 
     return convert_union
+
+
+_CONVERTIBLE: dict[Any, bool] = {}
+
+
+def _convertible(tp: Any) -> bool:
+    """Whether msgspec itself can convert into ``tp`` (some unions it cannot: see below)."""
+    known = _CONVERTIBLE.get(tp)
+    if known is None:
+        try:
+            msgspec.json.Decoder(tp)
+            known = True
+        except TypeError:
+            known = False
+        _CONVERTIBLE[tp] = known
+    return known
+
+
+def _closest(members: Sequence[Any], received: Mapping[str, Any]) -> Any:
+    """The member whose required fields are all present and which names most of the keys."""
+
+    def score(member: Any) -> tuple[bool, int]:
+        fields = msgspec.structs.fields(member)
+        missing = any(f.required and f.encode_name not in received for f in fields)
+        return (not missing, sum(f.encode_name in received for f in fields))
+
+    return max(members, key=score)
 
 
 def _convert_or_keep(value: Any, tp: Any) -> Any:

@@ -218,6 +218,25 @@ def test_untagged_union_falls_back_to_conversion() -> None:
     assert isinstance(odd, Cat) and odd.name == "nemo"
 
 
+class Kennel(BaseModel):
+    resident: Union[Cat, Dog]  # msgspec cannot decode this union directly
+    size: int
+
+
+class Yard(BaseModel):
+    occupant: Union[Cat, Dog, Kennel]
+
+
+def test_unions_msgspec_rejects_still_decode_to_the_closest_struct() -> None:
+    yard = decode(Yard, b'{"occupant": {"resident": {"name": "rex", "good": true}, "size": 2}}')
+    assert yard == Yard(occupant=Kennel(resident=Dog(name="rex", good=True), size=2))
+    yard = decode(Yard, b'{"occupant": {"name": "tom", "lives": 3}}')
+    assert yard == Yard(occupant=Cat(name="tom", lives=3))
+    # Neither fits exactly: the member naming most of the keys wins; values are kept.
+    yard = decode(Yard, b'{"occupant": {"name": "odd", "good": "maybe", "size": 1}}')
+    assert yard == Yard(occupant=Dog(name="odd", good="maybe"))  # type: ignore[arg-type]
+
+
 def test_lists_and_optional_tops() -> None:
     assert decode(list[Usage], b'[{"prompt_tokens":1,"completion_tokens":2}]') == [
         Usage(prompt_tokens=1, completion_tokens=2)
