@@ -2,7 +2,8 @@
 
 A client and its ``with_options`` copies share one ``PortalThread``. The thread starts on the
 first call (thread-safe), and stops on ``close()``, when the last client sharing it is garbage
-collected, or at interpreter exit, whichever comes first. Stopping first awaits the ``on_stop``
+collected, or at interpreter exit, whichever comes first. anyio >= 4.5 runs the portal in a
+daemon thread, so an unclosed client never keeps the interpreter alive. Stopping first awaits the ``on_stop``
 callback (closing the async client's connections) on the portal's loop, then cancels what is
 left and joins the thread.
 """
@@ -43,9 +44,9 @@ class _PortalState:
         with self.lock:
             portal = self.portal
             if portal is None:
-                context = start_blocking_portal("asyncio", name=THREAD_NAME)
+                context = start_blocking_portal("asyncio")
                 portal = context.__enter__()
-                self.thread_id = portal.call(threading.get_ident)
+                self.thread_id = portal.call(_name_portal_thread)
                 self.context = context
                 self.portal = portal
             return portal
@@ -65,6 +66,13 @@ class _PortalState:
             helper.start()
             return
         _shut_down(context, portal, self.on_stop)
+
+
+def _name_portal_thread() -> int:
+    """Runs on the portal thread: names it (``name=`` needs anyio 4.11) and returns its id."""
+    thread = threading.current_thread()
+    thread.name = THREAD_NAME
+    return thread.ident or threading.get_ident()
 
 
 def _shut_down(
