@@ -2,7 +2,7 @@
 
 ``DIR`` is the root the generated trees are written under (the repository by default):
 ``DIR/openai_async/types``, ``DIR/openai_async/resources``, ``DIR/openai_async/_sync/resources``
-and ``DIR/docs/reference``. The output is formatted with ruff and is the same on every run.
+``DIR/docs/reference`` and the conformance tests in ``DIR/tests/conformance``. The output is formatted with ruff and is the same on every run.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ __all__ = ["generate", "main"]
 
 def generate(out_dir: Path) -> None:
     """Write every generated file under ``out_dir``."""
+    from codegen.conformance_gen import write as write_conformance
     from codegen.reference_gen import generate_reference
     from codegen.resources_gen import generate_resources
     from codegen.typemap import TypeMap
@@ -28,6 +29,7 @@ def generate(out_dir: Path) -> None:
     generate_types(spec, out_dir, typemap=typemap)
     generate_resources(spec, out_dir, typemap)
     generate_reference(spec, out_dir, typemap)
+    write_conformance(out_dir / "tests" / "conformance")
 
 
 def main(argv: list[str] | None = None) -> int:
