@@ -38,6 +38,8 @@ _T = TypeVar("_T")
 _DONE: Final = b"[DONE]"
 _ERROR_KEY: Final = b'"error"'
 _BUILTINS: Final = msgspec.json.Decoder()
+_LF: Final = 10
+_CR: Final = 13
 
 
 class ServerSentEvent:
@@ -100,20 +102,21 @@ class SSEDecoder:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
-        if b"\n" not in chunk and b"\r" not in chunk:
-            if chunk:
-                self._pending.append(chunk)
+        if not chunk:
             return _NO_EVENTS
+        lines = chunk.splitlines()
+        last = chunk[-1]
         pending = self._pending
         if pending:
-            pending.append(chunk)
-            chunk = b"".join(pending)
+            if len(lines) == 1 and last != _LF and last != _CR:
+                pending.append(chunk)  # still inside one long line: join once it ends
+                return _NO_EVENTS
+            pending.append(lines[0])
+            lines[0] = b"".join(pending)
             pending.clear()
-        lines = chunk.splitlines()
-        tail = chunk[-1:]
-        if tail == b"\r":
+        if last == _CR:
             self._skip_lf = True
-        elif tail != b"\n":
+        elif last != _LF:
             pending.append(lines.pop())
         return self._lines(lines)
 
@@ -128,10 +131,10 @@ class SSEDecoder:
                 else:
                     self._event = None
                 continue
-            if line[:5] == b"data:":
-                data.append(line[6:] if line[5:6] == b" " else line[5:])
-                continue
-            self._field(line)
+            if line.startswith(b"data: "):
+                data.append(line[6:])
+            else:
+                self._field(line)
         return events
 
     def _dispatch(self) -> ServerSentEvent:
