@@ -311,3 +311,65 @@ async def test_errors_surface_from_streamed_response_enter(server: TestServer) -
                 raise AssertionError("not entered")
         assert acquired(client) == 0
         assert response_mode.get() == "parsed"
+
+
+# -- through generated resources ----------------------------------------------------------------
+
+CHAT = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-test",
+    "choices": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "hi", "refusal": None},
+            "finish_reason": "stop",
+            "logprobs": None,
+        }
+    ],
+}
+
+
+async def test_generated_with_raw_response_and_streaming_response(server: TestServer) -> None:
+    from openai_async.types.chat import ChatCompletion, ChatCompletionChunk
+
+    server.json(CHAT, headers={"x-request-id": "req_chat"})
+    chunk = {**CHAT, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}}]}
+    server.sse([b"data: " + msgspec.json.encode(chunk) + b"\n\n", b"data: [DONE]\n\n"])
+    async with client_for(server) as client:
+        raw = await client.chat.completions.with_raw_response.create(
+            model="gpt-test", messages=[{"role": "user", "content": "hello"}]
+        )
+        assert raw.request_id == "req_chat"
+        completion = await raw.parse()
+        assert isinstance(completion, ChatCompletion)
+        assert completion.choices[0].message.content == "hi"
+        async with client.chat.completions.with_streaming_response.create(
+            model="gpt-test", messages=[{"role": "user", "content": "hello"}], stream=True
+        ) as response:
+            stream = await response.parse()
+            chunks = [c async for c in stream]
+        assert len(chunks) == 1 and isinstance(chunks[0], ChatCompletionChunk)
+        assert acquired(client) == 0
+    assert server.requests[1].json()["stream"] is True
+
+
+async def test_generated_list_and_binary_content(server: TestServer, tmp_path: Path) -> None:
+    from openai_async.types import Model
+
+    model = {"id": "m1", "object": "model", "created": 1, "owned_by": "me"}
+    server.json({"object": "list", "data": [model]}, headers={"x-request-id": "req_models"})
+    server.json({"object": "list", "data": [model]}, headers={"x-request-id": "req_models"})
+    server.raw(b"\x00binary\xff", headers={"content-type": "application/octet-stream"})
+    async with client_for(server) as client:
+        assert [m.id async for m in client.models.list()] == ["m1"]
+        raw = await client.models.with_raw_response.list()
+        assert raw.request_id == "req_models"
+        page = await raw.parse()
+        assert isinstance(page.data[0], Model)
+        assert not page.has_next_page()
+        content = await client.files.content("file-9")
+        content.write_to_file(tmp_path / "f.bin")
+    assert (tmp_path / "f.bin").read_bytes() == b"\x00binary\xff"
+    assert server.last.path == "/files/file-9/content"
