@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codegen.extensions import mixins
 from codegen.render import format_tree
 from codegen.resources_model import Method, Param, Resource, TypeMapLike, build_tree
 
@@ -412,6 +413,9 @@ def render_module(node: Resource, side: Side) -> str:
         else ("openai_async._sync._resource", "SyncAPIResource")
     )
     imports.add([base], runtime=True)
+    extra = mixins(node.path, side.is_async)
+    imports.add(extra, runtime=True)
+    bases = ", ".join([*(name for _, name in extra), base[1]])
     for method in node.methods:
         _method_imports(method, side, imports)
     for child in node.children.values():
@@ -428,7 +432,7 @@ def render_module(node: Resource, side: Side) -> str:
     _check_names(node, side, imports)
     where = "client." + ".".join(node.path)
     body: list[str] = [
-        f"class {cls}({base[1]}):",
+        f"class {cls}({bases}):",
         f'    """``{where}``."""',
         "",
     ]
@@ -487,9 +491,12 @@ def render_root(root: Resource, side: Side) -> str:
     )
     imports.add([client])
     imports.add((side.module(child), side.cls(child)) for child in root.children.values())
+    extra = mixins((), side.is_async)
+    imports.add(extra, runtime=True)
+    bases = "(" + ", ".join(name for _, name in extra) + ")" if extra else ""
     owner = "AsyncOpenAI" if side.is_async else "OpenAI"
     body = [
-        f"class {cls}:",
+        f"class {cls}{bases}:",
         f'    """Mixin of ``{owner}``: one cached property per top-level resource."""',
         "",
     ]

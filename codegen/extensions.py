@@ -1,0 +1,27 @@
+"""Hand-written helper mixins that generated resource classes inherit.
+
+This table is the one place where code from ``openai_async/lib`` joins the generated resource
+tree: ``client.chat.completions.stream(...)``, ``client.beta.threads.runs.create_and_poll(...)``,
+``client.webhooks`` and the like are methods of a mixin listed here. A mixin comes first in the
+generated class's bases, declares ``__slots__ = ()``, and reaches the client through
+``self._client`` (and, on the blocking side, the async twin through ``self._async``).
+
+Keys are resource paths as dotted names (``"chat.completions"``); the empty key is the client
+root (``AsyncResourceRoot`` / ``SyncResourceRoot``). Values are ``(async mixin, sync mixin)``,
+each a ``(module, class name)`` pair, or ``None`` for a side with no mixin.
+"""
+
+from __future__ import annotations
+
+Mixin = tuple[str, str]
+
+EXTENSIONS: dict[str, tuple[Mixin | None, Mixin | None]] = {}
+
+
+def mixins(path: tuple[str, ...], is_async: bool) -> list[Mixin]:
+    """The mixins the generated class for ``path`` inherits, before its generated base."""
+    pair = EXTENSIONS.get(".".join(path))
+    if pair is None:
+        return []
+    mixin = pair[0] if is_async else pair[1]
+    return [] if mixin is None else [mixin]
