@@ -21,15 +21,13 @@ import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
+from typing import Any, Final, Generic, TypeVar, cast
 
+import aiohttp
 import msgspec
 from typing_extensions import Self
 
 from ._decode import decoder_for, invalid_json, lenient_decode
-
-if TYPE_CHECKING:
-    import aiohttp
 
 __all__ = ["AsyncStream", "SSEDecoder", "ServerSentEvent"]
 
@@ -254,6 +252,9 @@ class AsyncStream(Generic[_T]):
                 self._feed(chunk)
             if self._finished and not self._closed:
                 await self._drain()
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            self._close()
+            raise _transport_error(exc) from exc
         except BaseException:
             self._close()
             raise
@@ -273,6 +274,9 @@ class AsyncStream(Generic[_T]):
                 raise StopAsyncIteration
             try:
                 await self._read_more()
+            except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                self._close()
+                raise _transport_error(exc) from exc
             except BaseException:
                 self._close()
                 raise
@@ -388,6 +392,15 @@ class AsyncStream(Generic[_T]):
 
     def __repr__(self) -> str:
         return f"<AsyncStream of {getattr(self._cast_to, '__name__', self._cast_to)!s}>"
+
+
+def _transport_error(exc: BaseException) -> BaseException:
+    """The library's error for a transport failure in the middle of a stream."""
+    from ._exceptions import APIConnectionError, APITimeoutError
+
+    if isinstance(exc, asyncio.TimeoutError):
+        return APITimeoutError("Timed out waiting for the next stream event.")
+    return APIConnectionError(f"Connection error in the stream: {type(exc).__name__}: {exc}")
 
 
 class _StreamIterator(Generic[_T]):

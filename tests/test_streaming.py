@@ -12,8 +12,13 @@ import msgspec
 import pytest
 from aiohttp import web
 
-from openai_async import AsyncOpenAI
-from openai_async._exceptions import APIError, APIResponseValidationError
+from openai_async import AsyncOpenAI, Timeout
+from openai_async._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APITimeoutError,
+)
 from openai_async._models import BaseModel, UnknownObject
 from openai_async._streaming import AsyncStream
 from tests.server import TestServer
@@ -329,3 +334,45 @@ async def test_returning_from_inside_the_loop_releases_the_connection(server: Te
         gc.collect()
         assert acquired(client) == 0
         assert repr(stream) == "<AsyncStream of Chunk>"
+
+
+# -- transport failures in the middle of a stream ---------------------------------------------
+
+
+async def test_connection_lost_mid_stream_raises_api_connection_error(server: TestServer) -> None:
+    async def cut(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(chunk(0))
+        await asyncio.sleep(0.01)
+        assert request.transport is not None
+        request.transport.close()  # no terminating chunk: the body is incomplete
+        return response
+
+    server.add(cut)
+    async with AsyncOpenAI(api_key=KEY, base_url=server.url, max_retries=0) as client:
+        stream = await client.post("/s", stream=True, stream_type=Chunk)
+        seen: list[str] = []
+        with pytest.raises(APIConnectionError) as info:
+            async for item in stream:
+                seen.append(item.id)
+        assert seen == ["c0"]
+        assert not isinstance(info.value, APITimeoutError)
+        assert isinstance(info.value.__cause__, aiohttp.ClientError)
+        assert stream.closed
+        assert acquired(client) == 0
+
+
+async def test_silence_longer_than_the_read_timeout_raises_api_timeout_error(
+    server: TestServer,
+) -> None:
+    server.add(slow_stream([chunk(0)], asyncio.Event(), asyncio.Event()))
+    async with AsyncOpenAI(api_key=KEY, base_url=server.url, max_retries=0) as client:
+        stream = await client.post(
+            "/s", stream=True, stream_type=Chunk, timeout=Timeout(total=None, read=0.03)
+        )
+        assert (await stream.next_batch()) == [Chunk(id="c0", delta="x", index=0)]
+        with pytest.raises(APITimeoutError):
+            await stream.next_batch()
+        assert stream.closed
+        assert acquired(client) == 0
