@@ -16,6 +16,7 @@ A low-level verb may also ask for these directly with ``cast_to=AsyncAPIResponse
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import typing
@@ -24,15 +25,15 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
+import aiohttp
 import msgspec
 from typing_extensions import ParamSpec, Self
 
 from ._decode import decode
 from ._models import attach_response_info
-from ._streaming import AsyncStream
+from ._streaming import AsyncStream, transport_error
 
 if TYPE_CHECKING:
-    import aiohttp
     from multidict import CIMultiDictProxy
 
 __all__ = [
@@ -211,6 +212,9 @@ class AsyncAPIResponse(Generic[_R]):
                 )
             try:
                 self._content = await self.http_response.read()
+            except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                self.http_response.close()
+                raise transport_error(exc) from exc
             finally:
                 self.http_response.release()
         return self._content
@@ -280,6 +284,9 @@ class AsyncStreamedResponse(AsyncAPIResponse[_R]):
             else:
                 async for piece in content.iter_any():
                     yield piece
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            self.http_response.close()
+            raise transport_error(exc) from exc
         except BaseException:
             self.http_response.close()
             raise

@@ -254,7 +254,7 @@ class AsyncStream(Generic[_T]):
                 await self._drain()
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             self._close()
-            raise _transport_error(exc) from exc
+            raise transport_error(exc) from exc
         except BaseException:
             self._close()
             raise
@@ -276,7 +276,7 @@ class AsyncStream(Generic[_T]):
                 await self._read_more()
             except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
                 self._close()
-                raise _transport_error(exc) from exc
+                raise transport_error(exc) from exc
             except BaseException:
                 self._close()
                 raise
@@ -394,7 +394,7 @@ class AsyncStream(Generic[_T]):
         return f"<AsyncStream of {getattr(self._cast_to, '__name__', self._cast_to)!s}>"
 
 
-def _transport_error(exc: BaseException) -> BaseException:
+def transport_error(exc: BaseException) -> BaseException:
     """The library's error for a transport failure in the middle of a stream."""
     from ._exceptions import APIConnectionError, APITimeoutError
 

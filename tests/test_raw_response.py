@@ -373,3 +373,30 @@ async def test_generated_list_and_binary_content(server: TestServer, tmp_path: P
         content.write_to_file(tmp_path / "f.bin")
     assert (tmp_path / "f.bin").read_bytes() == b"\x00binary\xff"
     assert server.last.path == "/files/file-9/content"
+
+
+async def test_streamed_body_cut_short_raises_api_connection_error(server: TestServer) -> None:
+    from openai_async._exceptions import APIConnectionError
+
+    async def cut(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": "application/octet-stream"})
+        response.content_length = 1000
+        await response.prepare(request)
+        await response.write(b"only part")
+        await asyncio.sleep(0.01)
+        assert request.transport is not None
+        request.transport.close()
+        return response
+
+    server.add(cut)
+    server.add(cut)
+    async with client_for(server, max_retries=0) as client:
+        wrapped = to_streamed_response_wrapper(Resource(client).content)
+        async with wrapped("f") as response:
+            with pytest.raises(APIConnectionError):
+                await response.read()
+        async with wrapped("f") as response:
+            with pytest.raises(APIConnectionError):
+                async for _ in response.iter_bytes():
+                    pass
+        assert acquired(client) == 0
