@@ -10,9 +10,10 @@ left and joins the thread.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import CancelledError, Future
 from contextlib import AbstractContextManager, suppress
 from typing import Any, TypeVar
@@ -31,61 +32,79 @@ THREAD_NAME = "openai_async-portal"
 class _PortalState:
     """What the finalizer needs: everything but the ``PortalThread`` object itself."""
 
-    __slots__ = ("context", "lock", "on_stop", "portal", "thread_id")
+    __slots__ = ("context", "lock", "loop", "on_stop", "pending", "portal", "thread_id")
 
     def __init__(self, on_stop: Callable[[], Awaitable[None]]) -> None:
         self.lock = threading.Lock()
         self.on_stop = on_stop
         self.context: AbstractContextManager[BlockingPortal] | None = None
         self.portal: BlockingPortal | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.thread_id: int | None = None
+        # Calls submitted and not finished: cancelled if the loop stops before running them.
+        self.pending: set[Future[Any]] = set()
+
+    def _start_locked(self) -> BlockingPortal:
+        context = start_blocking_portal("asyncio")
+        portal = context.__enter__()
+        self.thread_id, self.loop = portal.call(_portal_thread_info)
+        self.context = context
+        self.portal = portal
+        return portal
 
     def start(self) -> BlockingPortal:
         with self.lock:
-            portal = self.portal
-            if portal is None:
-                context = start_blocking_portal("asyncio")
-                portal = context.__enter__()
-                self.thread_id = portal.call(_name_portal_thread)
-                self.context = context
-                self.portal = portal
-            return portal
+            return self.portal or self._start_locked()
+
+    def submit(self, coro: Coroutine[Any, Any, _T]) -> Future[_T]:
+        """Schedule ``coro`` on the portal's loop (starting the portal if needed)."""
+        with self.lock:
+            if self.loop is None:
+                self._start_locked()
+            assert self.loop is not None
+            future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+            self.pending.add(future)
+        return future
 
     def stop(self) -> None:
         with self.lock:
             context, portal, thread_id = self.context, self.portal, self.thread_id
-            self.context = self.portal = self.thread_id = None
+            pending, self.pending = self.pending, set()
+            self.context = self.portal = self.thread_id = self.loop = None
         if context is None or portal is None:
             return
         if threading.get_ident() == thread_id:
             # Called on the portal's own loop (a close() from inside a portal call, or garbage
             # collection there): the loop cannot wait on itself, so a helper thread stops it.
             helper = threading.Thread(
-                target=_shut_down, args=(context, portal, self.on_stop), daemon=True
+                target=_shut_down, args=(context, portal, self.on_stop, pending), daemon=True
             )
             helper.start()
             return
-        _shut_down(context, portal, self.on_stop)
+        _shut_down(context, portal, self.on_stop, pending)
 
 
-def _name_portal_thread() -> int:
-    """Runs on the portal thread: names it (``name=`` needs anyio 4.11) and returns its id."""
+async def _portal_thread_info() -> tuple[int, asyncio.AbstractEventLoop]:
+    """Runs on the portal: names its thread (anyio's ``name=`` needs 4.11), returns id and loop."""
     thread = threading.current_thread()
     thread.name = THREAD_NAME
-    return thread.ident or threading.get_ident()
+    return threading.get_ident(), asyncio.get_running_loop()
 
 
 def _shut_down(
     context: AbstractContextManager[BlockingPortal],
     portal: BlockingPortal,
     on_stop: Callable[[], Awaitable[None]],
+    pending: set[Future[Any]],
 ) -> None:
     try:
         portal.call(on_stop)
     finally:
         with suppress(RuntimeError):  # already stopped
             portal.call(portal.stop, True)
-        context.__exit__(None, None, None)
+        context.__exit__(None, None, None)  # the loop cancels its remaining tasks and closes
+        for future in pending:
+            future.cancel()  # scheduled too late to run: release the waiting threads
 
 
 class PortalThread:
@@ -102,28 +121,35 @@ class PortalThread:
     @property
     def running(self) -> bool:
         """Whether the portal thread is currently running."""
-        return self._state.portal is not None
+        return self._state.loop is not None
 
     @property
     def portal(self) -> BlockingPortal:
         """The running portal, started on first use."""
         return self._state.portal or self._state.start()
 
-    def run(self, fn: Callable[..., Awaitable[_T]], /, *args: Any) -> _T:
-        """Run ``await fn(*args)`` on the portal and return its result (blocking).
+    def run(self, fn: Callable[..., Coroutine[Any, Any, _T]], /, *args: Any) -> _T:
+        """Run ``await fn(*args)`` on the portal's loop and return its result (blocking).
 
-        If the waiting thread is interrupted (``KeyboardInterrupt``), the task is cancelled; if
-        the client is closed meanwhile, ``APIConnectionError`` is raised.
+        One cross-thread hop: the coroutine goes straight to the loop
+        (``run_coroutine_threadsafe``), not through a portal task group. If the waiting thread
+        is interrupted (``KeyboardInterrupt``), the task is cancelled; if the client is closed
+        meanwhile, ``APIConnectionError`` is raised.
         """
-        future: Future[_T] = self.portal.start_task_soon(fn, *args)
+        state = self._state
+        if threading.get_ident() == state.thread_id:
+            raise RuntimeError("a blocking client cannot be called from its own portal thread")
+        future = state.submit(fn(*args))
         try:
             return future.result()
         except CancelledError:
-            # The portal stopped under the call: close() ran in another thread.
+            # The loop stopped under the call: close() ran in another thread.
             raise APIConnectionError("The client was closed while this call was running.") from None
         except BaseException:
             future.cancel()
             raise
+        finally:
+            state.pending.discard(future)
 
     def stop(self) -> None:
         """Close the async side and stop the thread; the next ``run`` starts a fresh one."""
