@@ -41,6 +41,18 @@ def chunk(n: int) -> bytes:
     return json.dumps({"n": n}).encode()
 
 
+def completion_chunk(text: str) -> bytes:
+    return json.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-test",
+            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+        }
+    ).encode()
+
+
 class CountingStream:
     """Forwards to a real ``AsyncStream`` and counts portal hops (``next_batch`` awaits)."""
 
@@ -182,17 +194,6 @@ def test_stream_on_the_portal_of_a_copy(sync_server: TestServer, client: OpenAI)
 def test_chat_completions_stream_yields_typed_chunks(
     sync_server: TestServer, client: OpenAI
 ) -> None:
-    def completion_chunk(text: str) -> bytes:
-        return json.dumps(
-            {
-                "id": "chatcmpl-1",
-                "object": "chat.completion.chunk",
-                "created": 1,
-                "model": "gpt-test",
-                "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
-            }
-        ).encode()
-
     sync_server.sse([sse_events(completion_chunk("Hel"), completion_chunk("lo"))])
     stream = client.chat.completions.create(
         model="gpt-test", messages=[{"role": "user", "content": "hi"}], stream=True
@@ -207,4 +208,21 @@ def test_chat_completions_stream_yields_typed_chunks(
         "messages": [{"role": "user", "content": "hi"}],
         "stream": True,
     }
+    assert acquired(client) == 0
+
+
+def test_streaming_response_of_a_stream_parses_to_a_stream(
+    sync_server: TestServer, client: OpenAI
+) -> None:
+    sync_server.sse(
+        [sse_events(completion_chunk("a"), completion_chunk("b"))],
+        headers={"x-request-id": "req_sse"},
+    )
+    wrapped = client.chat.completions.with_streaming_response.create
+    with wrapped(model="m", messages=[], stream=True) as response:
+        assert response.request_id == "req_sse"
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = response.parse()
+        assert isinstance(events, Stream)
+        assert [e.choices[0].delta.content for e in events] == ["a", "b"]
     assert acquired(client) == 0
