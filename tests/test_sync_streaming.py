@@ -168,6 +168,17 @@ def test_dropping_an_unfinished_stream_releases_the_connection(
     assert async_stream.closed
 
 
+def test_close_on_the_portal_thread_does_not_wait_on_itself(
+    sync_server: TestServer, client: OpenAI
+) -> None:
+    sync_server.sse([sse_events(chunk(1), done=False)] + [b": keep-alive\n\n"] * 50, delay=0.02)
+    stream = open_stream(client)
+    assert next(stream) == {"n": 1}
+    client._portal.portal.call(stream.close)  # runs on the portal's loop thread
+    assert acquired(client) == 0
+    assert stream._async.closed
+
+
 def test_error_event_raises_after_the_events_before_it(
     sync_server: TestServer, client: OpenAI
 ) -> None:

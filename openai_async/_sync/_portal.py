@@ -124,6 +124,11 @@ class PortalThread:
         return self._state.loop is not None
 
     @property
+    def on_portal_thread(self) -> bool:
+        """Whether the current thread is the portal's own (where ``run`` cannot wait)."""
+        return threading.get_ident() == self._state.thread_id
+
+    @property
     def portal(self) -> BlockingPortal:
         """The running portal, started on first use."""
         return self._state.portal or self._state.start()

@@ -75,7 +75,11 @@ class Stream(Generic[_T]):
         """Release the connection; safe to call more than once."""
         self._buffer = []
         self._index = 0
-        if not self._async.closed:
+        if self._async.closed:
+            return
+        if self._portal.on_portal_thread:  # e.g. an abandoned loop finalized there
+            self._async._abandon()  # pyright: ignore[reportPrivateUsage]
+        else:
             self._portal.run(self._async.aclose)
 
     def __del__(self) -> None:
