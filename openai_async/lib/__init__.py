@@ -1,0 +1,1 @@
+"""Hand-written helpers over the generated resources (streams, parsing, pollers, uploads, ...)."""
