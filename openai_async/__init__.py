@@ -31,13 +31,21 @@ if TYPE_CHECKING:
         RateLimitError,
         UnprocessableEntityError,
     )
+    from ._response import AsyncAPIResponse
+    from ._streaming import AsyncStream
     from ._sync._client import AzureOpenAI, OpenAI
+    from ._sync._response import APIResponse
+    from ._sync._streaming import Stream
 
 _LAZY: dict[str, str] = {
     "AsyncOpenAI": "._client",
     "AsyncAzureOpenAI": "._client",
     "OpenAI": "._sync._client",
     "AzureOpenAI": "._sync._client",
+    "AsyncStream": "._streaming",
+    "Stream": "._sync._streaming",
+    "AsyncAPIResponse": "._response",
+    "APIResponse": "._sync._response",
     "OpenAIError": "._exceptions",
     "APIError": "._exceptions",
     "APIConnectionError": "._exceptions",
@@ -67,6 +75,10 @@ __all__ = [
     "AsyncAzureOpenAI",
     "OpenAI",
     "AzureOpenAI",
+    "AsyncStream",
+    "Stream",
+    "AsyncAPIResponse",
+    "APIResponse",
     "OpenAIError",
     "APIError",
     "APIConnectionError",
