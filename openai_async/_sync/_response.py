@@ -211,7 +211,7 @@ class ResponseContextManager(Generic[_R]):
             context.__exit__(exc_type, exc, tb)
 
 
-def _call_in_mode(mode: ResponseMode, fn: Callable[_P, Any], *args: Any, **kwargs: Any) -> Any:
+def _call_in_mode(mode: ResponseMode, fn: Callable[_P, Any], /, *args: Any, **kwargs: Any) -> Any:
     token = response_mode.set(mode)
     try:
         return fn(*args, **kwargs)
