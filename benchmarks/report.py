@@ -214,7 +214,7 @@ def targets_table(res: Results) -> list[str]:
         lines.append("| memory flat (100,000 vs 1,000 calls) | not measured | - |")
     else:
         rss, traced, types = growth
-        flat = traced < 1_000_000 and types == 0
+        flat = rss < 5_000_000 and traced < 1_000_000 and types == 0
         shown = f"RSS {rss / 1e6:+.1f} MB, traced {traced / 1e3:+.0f} kB, types {types:+d}"
         lines.append(
             f"| memory flat (100,000 vs 1,000 calls) | {shown} | {'yes' if flat else '**no**'} |"
