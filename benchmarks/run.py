@@ -337,7 +337,8 @@ def run(args: argparse.Namespace) -> Results:
                     worker.stop()
             res.imports = import_times(plan.import_runs)
         if args.memory or args.memory_only:
-            run_memory(columns, server, config, plan, res)
+            memory_columns = [c for c in columns if c in (args.memory_columns or columns)]
+            run_memory(memory_columns, server, config, plan, res)
     finally:
         server.stop()
     res.meta["load_after"] = os.getloadavg()
@@ -351,6 +352,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--memory", action="store_true", help="also run the memory cells")
     parser.add_argument("--memory-only", action="store_true", help="run only the memory cells")
     parser.add_argument("--memory-calls", type=int, default=100_000)
+    parser.add_argument("--memory-columns", default="", help="columns for the memory cells")
     parser.add_argument("--columns", default=",".join(COLUMN_ORDER))
     parser.add_argument("--output", type=Path, help="Markdown report (default RESULTS.md)")
     parser.add_argument("--json", type=Path, help="also write the raw results as JSON")
@@ -362,6 +364,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+    args.memory_columns = [c.strip() for c in args.memory_columns.split(",") if c.strip()]
     args.profile = [c.strip() for c in args.profile.split(",") if c.strip()]
     unknown = set(args.profile) - set(CELLS)
     if unknown:
