@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         RateLimitError,
         UnprocessableEntityError,
     )
+    from ._ratelimit import RateLimitInfo, rate_limit_info
     from ._response import AsyncAPIResponse
     from ._streaming import AsyncStream
     from ._sync._client import AzureOpenAI, OpenAI
@@ -62,6 +63,8 @@ _LAZY: dict[str, str] = {
     "RateLimitError": "._exceptions",
     "InsufficientQuotaError": "._exceptions",
     "InternalServerError": "._exceptions",
+    "RateLimitInfo": "._ratelimit",
+    "rate_limit_info": "._ratelimit",
 }
 
 __all__ = [
@@ -95,6 +98,8 @@ __all__ = [
     "RateLimitError",
     "InsufficientQuotaError",
     "InternalServerError",
+    "RateLimitInfo",
+    "rate_limit_info",
 ]
 
 

@@ -23,6 +23,7 @@ __all__ = ["BaseModel", "UnknownObject", "attach_response_info"]
 
 _REQUEST_ID = "_request_id"
 _RAW_JSON = "_raw_json"
+_HEADERS = "_headers"
 
 
 class BaseModel(msgspec.Struct, kw_only=True, dict=True, omit_defaults=True):
@@ -68,6 +69,8 @@ class BaseModel(msgspec.Struct, kw_only=True, dict=True, omit_defaults=True):
 
     def __reduce__(self) -> tuple[Any, ...]:
         extra = dict(vars(self))
+        if _HEADERS in extra:  # aiohttp's header proxy does not pickle; a plain dict does
+            extra[_HEADERS] = dict(extra[_HEADERS])
         return (_restore, (type(self), msgspec.structs.asdict(self), extra))
 
 
@@ -95,13 +98,18 @@ def _overlay(received: Any, current: Any) -> Any:
     return current
 
 
-def attach_response_info(obj: object, request_id: str | None, raw: bytes | None) -> None:
-    """Record the request id and raw JSON on a top-level result (no-op for non-models)."""
+def attach_response_info(
+    obj: object, request_id: str | None, raw: bytes | None, headers: object = None
+) -> None:
+    """Record the request id, raw JSON and response headers (kept as received, parsed only
+    by ``openai_async.rate_limit_info``) on a top-level result (no-op for non-models)."""
     if isinstance(obj, BaseModel):
         extra = vars(obj)
         extra[_REQUEST_ID] = request_id
         if raw is not None:
             extra[_RAW_JSON] = raw
+        if headers is not None:
+            extra[_HEADERS] = headers
 
 
 class UnknownObject(dict[str, Any]):

@@ -489,5 +489,5 @@ def _parse_body(cast_to: Any, response: aiohttp.ClientResponse, body: bytes) -> 
         return BinaryResponseContent(body, response)
     headers = response.headers
     result = decode(cast_to, body, status_code=response.status, headers=headers)
-    attach_response_info(result, headers.get(_REQUEST_ID), body)
+    attach_response_info(result, headers.get(_REQUEST_ID), body, headers)
     return result
