@@ -15,7 +15,16 @@ from __future__ import annotations
 
 Mixin = tuple[str, str]
 
-EXTENSIONS: dict[str, tuple[Mixin | None, Mixin | None]] = {}
+EXTENSIONS: dict[str, tuple[Mixin | None, Mixin | None]] = {
+    "beta.threads.runs": (
+        ("openai_async.lib._mixins_runs", "AsyncRunsMixin"),
+        ("openai_async.lib._mixins_runs", "RunsMixin"),
+    ),
+    "beta.threads": (
+        ("openai_async.lib._mixins_runs", "AsyncThreadsMixin"),
+        ("openai_async.lib._mixins_runs", "ThreadsMixin"),
+    ),
+}
 
 
 def mixins(path: tuple[str, ...], is_async: bool) -> list[Mixin]:

@@ -11,6 +11,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_runs import AsyncThreadsMixin
 from openai_async.types.beta.assistant_stream_event import AssistantStreamEvent
 from openai_async.types.beta.thread import Thread
 from openai_async.types.beta.thread_deleted import ThreadDeleted
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncThreads", "AsyncThreadsWithRawResponse", "AsyncThreadsWithStreamingResponse"]
 
 
-class AsyncThreads(AsyncAPIResource):
+class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
     """``client.beta.threads``."""
 
     @cached_property

@@ -13,6 +13,7 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_runs import ThreadsMixin
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 __all__ = ["Threads", "ThreadsWithRawResponse", "ThreadsWithStreamingResponse"]
 
 
-class Threads(SyncAPIResource):
+class Threads(ThreadsMixin, SyncAPIResource):
     """``client.beta.threads``."""
 
     @cached_property

@@ -12,6 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_runs import AsyncRunsMixin
 from openai_async.types.beta.assistant_stream_event import AssistantStreamEvent
 from openai_async.types.beta.threads.run import Run
 
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncRuns", "AsyncRunsWithRawResponse", "AsyncRunsWithStreamingResponse"]
 
 
-class AsyncRuns(AsyncAPIResource):
+class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
     """``client.beta.threads.runs``."""
 
     @cached_property

@@ -13,6 +13,7 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_runs import RunsMixin
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["Runs", "RunsWithRawResponse", "RunsWithStreamingResponse"]
 
 
-class Runs(SyncAPIResource):
+class Runs(RunsMixin, SyncAPIResource):
     """``client.beta.threads.runs``."""
 
     @cached_property
