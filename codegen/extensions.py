@@ -16,6 +16,14 @@ from __future__ import annotations
 Mixin = tuple[str, str]
 
 EXTENSIONS: dict[str, tuple[Mixin | None, Mixin | None]] = {
+    "chat.completions": (
+        ("openai_async.lib.chat", "AsyncChatCompletionsMixin"),
+        ("openai_async.lib.chat", "ChatCompletionsMixin"),
+    ),
+    "responses": (
+        ("openai_async.lib.responses", "AsyncResponsesMixin"),
+        ("openai_async.lib.responses", "ResponsesMixin"),
+    ),
     "beta.threads.runs": (
         ("openai_async.lib._mixins_runs", "AsyncRunsMixin"),
         ("openai_async.lib._mixins_runs", "RunsMixin"),

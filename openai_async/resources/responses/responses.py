@@ -12,6 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib.responses import AsyncResponsesMixin
 from openai_async.types.responses.compacted_response import CompactedResponse
 from openai_async.types.responses.response import Response
 from openai_async.types.responses.response_stream_event import ResponseStreamEvent
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncResponses", "AsyncResponsesWithRawResponse", "AsyncResponsesWithStreamingResponse"]
 
 
-class AsyncResponses(AsyncAPIResource):
+class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
     """``client.responses``."""
 
     @cached_property

@@ -12,6 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib.chat import AsyncChatCompletionsMixin
 from openai_async.types.chat.chat_completion import ChatCompletion
 from openai_async.types.chat.chat_completion_chunk import ChatCompletionChunk
 from openai_async.types.chat.chat_completion_deleted import ChatCompletionDeleted
@@ -66,7 +67,7 @@ __all__ = [
 ]
 
 
-class AsyncCompletions(AsyncAPIResource):
+class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
     """``client.chat.completions``."""
 
     @cached_property

@@ -13,6 +13,7 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib.chat import ChatCompletionsMixin
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
 __all__ = ["Completions", "CompletionsWithRawResponse", "CompletionsWithStreamingResponse"]
 
 
-class Completions(SyncAPIResource):
+class Completions(ChatCompletionsMixin, SyncAPIResource):
     """``client.chat.completions``."""
 
     @cached_property

@@ -1,0 +1,1 @@
+"""Stream helpers: typed events with accumulated snapshots over chat and Responses streams."""
