@@ -42,6 +42,7 @@ from .resources._root import AsyncResourceRoot
 
 if TYPE_CHECKING:
     from ._pagination import AsyncPaginator
+    from .lib.limiter import RateLimit
 
 __all__ = ["ApiKey", "AsyncAzureOpenAI", "AsyncOpenAI"]
 
@@ -127,6 +128,7 @@ class AsyncOpenAI(AsyncResourceRoot):
         connector: aiohttp.BaseConnector | None = None,
         proxy: str | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+        rate_limit: RateLimit | None = None,
         _sleep: Sleep | None = None,
         _store: SessionStore | None = None,
     ) -> None:
@@ -169,6 +171,7 @@ class AsyncOpenAI(AsyncResourceRoot):
             connector=connector,
             proxy=proxy,
             connection_limit=connection_limit,
+            rate_limit=rate_limit,
             sleep=_sleep,
             store=_store,
         )
@@ -190,6 +193,7 @@ class AsyncOpenAI(AsyncResourceRoot):
         connector: aiohttp.BaseConnector | None,
         proxy: str | None,
         connection_limit: int,
+        rate_limit: RateLimit | None,
         sleep: Sleep | None,
         store: SessionStore | None,
     ) -> None:
@@ -202,6 +206,7 @@ class AsyncOpenAI(AsyncResourceRoot):
         self._timeout = _as_timeout(timeout)
         self._retry = RetryPolicy(max_retries, max_retry_delay, sleep)
         self._proxy = proxy
+        self._limiter = rate_limit
         self._rewrite_routes = False
         static: dict[str, str] = {"User-Agent": _USER_AGENT, "Accept": _JSON}
         merge_headers(static, identity_headers)
@@ -217,6 +222,7 @@ class AsyncOpenAI(AsyncResourceRoot):
             connector=connector,
             proxy=proxy,
             connection_limit=connection_limit,
+            rate_limit=rate_limit,
             _sleep=sleep,
         )
         if store is None:
@@ -351,10 +357,12 @@ class AsyncOpenAI(AsyncResourceRoot):
             )
 
         label = f"{method} {path}"
+        limiter = self._limiter
+        run = self._retry.run if limiter is None else limiter.wrap(self._retry.run, data)
         if multipart is None:
-            return await self._retry.run(label, attempt, budget)
+            return await run(label, attempt, budget)
         try:
-            return await self._retry.run(label, attempt, budget)
+            return await run(label, attempt, budget)
         finally:
             multipart.close()
 
@@ -516,6 +524,7 @@ class AsyncAzureOpenAI(AsyncOpenAI):
         connector: aiohttp.BaseConnector | None = None,
         proxy: str | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+        rate_limit: RateLimit | None = None,
         _sleep: Sleep | None = None,
         _store: SessionStore | None = None,
     ) -> None:
@@ -576,6 +585,7 @@ class AsyncAzureOpenAI(AsyncOpenAI):
             connector=connector,
             proxy=proxy,
             connection_limit=connection_limit,
+            rate_limit=rate_limit,
             sleep=_sleep,
             store=_store,
         )

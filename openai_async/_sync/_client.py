@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
 from typing_extensions import Self, override
@@ -29,6 +29,9 @@ from ._pagination import BaseSyncPage
 from ._portal import PortalThread
 from ._response import response_mode
 from .resources._root import SyncResourceRoot
+
+if TYPE_CHECKING:
+    from ..lib.limiter import RateLimit
 
 __all__ = ["AzureOpenAI", "OpenAI"]
 
@@ -59,6 +62,7 @@ class OpenAI(SyncResourceRoot):
         connector: aiohttp.BaseConnector | None = None,
         proxy: str | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+        rate_limit: RateLimit | None = None,
         _sleep: Sleep | None = None,
     ) -> None:
         self._bind(
@@ -76,6 +80,7 @@ class OpenAI(SyncResourceRoot):
                 connector=connector,
                 proxy=proxy,
                 connection_limit=connection_limit,
+                rate_limit=rate_limit,
                 _sleep=_sleep,
             ),
             None,
@@ -251,6 +256,7 @@ class AzureOpenAI(OpenAI):
         connector: aiohttp.BaseConnector | None = None,
         proxy: str | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+        rate_limit: RateLimit | None = None,
         _sleep: Sleep | None = None,
     ) -> None:
         self._bind(
@@ -273,6 +279,7 @@ class AzureOpenAI(OpenAI):
                 connector=connector,
                 proxy=proxy,
                 connection_limit=connection_limit,
+                rate_limit=rate_limit,
                 _sleep=_sleep,
             ),
             None,
