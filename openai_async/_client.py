@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias, Union
 from urllib.parse import quote
 
 import aiohttp
+import msgspec
 from typing_extensions import Self, override
 
 from ._constants import (
@@ -35,7 +36,7 @@ from ._logging import logger, register_secret
 from ._multipart import Multipart, prepare_files
 from ._request import check_header, encode_body, encode_query, form_fields, join_url, merge_headers
 from ._retry import RetryPolicy, Sleep
-from ._transport import SessionStore
+from ._transport import SessionFactory, SessionStore, set_idle_limit
 from ._types import NOT_GIVEN, Headers, NotGiven, Omit, Query, RequestFiles, Timeout, TimeoutTypes
 from ._version import __version__
 from .resources._root import AsyncResourceRoot
@@ -58,7 +59,9 @@ _EVENT_STREAM: Final = "text/event-stream"
 _DEBUG: Final = 10
 _INFO: Final = 20
 # Options whose change gives a copy its own connection pool.
-_POOL_OPTIONS: Final = frozenset({"session", "connector", "connection_limit", "proxy"})
+_POOL_OPTIONS: Final = frozenset(
+    {"session", "connector", "connection_limit", "proxy", "session_factory"}
+)
 
 
 def _sum(first: float | None, second: float | None) -> float | None:
@@ -86,15 +89,19 @@ def _client_timeout(timeout: Timeout, stream: bool) -> aiohttp.ClientTimeout:
     )
 
 
-def _as_timeout(value: TimeoutTypes) -> Timeout:
+def _as_timeout(value: TimeoutTypes, stream_idle: float | None = 120.0) -> Timeout:
+    """``value`` as a ``Timeout``; a number or ``None`` keeps ``stream_idle``."""
     if isinstance(value, Timeout):
         return value
     if value is None:
-        return Timeout(total=None, connect=None, read=None, pool=None)
+        return Timeout(total=None, connect=None, read=None, pool=None, stream_idle=stream_idle)
     seconds = float(value)
     connect = DEFAULT_TIMEOUT.connect
     return Timeout(
-        total=seconds, connect=seconds if connect is None else min(connect, seconds), pool=seconds
+        total=seconds,
+        connect=seconds if connect is None else min(connect, seconds),
+        pool=seconds,
+        stream_idle=stream_idle,
     )
 
 
@@ -120,12 +127,14 @@ class AsyncOpenAI(AsyncResourceRoot):
         project: str | None = None,
         base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_delay: float = DEFAULT_MAX_RETRY_DELAY,
         default_headers: Headers | None = None,
         default_query: Query | None = None,
         session: aiohttp.ClientSession | None = None,
         connector: aiohttp.BaseConnector | None = None,
+        session_factory: SessionFactory | None = None,
         proxy: str | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
         rate_limit: RateLimit | None = None,
@@ -162,6 +171,7 @@ class AsyncOpenAI(AsyncResourceRoot):
         self._configure(
             base_url=base_url,
             timeout=timeout,
+            stream_idle_timeout=stream_idle_timeout,
             max_retries=max_retries,
             max_retry_delay=max_retry_delay,
             identity_headers=identity,
@@ -169,6 +179,7 @@ class AsyncOpenAI(AsyncResourceRoot):
             default_query=default_query,
             session=session,
             connector=connector,
+            session_factory=session_factory,
             proxy=proxy,
             connection_limit=connection_limit,
             rate_limit=rate_limit,
@@ -184,6 +195,7 @@ class AsyncOpenAI(AsyncResourceRoot):
         *,
         base_url: str,
         timeout: TimeoutTypes,
+        stream_idle_timeout: float | NotGiven | None,
         max_retries: int,
         max_retry_delay: float,
         identity_headers: dict[str, str | Omit],
@@ -191,6 +203,7 @@ class AsyncOpenAI(AsyncResourceRoot):
         default_query: Query | None,
         session: aiohttp.ClientSession | None,
         connector: aiohttp.BaseConnector | None,
+        session_factory: SessionFactory | None,
         proxy: str | None,
         connection_limit: int,
         rate_limit: RateLimit | None,
@@ -204,6 +217,8 @@ class AsyncOpenAI(AsyncResourceRoot):
         self.default_headers: dict[str, str | Omit] = dict(default_headers or {})
         self.default_query: dict[str, object] = dict(default_query or {})
         self._timeout = _as_timeout(timeout)
+        if not isinstance(stream_idle_timeout, NotGiven):
+            self._timeout = msgspec.structs.replace(self._timeout, stream_idle=stream_idle_timeout)
         self._retry = RetryPolicy(max_retries, max_retry_delay, sleep)
         self._proxy = proxy
         self._limiter = rate_limit
@@ -214,12 +229,14 @@ class AsyncOpenAI(AsyncResourceRoot):
         self._static_headers = static
         self._options.update(
             timeout=timeout,
+            stream_idle_timeout=stream_idle_timeout,
             max_retries=max_retries,
             max_retry_delay=max_retry_delay,
             default_headers=default_headers,
             default_query=default_query,
             session=session,
             connector=connector,
+            session_factory=session_factory,
             proxy=proxy,
             connection_limit=connection_limit,
             rate_limit=rate_limit,
@@ -227,7 +244,10 @@ class AsyncOpenAI(AsyncResourceRoot):
         )
         if store is None:
             store = SessionStore(
-                connection_limit=connection_limit, session=session, connector=connector
+                connection_limit=connection_limit,
+                session=session,
+                connector=connector,
+                session_factory=session_factory,
             )
         self._store = store
 
@@ -336,7 +356,11 @@ class AsyncOpenAI(AsyncResourceRoot):
             data = encode_body(body, extra_body)
             if data is not None and "Content-Type" not in call_headers:
                 call_headers["Content-Type"] = _JSON
-        limits = self._timeout if isinstance(timeout, NotGiven) else _as_timeout(timeout)
+        limits = (
+            self._timeout
+            if isinstance(timeout, NotGiven)
+            else _as_timeout(timeout, self._timeout.stream_idle)
+        )
         client_timeout = _client_timeout(limits, stream)
         budget = None if multipart is None or multipart.replayable else 0
 
@@ -411,6 +435,8 @@ class AsyncOpenAI(AsyncResourceRoot):
             if response.status >= 300:
                 content = await response.read()
                 raise make_status_error(response.status, response.headers, content)
+            if stream:
+                set_idle_limit(response, limits.stream_idle)
             return await _finish()(
                 response,
                 cast_to=cast_to,
@@ -516,12 +542,14 @@ class AsyncAzureOpenAI(AsyncOpenAI):
         project: str | None = None,
         base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_delay: float = DEFAULT_MAX_RETRY_DELAY,
         default_headers: Headers | None = None,
         default_query: Query | None = None,
         session: aiohttp.ClientSession | None = None,
         connector: aiohttp.BaseConnector | None = None,
+        session_factory: SessionFactory | None = None,
         proxy: str | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
         rate_limit: RateLimit | None = None,
@@ -576,6 +604,7 @@ class AsyncAzureOpenAI(AsyncOpenAI):
         self._configure(
             base_url=base_url,
             timeout=timeout,
+            stream_idle_timeout=stream_idle_timeout,
             max_retries=max_retries,
             max_retry_delay=max_retry_delay,
             identity_headers=identity,
@@ -583,6 +612,7 @@ class AsyncAzureOpenAI(AsyncOpenAI):
             default_query={"api-version": api_version, **(default_query or {})},
             session=session,
             connector=connector,
+            session_factory=session_factory,
             proxy=proxy,
             connection_limit=connection_limit,
             rate_limit=rate_limit,

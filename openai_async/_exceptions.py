@@ -26,6 +26,7 @@ __all__ = [
     "PermissionDeniedError",
     "PoolTimeoutError",
     "RateLimitError",
+    "StreamIdleTimeoutError",
     "UnprocessableEntityError",
     "error_from_event",
     "make_status_error",
@@ -100,6 +101,20 @@ class PoolTimeoutError(APITimeoutError):
             "of the pool are in use (raise connection_limit or lower concurrency)."
         )
         self.pool_size = pool_size
+
+
+class StreamIdleTimeoutError(APITimeoutError):
+    """A stream sent no event for longer than its idle limit; its connection was dropped."""
+
+    idle_timeout: float
+
+    def __init__(self, idle_timeout: float) -> None:
+        super().__init__(
+            f"The stream sent no event for {idle_timeout:g} s (the stream idle timeout); "
+            "the connection was closed. Tune it with stream_idle_timeout= on the client or "
+            "timeout=Timeout(stream_idle=...) on the call."
+        )
+        self.idle_timeout = idle_timeout
 
 
 class APIResponseValidationError(APIError):

@@ -11,6 +11,11 @@ with ``\\n``; ``event``, ``id`` and ``retry`` are kept; there is no size limit. 
 events received before it. Breaking out of ``async for``, ``aclose()``, leaving ``async with``,
 an exception or cancelling the consuming task drops the connection; a stream read to its end
 hands its connection back to the pool.
+
+Idle limit: a stream whose server sends no event for ``stream_idle`` seconds (comment and ping
+lines do not count) raises ``StreamIdleTimeoutError`` and drops its connection. The clock runs
+only while the consumer waits for the network; one timer per stream is re-armed at most once per
+idle period, so the per-chunk cost is a flag.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import msgspec
 from typing_extensions import Self
 
 from ._decode import decoder_for, invalid_json, lenient_decode
+from ._transport import idle_limit_of
 
 __all__ = ["AsyncStream", "SSEDecoder", "ServerSentEvent"]
 
@@ -38,6 +44,13 @@ _ERROR_KEY: Final = b'"error"'
 _BUILTINS: Final = msgspec.json.Decoder()
 _LF: Final = 10
 _CR: Final = 13
+DEFAULT_STREAM_IDLE: Final = 120.0
+
+
+def _idle_limit(response: aiohttp.ClientResponse, client: Any) -> float | None:
+    """The call's idle limit, else the client's, else the default."""
+    default = getattr(getattr(client, "_timeout", None), "stream_idle", DEFAULT_STREAM_IDLE)
+    return idle_limit_of(response, default if isinstance(default, (int, float)) else None)
 
 
 class ServerSentEvent:
@@ -179,14 +192,19 @@ class AsyncStream(Generic[_T]):
         "__weakref__",
         "_cast_to",
         "_closed",
+        "_deadline",
         "_decoder",
         "_error",
         "_fast",
         "_finished",
+        "_fresh",
+        "_idle",
         "_items",
         "_loop",
         "_sse",
         "_thread",
+        "_timer",
+        "_waiting",
         "client",
         "response",
     )
@@ -205,6 +223,11 @@ class AsyncStream(Generic[_T]):
         self._closed = False  # the response is released or dropped
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
+        self._idle = _idle_limit(response, client)
+        self._deadline = self._loop.time() + (self._idle or 0.0)
+        self._fresh = False  # events arrived since the last wait: restart the idle clock
+        self._waiting = False
+        self._timer: asyncio.TimerHandle | None = None
 
     # -- public surface -------------------------------------------------------------------------
 
@@ -283,7 +306,10 @@ class AsyncStream(Generic[_T]):
         return items.popleft()
 
     async def _read_more(self) -> None:
-        chunk = await self.response.content.readany()
+        if self._idle is None:
+            chunk = await self.response.content.readany()
+        else:
+            chunk = await self._read_watched(self._idle)
         if chunk:
             self._feed(chunk)
         else:
@@ -291,10 +317,43 @@ class AsyncStream(Generic[_T]):
         if self._finished and not self._closed:
             await self._drain()
 
+    async def _read_watched(self, idle: float) -> bytes:
+        """``readany()`` under the idle limit (see the module docstring)."""
+        if self._fresh:
+            self._fresh = False
+            self._deadline = self._loop.time() + idle
+        if self._timer is None:
+            self._timer = self._loop.call_at(self._deadline, self._check_idle)
+        self._waiting = True
+        try:
+            return await self.response.content.readany()
+        finally:
+            self._waiting = False
+
+    def _check_idle(self) -> None:
+        """Timer callback: re-arm while events keep coming, else fail the pending read."""
+        self._timer = None
+        if self._closed or not self._waiting:
+            return
+        if self._loop.time() < self._deadline:
+            self._timer = self._loop.call_at(self._deadline, self._check_idle)
+            return
+        from ._exceptions import StreamIdleTimeoutError
+
+        self.response.content.set_exception(StreamIdleTimeoutError(self._idle or 0.0))
+
+    def _stop_timer(self) -> None:
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+
     def _feed(self, chunk: bytes) -> None:
         items = self._items
         fast = self._fast
-        for sse in self._sse.feed(chunk):
+        events = self._sse.feed(chunk)
+        if events:
+            self._fresh = True
+        for sse in events:
             data = sse.data
             if sse.event is not None:
                 data = self._special_event(sse)
@@ -370,6 +429,7 @@ class AsyncStream(Generic[_T]):
             self._close()
             return
         content = self.response.content
+        self._stop_timer()
         while await content.readany():
             pass
         self._closed = True
@@ -377,6 +437,7 @@ class AsyncStream(Generic[_T]):
 
     def _close(self) -> None:
         self._finished = True
+        self._stop_timer()
         if not self._closed:
             self._closed = True
             self.response.close()

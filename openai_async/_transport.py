@@ -8,20 +8,42 @@ Sessions are closed cleanly in three ways: ``aclose()``; when ``asyncio.run()`` 
 that calls ``loop.shutdown_asyncgens()``) tears its loop down, through a small per-loop closer;
 and for a store that is garbage collected unclosed, its sessions are marked closed without
 touching any loop, so the worst left behind is a ``ResourceWarning`` for an open socket.
+
+``session_factory`` is how a caller customises sessions that must be born inside the loop that
+uses them (the blocking client's loop lives in its portal thread): it is called once per loop,
+inside that loop, and the sessions it returns are closed like the store's own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Final
 
 import aiohttp
 
 from ._constants import DEFAULT_KEEPALIVE
+from ._exceptions import OpenAIError
 
-__all__ = ["SessionStore"]
+__all__ = ["SessionFactory", "SessionStore", "idle_limit_of", "running_loop", "set_idle_limit"]
+
+SessionFactory = Callable[[], aiohttp.ClientSession]
+_IDLE_ATTR: Final = "_openai_async_stream_idle"
+_UNSET: Final = object()
+
+
+def set_idle_limit(response: aiohttp.ClientResponse, seconds: float | None) -> None:
+    """Give the stream read from ``response`` this idle limit (``None``: no limit)."""
+    setattr(response, _IDLE_ATTR, seconds)
+
+
+def idle_limit_of(response: aiohttp.ClientResponse, default: float | None) -> float | None:
+    """The idle limit set on ``response`` for its call, else ``default``."""
+    limit: object = getattr(response, _IDLE_ATTR, _UNSET)
+    if limit is _UNSET:
+        return default
+    return float(limit) if isinstance(limit, (int, float)) else None
 
 # One closer per loop: an async generator parked in the loop's asyncgen set, whose
 # ``finally`` closes the sessions that are still open when the loop shuts down.
@@ -52,6 +74,18 @@ async def _track(loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession
     entry[1].add(session)
 
 
+def running_loop() -> asyncio.AbstractEventLoop:
+    """The running asyncio loop, or a clear error under another async framework (trio)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        raise OpenAIError(
+            "openai_async needs a running asyncio event loop: its HTTP stack (aiohttp) works "
+            "on asyncio only. Under trio, run the call on asyncio (for example with the "
+            "blocking OpenAI client in a worker thread)."
+        ) from None
+
+
 def _abandon(session: aiohttp.ClientSession) -> None:
     """Mark ``session`` closed without scheduling anything on any loop."""
     connector = session.connector
@@ -73,7 +107,15 @@ def _abandon_all(sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession
 class SessionStore:
     """The sessions a client (and its copies) send through, one per event loop."""
 
-    __slots__ = ("__weakref__", "_connector", "_finalizer", "_limit", "_sessions", "_user_session")
+    __slots__ = (
+        "__weakref__",
+        "_connector",
+        "_factory",
+        "_finalizer",
+        "_limit",
+        "_sessions",
+        "_user_session",
+    )
 
     def __init__(
         self,
@@ -81,10 +123,12 @@ class SessionStore:
         connection_limit: int,
         session: aiohttp.ClientSession | None = None,
         connector: aiohttp.BaseConnector | None = None,
+        session_factory: SessionFactory | None = None,
     ) -> None:
         self._limit = connection_limit
         self._user_session = session
         self._connector = connector
+        self._factory = session_factory
         # A plain dict keyed by loop: entries of closed loops are dropped on the next miss.
         self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
         self._finalizer = weakref.finalize(self, _abandon_all, self._sessions)
@@ -97,19 +141,22 @@ class SessionStore:
             return connector.limit if connector is not None else 0
         if self._connector is not None:
             return self._connector.limit
+        if self._factory is not None:
+            for session in self._sessions.values():
+                return session.connector.limit if session.connector is not None else 0
         return self._limit
 
     def current(self) -> aiohttp.ClientSession | None:
         """The session of the running loop if it exists (no creation)."""
         if self._user_session is not None:
             return self._user_session
-        return self._sessions.get(asyncio.get_running_loop())
+        return self._sessions.get(running_loop())
 
     async def get(self) -> aiohttp.ClientSession:
         """The session of the running loop, created on first use."""
+        loop = running_loop()
         if self._user_session is not None:
             return self._user_session
-        loop = asyncio.get_running_loop()
         session = self._sessions.get(loop)
         if session is not None and not session.closed:
             return session
@@ -117,6 +164,8 @@ class SessionStore:
 
     async def _create(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
         self._drop_dead()
+        if self._factory is not None:
+            return await self._adopt(loop, self._factory())
         connector = self._connector
         if connector is None:
             connector = aiohttp.TCPConnector(
@@ -128,6 +177,17 @@ class SessionStore:
             timeout=_NO_TIMEOUT,
             cookie_jar=aiohttp.DummyCookieJar(),
         )
+        self._sessions[loop] = session
+        await _track(loop, session)
+        return session
+
+    async def _adopt(
+        self, loop: asyncio.AbstractEventLoop, session: object
+    ) -> aiohttp.ClientSession:
+        if not isinstance(session, aiohttp.ClientSession):
+            raise TypeError(
+                f"session_factory must return an aiohttp.ClientSession, not {type(session).__name__}"
+            )
         self._sessions[loop] = session
         await _track(loop, session)
         return session

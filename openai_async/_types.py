@@ -84,13 +84,15 @@ class Timeout(msgspec.Struct, frozen=True, kw_only=True):
 
     ``total`` covers one attempt from connect to the last body byte. ``connect`` bounds opening
     the TCP/TLS connection. ``read`` bounds the wait for each chunk of the body. ``pool`` bounds
-    the wait for a free pooled connection.
+    the wait for a free pooled connection. ``stream_idle`` bounds, in a streamed answer, the
+    time between two parsed events (comment and ping lines do not count).
     """
 
     total: float | None = 600.0
     connect: float | None = 5.0
     read: float | None = None
     pool: float | None = 30.0
+    stream_idle: float | None = 120.0
 
 
 TimeoutTypes: TypeAlias = Union[float, Timeout, None]

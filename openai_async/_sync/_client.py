@@ -22,8 +22,10 @@ from .._constants import (
     DEFAULT_MAX_RETRY_DELAY,
     DEFAULT_TIMEOUT,
 )
+from .._exceptions import OpenAIError
 from .._retry import Sleep
-from .._types import Headers, Omit, Query, TimeoutTypes
+from .._transport import SessionFactory
+from .._types import NOT_GIVEN, Headers, NotGiven, Omit, Query, TimeoutTypes
 from ._convert import async_cast_to, async_page_kind, call
 from ._pagination import BaseSyncPage
 from ._portal import PortalThread
@@ -54,12 +56,14 @@ class OpenAI(SyncResourceRoot):
         project: str | None = None,
         base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_delay: float = DEFAULT_MAX_RETRY_DELAY,
         default_headers: Headers | None = None,
         default_query: Query | None = None,
         session: aiohttp.ClientSession | None = None,
         connector: aiohttp.BaseConnector | None = None,
+        session_factory: SessionFactory | None = None,
         proxy: str | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
         rate_limit: RateLimit | None = None,
@@ -72,12 +76,14 @@ class OpenAI(SyncResourceRoot):
                 project=project,
                 base_url=base_url,
                 timeout=timeout,
+                stream_idle_timeout=stream_idle_timeout,
                 max_retries=max_retries,
                 max_retry_delay=max_retry_delay,
                 default_headers=default_headers,
                 default_query=default_query,
                 session=session,
                 connector=connector,
+                session_factory=session_factory,
                 proxy=proxy,
                 connection_limit=connection_limit,
                 rate_limit=rate_limit,
@@ -87,6 +93,7 @@ class OpenAI(SyncResourceRoot):
         )
 
     def _bind(self, async_client: AsyncOpenAI, portal: PortalThread | None) -> None:
+        _refuse_loop_bound(async_client)
         self._async_client = async_client
         self._portal = portal if portal is not None else PortalThread(async_client.aclose)
 
@@ -232,6 +239,20 @@ class OpenAI(SyncResourceRoot):
         return first
 
 
+def _refuse_loop_bound(async_client: AsyncOpenAI) -> None:
+    """aiohttp sessions and connectors belong to the loop they were made in; the blocking
+    client's loop lives in its portal thread, so only a factory called there can work."""
+    options = async_client._options  # pyright: ignore[reportPrivateUsage]
+    for name in ("session", "connector"):
+        if options.get(name) is not None:
+            raise OpenAIError(
+                f"the blocking client cannot use {name}=: aiohttp binds it to the event loop "
+                "it was created in, and this client runs its own loop in a background thread. "
+                "Pass session_factory=<a function returning an aiohttp.ClientSession>; it is "
+                "called inside that loop."
+            )
+
+
 class AzureOpenAI(OpenAI):
     """The blocking client of Azure OpenAI; options as for ``AsyncAzureOpenAI``."""
 
@@ -248,12 +269,14 @@ class AzureOpenAI(OpenAI):
         project: str | None = None,
         base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_delay: float = DEFAULT_MAX_RETRY_DELAY,
         default_headers: Headers | None = None,
         default_query: Query | None = None,
         session: aiohttp.ClientSession | None = None,
         connector: aiohttp.BaseConnector | None = None,
+        session_factory: SessionFactory | None = None,
         proxy: str | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
         rate_limit: RateLimit | None = None,
@@ -271,12 +294,14 @@ class AzureOpenAI(OpenAI):
                 project=project,
                 base_url=base_url,
                 timeout=timeout,
+                stream_idle_timeout=stream_idle_timeout,
                 max_retries=max_retries,
                 max_retry_delay=max_retry_delay,
                 default_headers=default_headers,
                 default_query=default_query,
                 session=session,
                 connector=connector,
+                session_factory=session_factory,
                 proxy=proxy,
                 connection_limit=connection_limit,
                 rate_limit=rate_limit,
