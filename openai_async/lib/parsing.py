@@ -266,23 +266,35 @@ def tool_argument_types(tools: Iterable[Any] | None) -> dict[str, Any]:
     return found
 
 
-def parse_tool_arguments(types: Mapping[str, Any], name: str, arguments: str) -> Any:
-    """Arguments of a call to ``name`` parsed per ``types`` (``None`` for unknown tools)."""
+def parse_tool_arguments(
+    types: Mapping[str, Any], name: str, arguments: str, *, lenient: bool = False
+) -> Any:
+    """Arguments of a call to ``name`` parsed per ``types`` (``None`` for unknown tools).
+
+    Invalid arguments raise, or give ``None`` when ``lenient``.
+    """
     tp = types.get(name)
     if tp is None:
         return None
-    return parse_json(tp, arguments or "{}")
+    try:
+        return parse_json(tp, arguments or "{}")
+    except Exception:
+        if lenient:
+            return None
+        raise
 
 
 def parsed_tool_call(
     call: ChatCompletionMessageToolCall | ChatCompletionMessageCustomToolCall,
     types: Mapping[str, Any],
+    *,
+    lenient: bool = False,
 ) -> ParsedFunctionToolCall | ChatCompletionMessageCustomToolCall:
     """``call`` with ``function.parsed_arguments`` (custom tool calls pass through)."""
     if not isinstance(call, ChatCompletionMessageToolCall):
         return call
     function = call.function
-    parsed = parse_tool_arguments(types, function.name, function.arguments)
+    parsed = parse_tool_arguments(types, function.name, function.arguments, lenient=lenient)
     return ParsedFunctionToolCall(
         id=call.id,
         function=ParsedFunction(
@@ -300,7 +312,11 @@ def check_finish_reason(choice: ChatCompletionChoice, completion: ChatCompletion
 
 
 def parse_message(
-    message: ChatCompletionMessage, response_format: Any, types: Mapping[str, Any]
+    message: ChatCompletionMessage,
+    response_format: Any,
+    types: Mapping[str, Any],
+    *,
+    lenient: bool = False,
 ) -> ParsedChatCompletionMessage[Any]:
     """``message`` with ``parsed`` content and parsed tool call arguments."""
     fields = struct_fields(message)
@@ -308,7 +324,9 @@ def parse_message(
     if _is_type(response_format) and message.content and not message.refusal:
         parsed = parse_json(response_format, message.content)
     if message.tool_calls:
-        fields["tool_calls"] = [parsed_tool_call(call, types) for call in message.tool_calls]
+        fields["tool_calls"] = [
+            parsed_tool_call(call, types, lenient=lenient) for call in message.tool_calls
+        ]
     return ParsedChatCompletionMessage[Any](**fields, parsed=parsed)
 
 
@@ -322,8 +340,9 @@ def parse_chat_completion(
     """A ``ParsedChatCompletion`` built from ``completion``.
 
     Raises ``LengthFinishReasonError`` / ``ContentFilterFinishReasonError`` when a choice was
-    cut short (unless ``check`` is false), and the validation error when the content does
-    not match the type.
+    cut short, and the validation error when the content or strict tool arguments do not
+    match their types. With ``check`` false (the tool runner) neither happens: a call whose
+    arguments do not parse gets ``parsed_arguments=None``.
     """
     types = tool_argument_types(tools)
     choices: list[ParsedChoice[Any]] = []
@@ -331,7 +350,7 @@ def parse_chat_completion(
         if check:
             check_finish_reason(choice, completion)
         fields = struct_fields(choice)
-        fields["message"] = parse_message(choice.message, response_format, types)
+        fields["message"] = parse_message(choice.message, response_format, types, lenient=not check)
         choices.append(ParsedChoice[Any](**fields))
     fields = struct_fields(completion)
     fields["choices"] = choices

@@ -206,7 +206,9 @@ class AsyncToolRunner:
 
     async def _streamed_round(self) -> AsyncIterator[list[ChatCompletionStreamEvent] | Any]:
         params = {**self._params, "messages": self.all_messages}
-        stream = await open_chat_stream(self._create, params, None, self._tools.values())
+        stream = await open_chat_stream(
+            self._create, params, None, self._tools.values(), lenient=True
+        )
         async with stream:
             while batch := await stream.next_batch():
                 yield batch

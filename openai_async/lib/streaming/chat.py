@@ -182,10 +182,17 @@ class ChatCompletionStreamState:
     definitions (``function_tool`` or ``strict: true``) parse their calls' arguments.
     """
 
-    __slots__ = ("_choices", "_format", "_snapshot", "_tool_types")
+    __slots__ = ("_choices", "_format", "_lenient", "_snapshot", "_tool_types")
 
-    def __init__(self, *, response_format: Any = None, tools: Iterable[Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        response_format: Any = None,
+        tools: Iterable[Any] | None = None,
+        lenient: bool = False,
+    ) -> None:
         self._format = response_format if is_type_format(response_format) else None
+        self._lenient = lenient  # unparseable tool arguments give None instead of raising
         self._tool_types = tool_argument_types(tools)
         self._snapshot: ParsedChatCompletion[Any] | None = None
         self._choices: dict[int, _ChoiceState] = {}
@@ -283,7 +290,9 @@ class ChatCompletionStreamState:
     def _tool_done(self, state: _ChoiceState, index: int, events: list[Any]) -> None:
         calls = cast("list[ParsedFunctionToolCall]", state.choice.message.tool_calls)
         function = calls[index].function
-        parsed = parse_tool_arguments(self._tool_types, function.name, function.arguments)
+        parsed = parse_tool_arguments(
+            self._tool_types, function.name, function.arguments, lenient=self._lenient
+        )
         function.parsed_arguments = parsed
         state.open_tool = None
         events.append(
@@ -414,8 +423,9 @@ async def open_chat_stream(
     params: dict[str, Any],
     response_format: Any,
     tools: Iterable[Any] | None,
+    lenient: bool = False,
 ) -> AsyncChatCompletionStream:
     """Send the streaming request and wrap its chunks (runs on the async client's loop)."""
     raw = await create(**params, stream=True)
-    state = ChatCompletionStreamState(response_format=response_format, tools=tools)
+    state = ChatCompletionStreamState(response_format=response_format, tools=tools, lenient=lenient)
     return AsyncChatCompletionStream(raw, state)
