@@ -118,6 +118,51 @@ def test_a_failing_script_reports_the_error() -> None:
     assert len(fake.requests) == 1  # a 401 is not retried
 
 
+def test_tool_runner_calls_the_function_and_answers() -> None:
+    with FakeOpenAI() as fake:
+        fake.chat.tool_call("get_weather", {"city": "Oslo"}, call_id="call_1")
+        out = _run("tool_runner.py", fake)
+    assert out.splitlines() == [
+        'tool call: get_weather({"city": "Oslo"})',
+        "answer: The tool returned: light snow, -3 C",
+        "requests: 2",
+    ]
+    first, second = (r.json() for r in fake.requests_to("POST /chat/completions"))
+    tool = first["tools"][0]
+    assert tool["function"]["name"] == "get_weather"
+    assert tool["function"]["strict"] is True
+    assert tool["function"]["parameters"]["required"] == ["city"]
+    assert second["messages"][-1] == {
+        "role": "tool",
+        "tool_call_id": "call_1",
+        "content": "light snow, -3 C",
+    }
+
+
+def test_structured_outputs_parse_into_the_struct() -> None:
+    with FakeOpenAI() as fake:
+        fake.chat.reply(
+            '{"guest": "Ada Lovelace", "party_size": 4, "day": "Friday", "time": "19:30",'
+            ' "restaurant": "Luigi\'s"}'
+        )
+        out = _run("structured_outputs.py", fake)
+    assert out.splitlines() == [
+        "Ada Lovelace, 4 people, Friday 19:30",
+        "restaurant: Luigi's",
+    ]
+    sent = fake.last_request.json()["response_format"]
+    assert sent["type"] == "json_schema"
+    assert sent["json_schema"]["name"] == "Booking"
+    assert sent["json_schema"]["strict"] is True
+
+
+def test_structured_outputs_report_a_refusal() -> None:
+    with FakeOpenAI() as fake:
+        fake.chat.refusal("I cannot help with that.")
+        out = _run("structured_outputs.py", fake)
+    assert out == "refused: I cannot help with that.\n"
+
+
 # -- the FastAPI relay ------------------------------------------------------------------------------
 
 
