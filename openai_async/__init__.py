@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from ._sync._client import AzureOpenAI, OpenAI
     from ._sync._response import APIResponse
     from ._sync._streaming import Stream
+    from .lib.parsing import ContentFilterFinishReasonError, LengthFinishReasonError
+    from .lib.tool_runner import ToolRoundLimitError
+    from .lib.tools import function_tool
 
 _LAZY: dict[str, str] = {
     "AsyncOpenAI": "._client",
@@ -65,6 +68,10 @@ _LAZY: dict[str, str] = {
     "InternalServerError": "._exceptions",
     "RateLimitInfo": "._ratelimit",
     "rate_limit_info": "._ratelimit",
+    "LengthFinishReasonError": ".lib.parsing",
+    "ContentFilterFinishReasonError": ".lib.parsing",
+    "ToolRoundLimitError": ".lib.tool_runner",
+    "function_tool": ".lib.tools",
 }
 
 __all__ = [
@@ -100,6 +107,10 @@ __all__ = [
     "InternalServerError",
     "RateLimitInfo",
     "rate_limit_info",
+    "LengthFinishReasonError",
+    "ContentFilterFinishReasonError",
+    "ToolRoundLimitError",
+    "function_tool",
 ]
 
 
