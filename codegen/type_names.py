@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from codegen.spec import ref_name, resolve
 
@@ -42,6 +42,11 @@ RESPONSE_NAMES: dict[str, tuple[str, str]] = {
 PARAM_NAMES: dict[str, tuple[str, str]] = {
     "ChatCompletionRequestMessage": ("openai_async.types.chat", "ChatCompletionMessageParam"),
 }
+
+# Official (module, name) -> what it names, where the automatic passes cannot tell: a component
+# schema, ``#op:<operationId>`` (an operation's inline response), or a JSON pointer into the
+# spec (``#/components/schemas/X/properties/y``) for an inline schema.
+OVERRIDES: dict[tuple[str, str], str] = {}
 
 # operationId -> (module, name) for operations whose response schema is written inline.
 OPERATION_RESPONSE_NAMES: dict[str, tuple[str, str]] = {}
@@ -100,6 +105,31 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
     (".beta.threads", r"(\w+)Delta", "MessageDeltaContent{0}Object"),
     (".beta.threads.runs", r"(\w+)", "RunStepDetailsToolCalls{0}Object"),
     (".beta.threads.runs", r"(\w+)Delta", "RunStepDeltaStepDetailsToolCalls{0}Object"),
+    (".beta.threads.runs", r"(\w+)ToolCall", "RunStepDetailsToolCalls{0}Object"),
+    (".beta.threads.runs", r"(\w+)ToolCallDelta", "RunStepDeltaStepDetailsToolCalls{0}Object"),
+    (".beta.threads.runs", r"CodeInterpreter(\w+)", "RunStepDetailsToolCallsCodeOutput{0}Object"),
+    (".beta.threads.runs", r"(\w+)StepDetails", "RunStepDetails{0}Object"),
+    (".beta.threads.runs", r"(\w+)", "{0}Object"),
+    (".beta.threads", r"(\w+)ContentBlock", "MessageContent{0}Object"),
+    (".beta.threads", r"(\w+)DeltaBlock", "MessageDeltaContent{0}Object"),
+    (".beta.threads", r"(\w+)Annotation", "MessageContentTextAnnotations{0}Object"),
+    (".beta.threads", r"(\w+)DeltaAnnotation", "MessageDeltaContentTextAnnotations{0}Object"),
+    (".beta.threads", r"(\w+)", "{0}Object"),
+    (".beta", r"BetaResponse(\w+)ToolCall", "Beta{0}Call"),
+    (".beta", r"BetaResponse(\w+)ToolCallOutput", "Beta{0}CallOutput"),
+    (".beta", r"BetaResponse(\w+)Item", "Beta{0}"),
+    (".responses", r"Response(\w+)ToolCall", "{0}Call"),
+    (".responses", r"Response(\w+)ToolCallOutput", "{0}CallOutput"),
+    (".responses", r"Response(\w+)Item", "{0}"),
+    (".audio", r"Transcription(\w+)", "Transcript{0}"),
+    (".realtime", r"RealtimeTranslation(\w+)Event", "RealtimeTranslationClientEvent{0}"),
+    (".realtime", r"RealtimeTranslation(\w+)Event", "RealtimeTranslationServerEvent{0}"),
+    (".realtime", r"RealtimeTranslation(\w+)Event", "RealtimeTranslationServerEventSession{0}"),
+    (".realtime", r"Realtime(\w+)Event", "RealtimeServerEvent{0}"),
+    (".realtime", r"RealtimeConversationItem(\w+)Message", "RealtimeConversationItemMessage{0}"),
+    (".realtime", r"(\w+)", "{0}GA"),
+    ("", r"(\w+)Event", "{0}StreamingEvent"),
+    ("", r"(\w+)", "{0}Param"),
 )
 
 
@@ -114,10 +144,11 @@ class TypeNames:
     def __init__(self, spec: dict[str, Any]) -> None:
         self._spec = spec
         self._schema_names = list(spec["components"]["schemas"])
-        self._lower = {name.lower(): name for name in self._schema_names}
+        self._lower: dict[str, str] = {name.lower(): name for name in self._schema_names}
         self._homes: dict[str, tuple[str, str]] = dict(RESPONSE_NAMES)
         self._param_homes: dict[str, tuple[str, str]] = dict(PARAM_NAMES)
         self._op_homes: dict[str, tuple[str, str]] = dict(OPERATION_RESPONSE_NAMES)
+        self._pointer_homes: dict[Side, dict[str, tuple[str, str]]] = {"response": {}, "param": {}}
         self.aliases: list[tuple[str, str, str, Side]] = []
         self.unmatched: list[tuple[str, str]] = []
         placed = {
@@ -131,9 +162,11 @@ class TypeNames:
             for name in names
             if (module, name) not in placed
         ]
-        pending = self._pass(pending, self._exact)
+        self._owners = schema_owners(spec)
+        pending = self._pass(pending, self._overridden)
         pending = self._pass(pending, self._returned)
-        pending = self._pass(pending, self._patterned)
+        pending = self._pass(pending, self._checked(self._exact))
+        pending = self._pass(pending, self._checked(self._patterned))
         self.unmatched = pending
 
     # ----- matching passes -------------------------------------------------------------------
@@ -158,12 +191,28 @@ class TypeNames:
         if target.startswith("#op:"):
             homes = self._op_homes
             target = target[4:]
+        elif target.startswith("#/"):
+            homes = self._pointer_homes[side]
         else:
             homes = self._param_homes if side == "param" else self._homes
         if target in homes:
             self.aliases.append((module, name, target, side))
         else:
             homes[target] = (module, name)
+
+    def _overridden(self, module: str, stem: str) -> str | None:
+        return OVERRIDES.get((module, stem))
+
+    def _checked(self, find: Callable[[str, str], str | None]) -> Callable[[str, str], str | None]:
+        """``find`` limited to schemas that belong to the official module (see ``belongs``)."""
+
+        def check(module: str, stem: str) -> str | None:
+            target = find(module, stem)
+            if target is None or belongs(module, self._owners.get(target, ())):
+                return target
+            return None
+
+        return check
 
     def _exact(self, module: str, stem: str) -> str | None:
         if module.endswith("realtime") and not stem.startswith("Realtime"):
@@ -202,9 +251,98 @@ class TypeNames:
         default = (SHARED_MODULE, f"{pascal(operation_id)}Response")
         return self._op_homes.get(operation_id, default)
 
+    def has_param_home(self, schema: str) -> bool:
+        """Whether the naming table gives this schema's request side an official name."""
+        return schema in self._param_homes
+
+    def param_named(self) -> list[str]:
+        """Component schemas whose request side has an official name."""
+        return list(self._param_homes)
+
+    def pointer_homes(self, side: Side) -> dict[str, tuple[str, str]]:
+        """JSON pointer of an inline schema -> (module, official name) on one side."""
+        return dict(self._pointer_homes[side])
+
     def operation_param_home(self, operation_id: str) -> tuple[str, str]:
         """(module, name) of an operation's inline request body TypedDict."""
         return SHARED_MODULE, f"{pascal(operation_id)}Params"
+
+
+def belongs(module: str, owners: Iterable[str]) -> bool:
+    """Whether a schema used by operations of the ``owners`` modules may be named in ``module``.
+
+    A schema no official operation reaches may go anywhere; otherwise one of its operations'
+    modules must contain ``module`` or lie inside it (``types.responses`` may not name a
+    schema that only ``types.beta.threads.runs`` operations use).  Modules without operations
+    of their own (``types.graders``, ``types.webhooks``) accept any schema.
+    """
+    owned = list(owners)
+    if not owned or not any(op.startswith(module) for op in operation_modules()):
+        return True
+    return any(op.startswith(module) or module.startswith(op) for op in owned)
+
+
+@functools.cache
+def operation_modules() -> frozenset[str]:
+    """The official types module of every official method's resource."""
+    return frozenset(method_module(method["method"]) for method in _official_methods())
+
+
+def method_module(method: str) -> str:
+    """``client.beta.threads.runs.create`` -> ``openai_async.types.beta.threads.runs``."""
+    return ".".join([ROOT_MODULE, *method.split(".")[1:-1]])
+
+
+def schema_owners(spec: dict[str, Any]) -> dict[str, set[str]]:
+    """Component schema -> the official modules of the operations that reach it."""
+    refs = {name: referenced(schema) for name, schema in spec["components"]["schemas"].items()}
+    operations = spec_operations(spec)
+    owners: dict[str, set[str]] = {}
+    for method in _official_methods():
+        operation = operations.get(method["route"])
+        if operation is None:
+            continue
+        module = method_module(method["method"])
+        for name in reachable(referenced(operation), refs):
+            owners.setdefault(name, set()).add(module)
+    return owners
+
+
+def referenced(node: Any) -> set[str]:
+    """Component names a spec node refers to directly (at any depth inside it)."""
+    found: set[str] = set()
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            name = ref_name(cast("dict[str, Any]", item))
+            if name is not None:
+                found.add(name)
+            stack.extend(cast("dict[str, Any]", item).values())
+        elif isinstance(item, list):
+            stack.extend(item)  # pyright: ignore[reportUnknownArgumentType]
+    return found
+
+
+def reachable(start: set[str], refs: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(start)
+    while stack:
+        name = stack.pop()
+        if name not in seen and name in refs:
+            seen.add(name)
+            stack.extend(refs[name])
+    return seen
+
+
+def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``"VERB /path"`` -> operation, for every operation of the spec."""
+    operations: dict[str, dict[str, Any]] = {}
+    for path, item in spec["paths"].items():
+        for verb, operation in item.items():
+            if verb != "parameters":
+                operations[f"{verb.upper()} {path}"] = operation
+    return operations
 
 
 @functools.cache
@@ -217,11 +355,7 @@ def _official_methods() -> tuple[dict[str, Any], ...]:
 
 def returned_schemas(spec: dict[str, Any]) -> dict[tuple[str, str], str]:
     """(official module, returned type name) -> spec schema (or ``#op:<operationId>``)."""
-    operations: dict[str, dict[str, Any]] = {}
-    for path, item in spec["paths"].items():
-        for verb, operation in item.items():
-            if verb != "parameters":
-                operations[f"{verb.upper()} {path}"] = operation
+    operations = spec_operations(spec)
     found: dict[tuple[str, str], str] = {}
     for method in _official_methods():
         operation = operations.get(method["route"])

@@ -153,6 +153,26 @@ def union_text(parts: list[str]) -> str:
     return " | ".join(unique)
 
 
+def fold_lists(parts: list[str]) -> list[str]:
+    """``list[A] | list[B]`` members folded into one ``list[A | B]`` (msgspec allows one array type)."""
+    lists = [part for part in parts if part.startswith("list[") and part.endswith("]")]
+    if len(lists) < 2:
+        return parts
+    inner = [item for part in lists for item in split_union(part[5:-1])]
+    folded = f"list[{union_text(fold_lists(inner))}]"
+    rest = [part for part in parts if part not in lists]
+    return [folded, *rest]
+
+
+def mergeable_tags(values: list[tuple[str, ...]]) -> bool:
+    """Whether tag values are distinct, or shared only by variants allowing just that value."""
+    counts: dict[str, int] = {}
+    for group in values:
+        for value in group:
+            counts[value] = counts.get(value, 0) + 1
+    return all(len(group) == 1 for group in values if any(counts[v] > 1 for v in group))
+
+
 def literal_text(values: list[Any]) -> str:
     return "Literal[" + ", ".join(repr(value) for value in values) + "]"
 
@@ -188,12 +208,18 @@ class TypeMap:
         self._pending: list[tuple[Side, str]] = []
         self._expanding: list[str] = []
         self._operation_decls: dict[str, Decl] = {}
+        self._merged_decls: dict[tuple[str, str, tuple[str, ...]], Decl] = {}
         self._frozen = False
         self._kinds = {name: self._component_kind(schema) for name, schema in self._schemas.items()}
         self._tags = self._plan_tags()
         self._reserve_public_names()
+        self._pointer_decls: dict[str, Decl] = {}
+        self._declare_pointers()
         for name in self._schemas:
             self._component_decl("response", name)
+        for name in self._names.param_named():
+            if name in self._schemas:
+                self._component_decl("param", name)
         self._walk_operations()
         self._drain()
         self._frozen = True
@@ -231,6 +257,8 @@ class TypeMap:
             decl = self._component_decls.get((side, target))
             if target in self._operation_decls:
                 decl = self._operation_decls[target]
+            if target.startswith("#/"):
+                decl = self._pointer_decls.get(f"{side}:{target}")
             if decl is not None and decl.unit.file_module:
                 found.append((package, name, decl))
         return found
@@ -298,6 +326,9 @@ class TypeMap:
         if prop is None:
             return ()
         prop = resolve(self._spec, prop)
+        variants, _ = non_null_variants(prop)
+        if len(variants) == 1:  # a nullable constant: ``anyOf: [{enum: [x]}, {type: null}]``
+            prop = resolve(self._spec, variants[0])
         single = const_value(prop)
         if single is not None:
             return (single,)
@@ -307,13 +338,16 @@ class TypeMap:
         return ()
 
     def _union_tag_field(self, leaves: list[dict[str, Any]]) -> str | None:
-        """The tag field of a union whose object variants carry distinct constants."""
+        """The tag field of a union whose object variants all carry constants.
+
+        The constants are distinct, or variants sharing one each allow only that value (such
+        groups decode as one merged Struct, see ``_merged_union``).
+        """
         if len(leaves) < 2:
             return None
         for tag_field in TAG_FIELDS:
             values = [self._tag_values(leaf, tag_field) for leaf in leaves]
-            flat = [value for group in values for value in group]
-            if all(values) and len(set(flat)) == len(flat):
+            if all(values) and mergeable_tags(values):
                 return tag_field
         return None
 
@@ -392,10 +426,33 @@ class TypeMap:
         taken.add(candidate)
         return candidate
 
+    def _declare_pointers(self) -> None:
+        """Declarations for the inline schemas the naming table gives an official name."""
+        made: list[tuple[Decl, dict[str, Any], str]] = []
+        for side in ("response", "param"):
+            for pointer, (package, public) in self._names.pointer_homes(side).items():
+                node = resolve(self._spec, {"$ref": pointer})
+                component = pointer.split("/")[3]
+                kind = self._component_kind(node)
+                decl_kind: Kind = {"union": "alias", "enum": "enum", "other": "alias"}.get(
+                    kind, "struct" if side == "response" else "typeddict"
+                )  # type: ignore[assignment]
+                self._taken.setdefault(package, set()).add(public)
+                unit = self._unit(f"{side}:{pointer}", package)
+                decl = Decl(public, decl_kind, side, node, unit, pointer[2:], True)
+                unit.decls.append(decl)
+                if decl_kind in ("struct", "typeddict"):
+                    self._inline[(side, id(node))] = decl
+                    self._attach_tag(decl, id(node))
+                self._pointer_decls[f"{side}:{pointer}"] = decl
+                made.append((decl, node, component))
+        for decl, node, component in made:
+            self._fill(decl, node, component)
+
     def _component_decl(self, side: Side, name: str) -> Decl | None:
         """The top declaration of a component on a side (built lazily), or None for inlined kinds."""
         kind = self._kinds[name]
-        if side == "param" and kind in ("enum", "other"):
+        if side == "param" and kind in ("enum", "other") and not self._names.has_param_home(name):
             return None
         found = self._component_decls.get((side, name))
         if found is not None:
@@ -559,6 +616,10 @@ class TypeMap:
     def _union_ann(
         self, variants: list[dict[str, Any]], nullable: bool, side: Side, ctx: Ctx
     ) -> Ann:
+        if side == "response":
+            merged = self._merged_union(variants, nullable, ctx)
+            if merged is not None:
+                return merged
         unit, hint, context = ctx
         result = Ann("")
         parts: list[str] = []
@@ -571,10 +632,120 @@ class TypeMap:
             parts.extend(split_union(part.text))
         if nullable:
             parts.append("None")
-        result.text = union_text(parts)
+        result.text = union_text(fold_lists(parts) if side == "response" else parts)
         if result.text == "Any":
             result.imports.add(("typing", "Any"))
         return result
+
+    # ----- unions whose variants share a tag --------------------------------------------
+
+    def _merged_union(self, variants: list[dict[str, Any]], nullable: bool, ctx: Ctx) -> Ann | None:
+        """A response union whose object variants share tag values, made decodable.
+
+        Nested unions are flattened; variants sharing a tag value become one Struct holding the
+        union of their fields, so every Struct of the union is tagged (msgspec's fast path).
+        ``None`` when the union needs no merging.
+        """
+        flat, nested_null = self._flat_variants(variants, ctx[2])
+        objects = [item for item in flat if self._is_objectish(resolve(self._spec, item))]
+        tag_field = self._union_tag_field(objects)
+        if tag_field is None:
+            return None
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for item in objects:
+            for value in self._tag_values(item, tag_field):
+                groups.setdefault(value, []).append(item)
+        if all(len(members) == 1 for members in groups.values()):
+            return None
+        unit, hint, context = ctx
+        object_ids = {id(item) for item in objects}
+        result, parts, done = Ann(""), list[str](), set[str]()
+        for index, item in enumerate(flat):
+            values = self._tag_values(item, tag_field) if id(item) in object_ids else ()
+            shared = [value for value in values if len(groups[value]) > 1]
+            if shared and shared[0] in done:
+                continue
+            if shared:
+                done.add(shared[0])
+                part = self._merged_decl(tag_field, shared[0], groups[shared[0]], ctx)
+                if part is None:
+                    return None
+                ann = part.ref()
+            else:
+                suffix = self._variant_suffix(item, index)
+                ann = self._ann(item, "response", (unit, hint + suffix, context))
+            result.merge(ann)
+            parts.extend(split_union(ann.text))
+        if nullable or nested_null:
+            parts.append("None")
+        result.text = union_text(fold_lists(parts))
+        return result
+
+    def _flat_variants(
+        self, variants: list[dict[str, Any]], anchor: str
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Union variants with nested unions flattened (by identity), and whether null was one."""
+        flat: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        nullable = False
+        stack = list(reversed(variants))
+        while stack:
+            variant = stack.pop()
+            if "$recursiveRef" in variant and anchor in self._schemas:
+                variant = {"$ref": f"#/components/schemas/{anchor}"}
+            name = ref_name(variant)
+            if name is not None:
+                if name in seen:
+                    continue
+                seen.add(name)
+            target = resolve(self._spec, variant)
+            inner, inner_null = non_null_variants(target)
+            nullable = nullable or inner_null or target.get("type") == "null"
+            if inner and "properties" not in target:
+                stack.extend(reversed(inner))
+            elif target.get("type") != "null":
+                flat.append(variant)
+        return flat, nullable
+
+    def _merged_decl(
+        self, tag_field: str, value: str, members: list[dict[str, Any]], ctx: Ctx
+    ) -> Decl | None:
+        """The Struct standing for the variants of a union that share one tag value."""
+        key = (tag_field, value, tuple(ref_name(item) or str(id(item)) for item in members))
+        found = self._merged_decls.get(key)
+        if found is not None or self._frozen:
+            return found
+        unit, hint, context = ctx
+        schema = self._merged_schema(members, tag_field, value)
+        name = self._unique(unit.package, hint + pascal(value))
+        spec_name = " + ".join(ref_name(item) or "inline" for item in members)
+        decl = Decl(name, "struct", "response", schema, unit, spec_name, False)
+        decl.tag, decl.tag_values = (tag_field, value), (value,)
+        self._merged_decls[key] = decl
+        unit.decls.append(decl)
+        decl.fields = self._fields(decl, schema, context)
+        return decl
+
+    def _merged_schema(
+        self, members: list[dict[str, Any]], tag_field: str, value: str
+    ) -> dict[str, Any]:
+        """One object schema with every member's properties (differing ones as ``anyOf``)."""
+        shapes = [self.merged(resolve(self._spec, item)) for item in members]
+        found: dict[str, list[dict[str, Any]]] = {}
+        for shape in shapes:
+            for wire, prop in shape.get("properties", {}).items():
+                bucket = found.setdefault(wire, [])
+                if prop not in bucket:
+                    bucket.append(prop)
+        properties = {
+            wire: bucket[0] if len(bucket) == 1 else {"anyOf": bucket}
+            for wire, bucket in found.items()
+        }
+        properties[tag_field] = {"type": "string", "enum": [value]}
+        required = [
+            wire for wire in found if all(wire in shape.get("required", []) for shape in shapes)
+        ]
+        return {"type": "object", "properties": properties, "required": required}
 
     def _variant_suffix(self, variant: dict[str, Any], index: int) -> str:
         """Name part for an inline union variant: its title, its tag value, or its position."""
@@ -715,6 +886,8 @@ STREAM_FALLBACKS: dict[str, str] = {
     "createThreadAndRun": "AssistantStreamEvent",
     "createRun": "AssistantStreamEvent",
     "submitToolOuputsToRun": "AssistantStreamEvent",
+    "getResponse": "ResponseStreamEvent",
+    "beta_getResponse": "BetaResponseStreamEvent",
 }
 
 

@@ -170,7 +170,7 @@ def test_output_item_union_is_tagged_for_the_fast_path() -> None:
     items = msgspec.json.Decoder(list[ResponseOutputItem]).decode(encode(RESPONSE["output"]))
     assert [type(item).__name__ for item in items] == [
         "ResponseOutputMessage",
-        "FunctionToolCall",
+        "ResponseFunctionToolCall",
         "ResponseReasoningItem",
     ]
     assert items[1].type == "function_call"

@@ -7,6 +7,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
+from openai_async.lib.webhooks import AsyncWebhooksMixin
+
 if TYPE_CHECKING:
     from openai_async._client import AsyncOpenAI
     from openai_async.resources.admin.admin import AsyncAdmin
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncResourceRoot"]
 
 
-class AsyncResourceRoot:
+class AsyncResourceRoot(AsyncWebhooksMixin):
     """Mixin of ``AsyncOpenAI``: one cached property per top-level resource."""
 
     @cached_property

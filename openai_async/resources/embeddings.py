@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib.embeddings import AsyncEmbeddingsMixin
 from openai_async.types.create_embedding_response import CreateEmbeddingResponse
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ __all__ = [
 ]
 
 
-class AsyncEmbeddings(AsyncAPIResource):
+class AsyncEmbeddings(AsyncEmbeddingsMixin, AsyncAPIResource):
     """``client.embeddings``."""
 
     @cached_property

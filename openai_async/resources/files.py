@@ -17,6 +17,7 @@ from openai_async._response import (
     to_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_files import AsyncFilesMixin
 from openai_async.types.file_deleted import FileDeleted
 from openai_async.types.file_object import FileObject
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFiles", "AsyncFilesWithRawResponse", "AsyncFilesWithStreamingResponse"]
 
 
-class AsyncFiles(AsyncAPIResource):
+class AsyncFiles(AsyncFilesMixin, AsyncAPIResource):
     """``client.files``."""
 
     @cached_property

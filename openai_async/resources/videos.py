@@ -26,6 +26,7 @@ from openai_async._types import (
     TimeoutTypes,
     strip_not_given,
 )
+from openai_async.lib._mixins_files import AsyncVideosMixin
 from openai_async.types.video import Video
 from openai_async.types.video_create_character_response import VideoCreateCharacterResponse
 from openai_async.types.video_delete_response import VideoDeleteResponse
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncVideos", "AsyncVideosWithRawResponse", "AsyncVideosWithStreamingResponse"]
 
 
-class AsyncVideos(AsyncAPIResource):
+class AsyncVideos(AsyncVideosMixin, AsyncAPIResource):
     """``client.videos``."""
 
     @cached_property

@@ -19,6 +19,7 @@ from openai_async.types.admin.organization.certificate_delete_response import (
     CertificateDeleteResponse,
 )
 from openai_async.types.admin.organization.certificate_list_response import CertificateListResponse
+from openai_async.types.admin.organization.group import Group
 from openai_async.types.admin.organization.group_delete_response import GroupDeleteResponse
 from openai_async.types.admin.organization.group_update_response import GroupUpdateResponse
 from openai_async.types.admin.organization.groups.organization_group_user import (
@@ -26,6 +27,7 @@ from openai_async.types.admin.organization.groups.organization_group_user import
 )
 from openai_async.types.admin.organization.groups.role_create_response import RoleCreateResponse
 from openai_async.types.admin.organization.groups.user_create_response import UserCreateResponse
+from openai_async.types.admin.organization.groups.user_delete_response import UserDeleteResponse
 from openai_async.types.admin.organization.groups.user_retrieve_response import UserRetrieveResponse
 from openai_async.types.admin.organization.invite import Invite
 from openai_async.types.admin.organization.invite_delete_response import InviteDeleteResponse
@@ -87,12 +89,17 @@ from openai_async.types.admin.organization.projects.service_account_delete_respo
 from openai_async.types.admin.organization.projects.service_accounts.api_key_create_response import (
     APIKeyCreateResponse,
 )
+from openai_async.types.admin.organization.projects.user_delete_response import (
+    UserDeleteResponse as UserDeleteResponse_2,
+)
 from openai_async.types.admin.organization.role import Role
 from openai_async.types.admin.organization.role_delete_response import RoleDeleteResponse
 from openai_async.types.admin.organization.usage_audio_speeches_response import (
     UsageAudioSpeechesResponse,
 )
-from openai_async.types.admin.organization.user_delete_response import UserDeleteResponse
+from openai_async.types.admin.organization.user_delete_response import (
+    UserDeleteResponse as UserDeleteResponse_3,
+)
 from openai_async.types.admin.organization.users.role_create_response import (
     RoleCreateResponse as RoleCreateResponse_2,
 )
@@ -100,9 +107,6 @@ from openai_async.types.admin.organization.users.role_delete_response import (
     RoleDeleteResponse as RoleDeleteResponse_2,
 )
 from openai_async.types.admin.organization.users.role_retrieve_response import RoleRetrieveResponse
-from openai_async.types.shared.group_response import GroupResponse
-from openai_async.types.shared.group_user_deleted_resource import GroupUserDeletedResource
-from openai_async.types.shared.project_user_delete_response import ProjectUserDeleteResponse
 from tests.conformance._checks import (
     Offline,
     OfflineSync,
@@ -2024,25 +2028,25 @@ def test_admin_organization_users_list__streamed_sync(sync_client: OpenAI) -> No
 
 async def test_admin_organization_users_delete__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.users.delete("sample")
-    check_model(result, UserDeleteResponse)
+    check_model(result, UserDeleteResponse_3)
 
 
 async def test_admin_organization_users_delete__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.users.delete("sample")
-    check_model(result, UserDeleteResponse)
+    check_model(result, UserDeleteResponse_3)
 
 
 async def test_admin_organization_users_delete__raw(client: AsyncOpenAI) -> None:
     response = await client.admin.organization.users.with_raw_response.delete("sample")
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UserDeleteResponse)
+    check_model(parsed, UserDeleteResponse_3)
 
 
 async def test_admin_organization_users_delete__streamed(client: AsyncOpenAI) -> None:
     async with client.admin.organization.users.with_streaming_response.delete("sample") as response:
         parsed = await response.parse()
-        check_model(parsed, UserDeleteResponse)
+        check_model(parsed, UserDeleteResponse_3)
 
 
 async def test_admin_organization_users_delete__empty_user_id(offline: Offline) -> None:
@@ -2053,25 +2057,25 @@ async def test_admin_organization_users_delete__empty_user_id(offline: Offline) 
 
 def test_admin_organization_users_delete__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.users.delete("sample")
-    check_model(result, UserDeleteResponse)
+    check_model(result, UserDeleteResponse_3)
 
 
 def test_admin_organization_users_delete__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.users.delete("sample")
-    check_model(result, UserDeleteResponse)
+    check_model(result, UserDeleteResponse_3)
 
 
 def test_admin_organization_users_delete__raw_sync(sync_client: OpenAI) -> None:
     response = sync_client.admin.organization.users.with_raw_response.delete("sample")
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UserDeleteResponse)
+    check_model(parsed, UserDeleteResponse_3)
 
 
 def test_admin_organization_users_delete__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.admin.organization.users.with_streaming_response.delete("sample") as response:
         parsed = response.parse()
-        check_model(parsed, UserDeleteResponse)
+        check_model(parsed, UserDeleteResponse_3)
 
 
 def test_admin_organization_users_delete__empty_user_id_sync(offline_sync: OfflineSync) -> None:
@@ -2384,19 +2388,19 @@ def test_admin_organization_users_roles_delete__empty_user_id_sync(
 
 async def test_admin_organization_groups_create__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.groups.create(name="sample")
-    check_model(result, GroupResponse)
+    check_model(result, Group)
 
 
 async def test_admin_organization_groups_create__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.groups.create(name="sample")
-    check_model(result, GroupResponse)
+    check_model(result, Group)
 
 
 async def test_admin_organization_groups_create__raw(client: AsyncOpenAI) -> None:
     response = await client.admin.organization.groups.with_raw_response.create(name="sample")
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, GroupResponse)
+    check_model(parsed, Group)
 
 
 async def test_admin_organization_groups_create__streamed(client: AsyncOpenAI) -> None:
@@ -2404,24 +2408,24 @@ async def test_admin_organization_groups_create__streamed(client: AsyncOpenAI) -
         name="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, GroupResponse)
+        check_model(parsed, Group)
 
 
 def test_admin_organization_groups_create__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.groups.create(name="sample")
-    check_model(result, GroupResponse)
+    check_model(result, Group)
 
 
 def test_admin_organization_groups_create__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.groups.create(name="sample")
-    check_model(result, GroupResponse)
+    check_model(result, Group)
 
 
 def test_admin_organization_groups_create__raw_sync(sync_client: OpenAI) -> None:
     response = sync_client.admin.organization.groups.with_raw_response.create(name="sample")
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, GroupResponse)
+    check_model(parsed, Group)
 
 
 def test_admin_organization_groups_create__streamed_sync(sync_client: OpenAI) -> None:
@@ -2429,24 +2433,24 @@ def test_admin_organization_groups_create__streamed_sync(sync_client: OpenAI) ->
         name="sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, GroupResponse)
+        check_model(parsed, Group)
 
 
 async def test_admin_organization_groups_retrieve__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.groups.retrieve("sample")
-    check_model(result, GroupResponse)
+    check_model(result, Group)
 
 
 async def test_admin_organization_groups_retrieve__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.groups.retrieve("sample")
-    check_model(result, GroupResponse)
+    check_model(result, Group)
 
 
 async def test_admin_organization_groups_retrieve__raw(client: AsyncOpenAI) -> None:
     response = await client.admin.organization.groups.with_raw_response.retrieve("sample")
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, GroupResponse)
+    check_model(parsed, Group)
 
 
 async def test_admin_organization_groups_retrieve__streamed(client: AsyncOpenAI) -> None:
@@ -2454,7 +2458,7 @@ async def test_admin_organization_groups_retrieve__streamed(client: AsyncOpenAI)
         "sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, GroupResponse)
+        check_model(parsed, Group)
 
 
 async def test_admin_organization_groups_retrieve__empty_group_id(offline: Offline) -> None:
@@ -2465,19 +2469,19 @@ async def test_admin_organization_groups_retrieve__empty_group_id(offline: Offli
 
 def test_admin_organization_groups_retrieve__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.groups.retrieve("sample")
-    check_model(result, GroupResponse)
+    check_model(result, Group)
 
 
 def test_admin_organization_groups_retrieve__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.groups.retrieve("sample")
-    check_model(result, GroupResponse)
+    check_model(result, Group)
 
 
 def test_admin_organization_groups_retrieve__raw_sync(sync_client: OpenAI) -> None:
     response = sync_client.admin.organization.groups.with_raw_response.retrieve("sample")
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, GroupResponse)
+    check_model(parsed, Group)
 
 
 def test_admin_organization_groups_retrieve__streamed_sync(sync_client: OpenAI) -> None:
@@ -2485,7 +2489,7 @@ def test_admin_organization_groups_retrieve__streamed_sync(sync_client: OpenAI) 
         "sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, GroupResponse)
+        check_model(parsed, Group)
 
 
 def test_admin_organization_groups_retrieve__empty_group_id_sync(offline_sync: OfflineSync) -> None:
@@ -2562,12 +2566,12 @@ def test_admin_organization_groups_update__empty_group_id_sync(offline_sync: Off
 
 async def test_admin_organization_groups_list__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.groups.list()
-    check_page(result, GroupResponse)
+    check_page(result, Group)
 
 
 async def test_admin_organization_groups_list__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.groups.list(limit=1, after="sample", order="asc")
-    check_page(result, GroupResponse)
+    check_page(result, Group)
 
 
 async def test_admin_organization_groups_list__raw(client: AsyncOpenAI) -> None:
@@ -2576,23 +2580,23 @@ async def test_admin_organization_groups_list__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, GroupResponse)
+    check_page(parsed, Group)
 
 
 async def test_admin_organization_groups_list__streamed(client: AsyncOpenAI) -> None:
     async with client.admin.organization.groups.with_streaming_response.list() as response:
         parsed = await response.parse()
-        check_page(parsed, GroupResponse)
+        check_page(parsed, Group)
 
 
 def test_admin_organization_groups_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.groups.list()
-    check_page(result, GroupResponse)
+    check_page(result, Group)
 
 
 def test_admin_organization_groups_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.groups.list(limit=1, after="sample", order="asc")
-    check_page(result, GroupResponse)
+    check_page(result, Group)
 
 
 def test_admin_organization_groups_list__raw_sync(sync_client: OpenAI) -> None:
@@ -2601,13 +2605,13 @@ def test_admin_organization_groups_list__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, GroupResponse)
+    check_page(parsed, Group)
 
 
 def test_admin_organization_groups_list__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.admin.organization.groups.with_streaming_response.list() as response:
         parsed = response.parse()
-        check_page(parsed, GroupResponse)
+        check_page(parsed, Group)
 
 
 async def test_admin_organization_groups_delete__required(client: AsyncOpenAI) -> None:
@@ -2894,12 +2898,12 @@ def test_admin_organization_groups_users_list__empty_group_id_sync(
 
 async def test_admin_organization_groups_users_delete__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.groups.users.delete("sample", group_id="sample")
-    check_model(result, GroupUserDeletedResource)
+    check_model(result, UserDeleteResponse)
 
 
 async def test_admin_organization_groups_users_delete__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.groups.users.delete("sample", group_id="sample")
-    check_model(result, GroupUserDeletedResource)
+    check_model(result, UserDeleteResponse)
 
 
 async def test_admin_organization_groups_users_delete__raw(client: AsyncOpenAI) -> None:
@@ -2908,7 +2912,7 @@ async def test_admin_organization_groups_users_delete__raw(client: AsyncOpenAI) 
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, GroupUserDeletedResource)
+    check_model(parsed, UserDeleteResponse)
 
 
 async def test_admin_organization_groups_users_delete__streamed(client: AsyncOpenAI) -> None:
@@ -2916,7 +2920,7 @@ async def test_admin_organization_groups_users_delete__streamed(client: AsyncOpe
         "sample", group_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, GroupUserDeletedResource)
+        check_model(parsed, UserDeleteResponse)
 
 
 async def test_admin_organization_groups_users_delete__empty_user_id(offline: Offline) -> None:
@@ -2933,12 +2937,12 @@ async def test_admin_organization_groups_users_delete__empty_group_id(offline: O
 
 def test_admin_organization_groups_users_delete__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.groups.users.delete("sample", group_id="sample")
-    check_model(result, GroupUserDeletedResource)
+    check_model(result, UserDeleteResponse)
 
 
 def test_admin_organization_groups_users_delete__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.groups.users.delete("sample", group_id="sample")
-    check_model(result, GroupUserDeletedResource)
+    check_model(result, UserDeleteResponse)
 
 
 def test_admin_organization_groups_users_delete__raw_sync(sync_client: OpenAI) -> None:
@@ -2947,7 +2951,7 @@ def test_admin_organization_groups_users_delete__raw_sync(sync_client: OpenAI) -
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, GroupUserDeletedResource)
+    check_model(parsed, UserDeleteResponse)
 
 
 def test_admin_organization_groups_users_delete__streamed_sync(sync_client: OpenAI) -> None:
@@ -2955,7 +2959,7 @@ def test_admin_organization_groups_users_delete__streamed_sync(sync_client: Open
         "sample", group_id="sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, GroupUserDeletedResource)
+        check_model(parsed, UserDeleteResponse)
 
 
 def test_admin_organization_groups_users_delete__empty_user_id_sync(
@@ -5304,12 +5308,12 @@ def test_admin_organization_projects_users_list__empty_project_id_sync(
 
 async def test_admin_organization_projects_users_delete__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.projects.users.delete("sample", project_id="sample")
-    check_model(result, ProjectUserDeleteResponse)
+    check_model(result, UserDeleteResponse_2)
 
 
 async def test_admin_organization_projects_users_delete__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.projects.users.delete("sample", project_id="sample")
-    check_model(result, ProjectUserDeleteResponse)
+    check_model(result, UserDeleteResponse_2)
 
 
 async def test_admin_organization_projects_users_delete__raw(client: AsyncOpenAI) -> None:
@@ -5318,7 +5322,7 @@ async def test_admin_organization_projects_users_delete__raw(client: AsyncOpenAI
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, ProjectUserDeleteResponse)
+    check_model(parsed, UserDeleteResponse_2)
 
 
 async def test_admin_organization_projects_users_delete__streamed(client: AsyncOpenAI) -> None:
@@ -5326,7 +5330,7 @@ async def test_admin_organization_projects_users_delete__streamed(client: AsyncO
         "sample", project_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, ProjectUserDeleteResponse)
+        check_model(parsed, UserDeleteResponse_2)
 
 
 async def test_admin_organization_projects_users_delete__empty_user_id(offline: Offline) -> None:
@@ -5343,12 +5347,12 @@ async def test_admin_organization_projects_users_delete__empty_project_id(offlin
 
 def test_admin_organization_projects_users_delete__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.projects.users.delete("sample", project_id="sample")
-    check_model(result, ProjectUserDeleteResponse)
+    check_model(result, UserDeleteResponse_2)
 
 
 def test_admin_organization_projects_users_delete__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.projects.users.delete("sample", project_id="sample")
-    check_model(result, ProjectUserDeleteResponse)
+    check_model(result, UserDeleteResponse_2)
 
 
 def test_admin_organization_projects_users_delete__raw_sync(sync_client: OpenAI) -> None:
@@ -5357,7 +5361,7 @@ def test_admin_organization_projects_users_delete__raw_sync(sync_client: OpenAI)
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, ProjectUserDeleteResponse)
+    check_model(parsed, UserDeleteResponse_2)
 
 
 def test_admin_organization_projects_users_delete__streamed_sync(sync_client: OpenAI) -> None:
@@ -5365,7 +5369,7 @@ def test_admin_organization_projects_users_delete__streamed_sync(sync_client: Op
         "sample", project_id="sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, ProjectUserDeleteResponse)
+        check_model(parsed, UserDeleteResponse_2)
 
 
 def test_admin_organization_projects_users_delete__empty_user_id_sync(

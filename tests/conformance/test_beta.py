@@ -12,21 +12,17 @@ from openai_async.types.beta.beta_compacted_response import BetaCompactedRespons
 from openai_async.types.beta.beta_response import BetaResponse
 from openai_async.types.beta.beta_response_item import BetaResponseItem
 from openai_async.types.beta.beta_response_stream_event import BetaResponseStreamEvent
+from openai_async.types.beta.realtime.session_create_response import SessionCreateResponse
+from openai_async.types.beta.realtime.transcription_session import TranscriptionSession
 from openai_async.types.beta.responses.input_token_count_response import InputTokenCountResponse
 from openai_async.types.beta.thread import Thread
 from openai_async.types.beta.thread_deleted import ThreadDeleted
+from openai_async.types.beta.threads.message import Message
 from openai_async.types.beta.threads.message_deleted import MessageDeleted
 from openai_async.types.beta.threads.run import Run
 from openai_async.types.beta.threads.runs.run_step import RunStep
-from openai_async.types.realtime.realtime_session_create_response import (
-    RealtimeSessionCreateResponse,
-)
-from openai_async.types.realtime.realtime_transcription_session_create_response import (
-    RealtimeTranscriptionSessionCreateResponse,
-)
 from openai_async.types.shared.chat_session_resource import ChatSessionResource
 from openai_async.types.shared.deleted_thread_resource import DeletedThreadResource
-from openai_async.types.shared.message_object import MessageObject
 from openai_async.types.shared.thread_item import ThreadItem
 from openai_async.types.shared.thread_resource import ThreadResource
 from tests.conformance._checks import (
@@ -913,7 +909,7 @@ async def test_beta_realtime_sessions_create__required(client: AsyncOpenAI) -> N
     result = await client.beta.realtime.sessions.create(
         client_secret={"value": "sample", "expires_at": 1700000000}
     )
-    check_model(result, RealtimeSessionCreateResponse)
+    check_model(result, SessionCreateResponse)
 
 
 async def test_beta_realtime_sessions_create__full(client: AsyncOpenAI) -> None:
@@ -947,7 +943,7 @@ async def test_beta_realtime_sessions_create__full(client: AsyncOpenAI) -> None:
         truncation="auto",
         prompt={"id": "sample", "version": "sample", "variables": {"key": "sample"}},
     )
-    check_model(result, RealtimeSessionCreateResponse)
+    check_model(result, SessionCreateResponse)
 
 
 async def test_beta_realtime_sessions_create__raw(client: AsyncOpenAI) -> None:
@@ -983,7 +979,7 @@ async def test_beta_realtime_sessions_create__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, RealtimeSessionCreateResponse)
+    check_model(parsed, SessionCreateResponse)
 
 
 async def test_beta_realtime_sessions_create__streamed(client: AsyncOpenAI) -> None:
@@ -991,14 +987,14 @@ async def test_beta_realtime_sessions_create__streamed(client: AsyncOpenAI) -> N
         client_secret={"value": "sample", "expires_at": 1700000000}
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, RealtimeSessionCreateResponse)
+        check_model(parsed, SessionCreateResponse)
 
 
 def test_beta_realtime_sessions_create__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.beta.realtime.sessions.create(
         client_secret={"value": "sample", "expires_at": 1700000000}
     )
-    check_model(result, RealtimeSessionCreateResponse)
+    check_model(result, SessionCreateResponse)
 
 
 def test_beta_realtime_sessions_create__full_sync(sync_client: OpenAI) -> None:
@@ -1032,7 +1028,7 @@ def test_beta_realtime_sessions_create__full_sync(sync_client: OpenAI) -> None:
         truncation="auto",
         prompt={"id": "sample", "version": "sample", "variables": {"key": "sample"}},
     )
-    check_model(result, RealtimeSessionCreateResponse)
+    check_model(result, SessionCreateResponse)
 
 
 def test_beta_realtime_sessions_create__raw_sync(sync_client: OpenAI) -> None:
@@ -1068,7 +1064,7 @@ def test_beta_realtime_sessions_create__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, RealtimeSessionCreateResponse)
+    check_model(parsed, SessionCreateResponse)
 
 
 def test_beta_realtime_sessions_create__streamed_sync(sync_client: OpenAI) -> None:
@@ -1076,12 +1072,12 @@ def test_beta_realtime_sessions_create__streamed_sync(sync_client: OpenAI) -> No
         client_secret={"value": "sample", "expires_at": 1700000000}
     ) as response:
         parsed = response.parse()
-        check_model(parsed, RealtimeSessionCreateResponse)
+        check_model(parsed, SessionCreateResponse)
 
 
 async def test_beta_realtime_transcription_sessions_create__required(client: AsyncOpenAI) -> None:
     result = await client.beta.realtime.transcription_sessions.create()
-    check_model(result, RealtimeTranscriptionSessionCreateResponse)
+    check_model(result, TranscriptionSession)
 
 
 async def test_beta_realtime_transcription_sessions_create__full(client: AsyncOpenAI) -> None:
@@ -1104,7 +1100,7 @@ async def test_beta_realtime_transcription_sessions_create__full(client: AsyncOp
         },
         include=["item.input_audio_transcription.logprobs"],
     )
-    check_model(result, RealtimeTranscriptionSessionCreateResponse)
+    check_model(result, TranscriptionSession)
 
 
 async def test_beta_realtime_transcription_sessions_create__raw(client: AsyncOpenAI) -> None:
@@ -1129,7 +1125,7 @@ async def test_beta_realtime_transcription_sessions_create__raw(client: AsyncOpe
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, RealtimeTranscriptionSessionCreateResponse)
+    check_model(parsed, TranscriptionSession)
 
 
 async def test_beta_realtime_transcription_sessions_create__streamed(client: AsyncOpenAI) -> None:
@@ -1137,12 +1133,12 @@ async def test_beta_realtime_transcription_sessions_create__streamed(client: Asy
         client.beta.realtime.transcription_sessions.with_streaming_response.create() as response
     ):
         parsed = await response.parse()
-        check_model(parsed, RealtimeTranscriptionSessionCreateResponse)
+        check_model(parsed, TranscriptionSession)
 
 
 def test_beta_realtime_transcription_sessions_create__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.beta.realtime.transcription_sessions.create()
-    check_model(result, RealtimeTranscriptionSessionCreateResponse)
+    check_model(result, TranscriptionSession)
 
 
 def test_beta_realtime_transcription_sessions_create__full_sync(sync_client: OpenAI) -> None:
@@ -1165,7 +1161,7 @@ def test_beta_realtime_transcription_sessions_create__full_sync(sync_client: Ope
         },
         include=["item.input_audio_transcription.logprobs"],
     )
-    check_model(result, RealtimeTranscriptionSessionCreateResponse)
+    check_model(result, TranscriptionSession)
 
 
 def test_beta_realtime_transcription_sessions_create__raw_sync(sync_client: OpenAI) -> None:
@@ -1190,7 +1186,7 @@ def test_beta_realtime_transcription_sessions_create__raw_sync(sync_client: Open
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, RealtimeTranscriptionSessionCreateResponse)
+    check_model(parsed, TranscriptionSession)
 
 
 def test_beta_realtime_transcription_sessions_create__streamed_sync(sync_client: OpenAI) -> None:
@@ -1198,7 +1194,7 @@ def test_beta_realtime_transcription_sessions_create__streamed_sync(sync_client:
         sync_client.beta.realtime.transcription_sessions.with_streaming_response.create() as response
     ):
         parsed = response.parse()
-        check_model(parsed, RealtimeTranscriptionSessionCreateResponse)
+        check_model(parsed, TranscriptionSession)
 
 
 async def test_beta_assistants_create__required(client: AsyncOpenAI) -> None:
@@ -2951,7 +2947,7 @@ def test_beta_threads_runs_steps_list__empty_thread_id_sync(offline_sync: Offlin
 
 async def test_beta_threads_messages_create__required(client: AsyncOpenAI) -> None:
     result = await client.beta.threads.messages.create("sample", role="user", content="sample")
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 async def test_beta_threads_messages_create__full(client: AsyncOpenAI) -> None:
@@ -2962,7 +2958,7 @@ async def test_beta_threads_messages_create__full(client: AsyncOpenAI) -> None:
         attachments=[{"file_id": "sample", "tools": [{"type": "code_interpreter"}]}],
         metadata={"key": "sample"},
     )
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 async def test_beta_threads_messages_create__raw(client: AsyncOpenAI) -> None:
@@ -2975,7 +2971,7 @@ async def test_beta_threads_messages_create__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, MessageObject)
+    check_model(parsed, Message)
 
 
 async def test_beta_threads_messages_create__streamed(client: AsyncOpenAI) -> None:
@@ -2983,7 +2979,7 @@ async def test_beta_threads_messages_create__streamed(client: AsyncOpenAI) -> No
         "sample", role="user", content="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, MessageObject)
+        check_model(parsed, Message)
 
 
 async def test_beta_threads_messages_create__empty_thread_id(offline: Offline) -> None:
@@ -2994,7 +2990,7 @@ async def test_beta_threads_messages_create__empty_thread_id(offline: Offline) -
 
 def test_beta_threads_messages_create__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.beta.threads.messages.create("sample", role="user", content="sample")
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 def test_beta_threads_messages_create__full_sync(sync_client: OpenAI) -> None:
@@ -3005,7 +3001,7 @@ def test_beta_threads_messages_create__full_sync(sync_client: OpenAI) -> None:
         attachments=[{"file_id": "sample", "tools": [{"type": "code_interpreter"}]}],
         metadata={"key": "sample"},
     )
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 def test_beta_threads_messages_create__raw_sync(sync_client: OpenAI) -> None:
@@ -3018,7 +3014,7 @@ def test_beta_threads_messages_create__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, MessageObject)
+    check_model(parsed, Message)
 
 
 def test_beta_threads_messages_create__streamed_sync(sync_client: OpenAI) -> None:
@@ -3026,7 +3022,7 @@ def test_beta_threads_messages_create__streamed_sync(sync_client: OpenAI) -> Non
         "sample", role="user", content="sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, MessageObject)
+        check_model(parsed, Message)
 
 
 def test_beta_threads_messages_create__empty_thread_id_sync(offline_sync: OfflineSync) -> None:
@@ -3037,12 +3033,12 @@ def test_beta_threads_messages_create__empty_thread_id_sync(offline_sync: Offlin
 
 async def test_beta_threads_messages_retrieve__required(client: AsyncOpenAI) -> None:
     result = await client.beta.threads.messages.retrieve("sample", thread_id="sample")
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 async def test_beta_threads_messages_retrieve__full(client: AsyncOpenAI) -> None:
     result = await client.beta.threads.messages.retrieve("sample", thread_id="sample")
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 async def test_beta_threads_messages_retrieve__raw(client: AsyncOpenAI) -> None:
@@ -3051,7 +3047,7 @@ async def test_beta_threads_messages_retrieve__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, MessageObject)
+    check_model(parsed, Message)
 
 
 async def test_beta_threads_messages_retrieve__streamed(client: AsyncOpenAI) -> None:
@@ -3059,7 +3055,7 @@ async def test_beta_threads_messages_retrieve__streamed(client: AsyncOpenAI) -> 
         "sample", thread_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, MessageObject)
+        check_model(parsed, Message)
 
 
 async def test_beta_threads_messages_retrieve__empty_message_id(offline: Offline) -> None:
@@ -3076,12 +3072,12 @@ async def test_beta_threads_messages_retrieve__empty_thread_id(offline: Offline)
 
 def test_beta_threads_messages_retrieve__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.beta.threads.messages.retrieve("sample", thread_id="sample")
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 def test_beta_threads_messages_retrieve__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.beta.threads.messages.retrieve("sample", thread_id="sample")
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 def test_beta_threads_messages_retrieve__raw_sync(sync_client: OpenAI) -> None:
@@ -3090,7 +3086,7 @@ def test_beta_threads_messages_retrieve__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, MessageObject)
+    check_model(parsed, Message)
 
 
 def test_beta_threads_messages_retrieve__streamed_sync(sync_client: OpenAI) -> None:
@@ -3098,7 +3094,7 @@ def test_beta_threads_messages_retrieve__streamed_sync(sync_client: OpenAI) -> N
         "sample", thread_id="sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, MessageObject)
+        check_model(parsed, Message)
 
 
 def test_beta_threads_messages_retrieve__empty_message_id_sync(offline_sync: OfflineSync) -> None:
@@ -3115,14 +3111,14 @@ def test_beta_threads_messages_retrieve__empty_thread_id_sync(offline_sync: Offl
 
 async def test_beta_threads_messages_update__required(client: AsyncOpenAI) -> None:
     result = await client.beta.threads.messages.update("sample", thread_id="sample")
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 async def test_beta_threads_messages_update__full(client: AsyncOpenAI) -> None:
     result = await client.beta.threads.messages.update(
         "sample", thread_id="sample", metadata={"key": "sample"}
     )
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 async def test_beta_threads_messages_update__raw(client: AsyncOpenAI) -> None:
@@ -3131,7 +3127,7 @@ async def test_beta_threads_messages_update__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, MessageObject)
+    check_model(parsed, Message)
 
 
 async def test_beta_threads_messages_update__streamed(client: AsyncOpenAI) -> None:
@@ -3139,7 +3135,7 @@ async def test_beta_threads_messages_update__streamed(client: AsyncOpenAI) -> No
         "sample", thread_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, MessageObject)
+        check_model(parsed, Message)
 
 
 async def test_beta_threads_messages_update__empty_message_id(offline: Offline) -> None:
@@ -3156,14 +3152,14 @@ async def test_beta_threads_messages_update__empty_thread_id(offline: Offline) -
 
 def test_beta_threads_messages_update__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.beta.threads.messages.update("sample", thread_id="sample")
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 def test_beta_threads_messages_update__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.beta.threads.messages.update(
         "sample", thread_id="sample", metadata={"key": "sample"}
     )
-    check_model(result, MessageObject)
+    check_model(result, Message)
 
 
 def test_beta_threads_messages_update__raw_sync(sync_client: OpenAI) -> None:
@@ -3172,7 +3168,7 @@ def test_beta_threads_messages_update__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, MessageObject)
+    check_model(parsed, Message)
 
 
 def test_beta_threads_messages_update__streamed_sync(sync_client: OpenAI) -> None:
@@ -3180,7 +3176,7 @@ def test_beta_threads_messages_update__streamed_sync(sync_client: OpenAI) -> Non
         "sample", thread_id="sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, MessageObject)
+        check_model(parsed, Message)
 
 
 def test_beta_threads_messages_update__empty_message_id_sync(offline_sync: OfflineSync) -> None:
@@ -3197,14 +3193,14 @@ def test_beta_threads_messages_update__empty_thread_id_sync(offline_sync: Offlin
 
 async def test_beta_threads_messages_list__required(client: AsyncOpenAI) -> None:
     result = await client.beta.threads.messages.list("sample")
-    check_page(result, MessageObject)
+    check_page(result, Message)
 
 
 async def test_beta_threads_messages_list__full(client: AsyncOpenAI) -> None:
     result = await client.beta.threads.messages.list(
         "sample", limit=1, order="asc", after="sample", before="sample", run_id="sample"
     )
-    check_page(result, MessageObject)
+    check_page(result, Message)
 
 
 async def test_beta_threads_messages_list__raw(client: AsyncOpenAI) -> None:
@@ -3213,13 +3209,13 @@ async def test_beta_threads_messages_list__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, MessageObject)
+    check_page(parsed, Message)
 
 
 async def test_beta_threads_messages_list__streamed(client: AsyncOpenAI) -> None:
     async with client.beta.threads.messages.with_streaming_response.list("sample") as response:
         parsed = await response.parse()
-        check_page(parsed, MessageObject)
+        check_page(parsed, Message)
 
 
 async def test_beta_threads_messages_list__empty_thread_id(offline: Offline) -> None:
@@ -3230,14 +3226,14 @@ async def test_beta_threads_messages_list__empty_thread_id(offline: Offline) -> 
 
 def test_beta_threads_messages_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.beta.threads.messages.list("sample")
-    check_page(result, MessageObject)
+    check_page(result, Message)
 
 
 def test_beta_threads_messages_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.beta.threads.messages.list(
         "sample", limit=1, order="asc", after="sample", before="sample", run_id="sample"
     )
-    check_page(result, MessageObject)
+    check_page(result, Message)
 
 
 def test_beta_threads_messages_list__raw_sync(sync_client: OpenAI) -> None:
@@ -3246,13 +3242,13 @@ def test_beta_threads_messages_list__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, MessageObject)
+    check_page(parsed, Message)
 
 
 def test_beta_threads_messages_list__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.beta.threads.messages.with_streaming_response.list("sample") as response:
         parsed = response.parse()
-        check_page(parsed, MessageObject)
+        check_page(parsed, Message)
 
 
 def test_beta_threads_messages_list__empty_thread_id_sync(offline_sync: OfflineSync) -> None:

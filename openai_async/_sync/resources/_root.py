@@ -7,6 +7,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
+from openai_async.lib.webhooks import WebhooksMixin
+
 if TYPE_CHECKING:
     from openai_async._sync._client import OpenAI
     from openai_async._sync.resources.admin.admin import Admin
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["SyncResourceRoot"]
 
 
-class SyncResourceRoot:
+class SyncResourceRoot(WebhooksMixin):
     """Mixin of ``OpenAI``: one cached property per top-level resource."""
 
     @cached_property

@@ -13,6 +13,7 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib.embeddings import EmbeddingsMixin
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["Embeddings", "EmbeddingsWithRawResponse", "EmbeddingsWithStreamingResponse"]
 
 
-class Embeddings(SyncAPIResource):
+class Embeddings(EmbeddingsMixin, SyncAPIResource):
     """``client.embeddings``."""
 
     @cached_property

@@ -14,6 +14,7 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_files import FilesMixin
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
 
 
-class Files(SyncAPIResource):
+class Files(FilesMixin, SyncAPIResource):
     """``client.files``."""
 
     @cached_property

@@ -14,6 +14,7 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_files import VideosMixin
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["Videos", "VideosWithRawResponse", "VideosWithStreamingResponse"]
 
 
-class Videos(SyncAPIResource):
+class Videos(VideosMixin, SyncAPIResource):
     """``client.videos``."""
 
     @cached_property

@@ -23,16 +23,16 @@ if TYPE_CHECKING:
 
     from openai_async.types.realtime.realtime_function_tool_param import RealtimeFunctionToolParam
     from openai_async.types.realtime.realtime_reasoning_param import RealtimeReasoningParam
+    from openai_async.types.realtime.realtime_session_create_request_param import (
+        RealtimeSessionCreateRequestAudioParam,
+        RealtimeSessionCreateRequestParam,
+        RealtimeSessionCreateRequestTracingTracingConfigurationParam,
+    )
     from openai_async.types.realtime.realtime_truncation_param import RealtimeTruncationParam
     from openai_async.types.responses.response_prompt_param import ResponsePromptParam
     from openai_async.types.responses.tool_choice_function_param import ToolChoiceFunctionParam
     from openai_async.types.responses.tool_choice_mcp_param import ToolChoiceMcpParam
     from openai_async.types.shared.mcp_tool_param import MCPToolParam
-    from openai_async.types.shared.realtime_session_create_request_ga_param import (
-        RealtimeSessionCreateRequestGAAudioParam,
-        RealtimeSessionCreateRequestGAParam,
-        RealtimeSessionCreateRequestGATracingTracingConfigurationParam,
-    )
 
 __all__ = ["AsyncCalls", "AsyncCallsWithRawResponse", "AsyncCallsWithStreamingResponse"]
 
@@ -52,7 +52,7 @@ class AsyncCalls(AsyncAPIResource):
         self,
         *,
         sdp: str,
-        session: RealtimeSessionCreateRequestGAParam | NotGiven = NOT_GIVEN,
+        session: RealtimeSessionCreateRequestParam | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -102,11 +102,11 @@ class AsyncCalls(AsyncAPIResource):
         ]
         | NotGiven = NOT_GIVEN,
         instructions: str | NotGiven = NOT_GIVEN,
-        audio: RealtimeSessionCreateRequestGAAudioParam | NotGiven = NOT_GIVEN,
+        audio: RealtimeSessionCreateRequestAudioParam | NotGiven = NOT_GIVEN,
         include: Iterable[Literal["item.input_audio_transcription.logprobs"]]
         | NotGiven = NOT_GIVEN,
         tracing: Literal["auto"]
-        | RealtimeSessionCreateRequestGATracingTracingConfigurationParam
+        | RealtimeSessionCreateRequestTracingTracingConfigurationParam
         | NotGiven
         | None = NOT_GIVEN,
         tools: Iterable[RealtimeFunctionToolParam | MCPToolParam] | NotGiven = NOT_GIVEN,

@@ -13,14 +13,14 @@ from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeo
 from openai_async.types.realtime.client_secret_create_response import ClientSecretCreateResponse
 
 if TYPE_CHECKING:
+    from openai_async.types.realtime.realtime_session_create_request_param import (
+        RealtimeSessionCreateRequestParam,
+    )
+    from openai_async.types.realtime.realtime_transcription_session_create_request_param import (
+        RealtimeTranscriptionSessionCreateRequestParam,
+    )
     from openai_async.types.shared.realtime_create_client_secret_request_param import (
         RealtimeCreateClientSecretRequestExpiresAfterParam,
-    )
-    from openai_async.types.shared.realtime_session_create_request_ga_param import (
-        RealtimeSessionCreateRequestGAParam,
-    )
-    from openai_async.types.shared.realtime_transcription_session_create_request_ga_param import (
-        RealtimeTranscriptionSessionCreateRequestGAParam,
     )
 
 __all__ = [
@@ -45,8 +45,8 @@ class AsyncClientSecrets(AsyncAPIResource):
         self,
         *,
         expires_after: RealtimeCreateClientSecretRequestExpiresAfterParam | NotGiven = NOT_GIVEN,
-        session: RealtimeSessionCreateRequestGAParam
-        | RealtimeTranscriptionSessionCreateRequestGAParam
+        session: RealtimeSessionCreateRequestParam
+        | RealtimeTranscriptionSessionCreateRequestParam
         | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,

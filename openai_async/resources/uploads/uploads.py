@@ -11,6 +11,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_files import AsyncUploadsMixin
 from openai_async.types.upload import Upload
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncUploads", "AsyncUploadsWithRawResponse", "AsyncUploadsWithStreamingResponse"]
 
 
-class AsyncUploads(AsyncAPIResource):
+class AsyncUploads(AsyncUploadsMixin, AsyncAPIResource):
     """``client.uploads``."""
 
     @cached_property

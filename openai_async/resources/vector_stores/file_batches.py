@@ -12,6 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_vector_stores import AsyncVectorStoreFileBatchesMixin
 from openai_async.types.vector_stores.vector_store_file import VectorStoreFile
 from openai_async.types.vector_stores.vector_store_file_batch import VectorStoreFileBatch
 
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 
-class AsyncFileBatches(AsyncAPIResource):
+class AsyncFileBatches(AsyncVectorStoreFileBatchesMixin, AsyncAPIResource):
     """``client.vector_stores.file_batches``."""
 
     @cached_property

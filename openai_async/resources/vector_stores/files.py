@@ -12,6 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_vector_stores import AsyncVectorStoreFilesMixin
 from openai_async.types.shared.vector_store_file_content_response import (
     VectorStoreFileContentResponseDataItem,
 )
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFiles", "AsyncFilesWithRawResponse", "AsyncFilesWithStreamingResponse"]
 
 
-class AsyncFiles(AsyncAPIResource):
+class AsyncFiles(AsyncVectorStoreFilesMixin, AsyncAPIResource):
     """``client.vector_stores.files``."""
 
     @cached_property

@@ -19,6 +19,15 @@ if TYPE_CHECKING:
     from openai_async.types.audio.transcription_segment import (
         TranscriptionSegment as TranscriptionSegment,
     )
+    from openai_async.types.audio.transcription_text_delta_event import (
+        TranscriptionTextDeltaEvent as TranscriptionTextDeltaEvent,
+    )
+    from openai_async.types.audio.transcription_text_done_event import (
+        TranscriptionTextDoneEvent as TranscriptionTextDoneEvent,
+    )
+    from openai_async.types.audio.transcription_text_segment_event import (
+        TranscriptionTextSegmentEvent as TranscriptionTextSegmentEvent,
+    )
     from openai_async.types.audio.transcription_word import TranscriptionWord as TranscriptionWord
 
 __all__ = [
@@ -26,6 +35,9 @@ __all__ = [
     "TranscriptionInclude",
     "TranscriptionLanguage",
     "TranscriptionSegment",
+    "TranscriptionTextDeltaEvent",
+    "TranscriptionTextDoneEvent",
+    "TranscriptionTextSegmentEvent",
     "TranscriptionWord",
 ]
 
@@ -45,6 +57,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "TranscriptionSegment": (
         "openai_async.types.audio.transcription_segment",
         "TranscriptionSegment",
+    ),
+    "TranscriptionTextDeltaEvent": (
+        "openai_async.types.audio.transcription_text_delta_event",
+        "TranscriptionTextDeltaEvent",
+    ),
+    "TranscriptionTextDoneEvent": (
+        "openai_async.types.audio.transcription_text_done_event",
+        "TranscriptionTextDoneEvent",
+    ),
+    "TranscriptionTextSegmentEvent": (
+        "openai_async.types.audio.transcription_text_segment_event",
+        "TranscriptionTextSegmentEvent",
     ),
     "TranscriptionWord": ("openai_async.types.audio.transcription_word", "TranscriptionWord"),
 }

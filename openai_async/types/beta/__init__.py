@@ -12,6 +12,12 @@ if TYPE_CHECKING:
     from openai_async.types.beta.assistant_stream_event import (
         AssistantStreamEvent as AssistantStreamEvent,
     )
+    from openai_async.types.beta.beta_apply_patch_tool import (
+        BetaApplyPatchTool as BetaApplyPatchTool,
+    )
+    from openai_async.types.beta.beta_apply_patch_tool_param import (
+        BetaApplyPatchToolParam as BetaApplyPatchToolParam,
+    )
     from openai_async.types.beta.beta_compacted_response import (
         BetaCompactedResponse as BetaCompactedResponse,
     )
@@ -34,6 +40,38 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_computer_use_preview_tool_param import (
         BetaComputerUsePreviewToolParam as BetaComputerUsePreviewToolParam,
     )
+    from openai_async.types.beta.beta_container_auto import BetaContainerAuto as BetaContainerAuto
+    from openai_async.types.beta.beta_container_auto_param import (
+        BetaContainerAutoParam as BetaContainerAutoParam,
+    )
+    from openai_async.types.beta.beta_container_network_policy_allowlist import (
+        BetaContainerNetworkPolicyAllowlist as BetaContainerNetworkPolicyAllowlist,
+    )
+    from openai_async.types.beta.beta_container_network_policy_allowlist_param import (
+        BetaContainerNetworkPolicyAllowlistParam as BetaContainerNetworkPolicyAllowlistParam,
+    )
+    from openai_async.types.beta.beta_container_network_policy_disabled import (
+        BetaContainerNetworkPolicyDisabled as BetaContainerNetworkPolicyDisabled,
+    )
+    from openai_async.types.beta.beta_container_network_policy_disabled_param import (
+        BetaContainerNetworkPolicyDisabledParam as BetaContainerNetworkPolicyDisabledParam,
+    )
+    from openai_async.types.beta.beta_container_network_policy_domain_secret import (
+        BetaContainerNetworkPolicyDomainSecret as BetaContainerNetworkPolicyDomainSecret,
+    )
+    from openai_async.types.beta.beta_container_network_policy_domain_secret_param import (
+        BetaContainerNetworkPolicyDomainSecretParam as BetaContainerNetworkPolicyDomainSecretParam,
+    )
+    from openai_async.types.beta.beta_container_reference import (
+        BetaContainerReference as BetaContainerReference,
+    )
+    from openai_async.types.beta.beta_container_reference_param import (
+        BetaContainerReferenceParam as BetaContainerReferenceParam,
+    )
+    from openai_async.types.beta.beta_custom_tool import BetaCustomTool as BetaCustomTool
+    from openai_async.types.beta.beta_custom_tool_param import (
+        BetaCustomToolParam as BetaCustomToolParam,
+    )
     from openai_async.types.beta.beta_easy_input_message import (
         BetaEasyInputMessage as BetaEasyInputMessage,
     )
@@ -46,16 +84,46 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_file_search_tool_param import (
         BetaFileSearchToolParam as BetaFileSearchToolParam,
     )
+    from openai_async.types.beta.beta_function_shell_tool import (
+        BetaFunctionShellTool as BetaFunctionShellTool,
+    )
+    from openai_async.types.beta.beta_function_shell_tool_param import (
+        BetaFunctionShellToolParam as BetaFunctionShellToolParam,
+    )
     from openai_async.types.beta.beta_function_tool import BetaFunctionTool as BetaFunctionTool
     from openai_async.types.beta.beta_function_tool_param import (
         BetaFunctionToolParam as BetaFunctionToolParam,
     )
     from openai_async.types.beta.beta_image_detail import BetaImageDetail as BetaImageDetail
+    from openai_async.types.beta.beta_inline_skill import BetaInlineSkill as BetaInlineSkill
+    from openai_async.types.beta.beta_inline_skill_param import (
+        BetaInlineSkillParam as BetaInlineSkillParam,
+    )
+    from openai_async.types.beta.beta_inline_skill_source import (
+        BetaInlineSkillSource as BetaInlineSkillSource,
+    )
+    from openai_async.types.beta.beta_inline_skill_source_param import (
+        BetaInlineSkillSourceParam as BetaInlineSkillSourceParam,
+    )
+    from openai_async.types.beta.beta_local_environment import (
+        BetaLocalEnvironment as BetaLocalEnvironment,
+    )
+    from openai_async.types.beta.beta_local_environment_param import (
+        BetaLocalEnvironmentParam as BetaLocalEnvironmentParam,
+    )
+    from openai_async.types.beta.beta_local_skill import BetaLocalSkill as BetaLocalSkill
+    from openai_async.types.beta.beta_local_skill_param import (
+        BetaLocalSkillParam as BetaLocalSkillParam,
+    )
     from openai_async.types.beta.beta_mcp_tool_call_error import (
         BetaMcpToolCallError as BetaMcpToolCallError,
     )
     from openai_async.types.beta.beta_mcp_tool_call_error_param import (
         BetaMcpToolCallErrorParam as BetaMcpToolCallErrorParam,
+    )
+    from openai_async.types.beta.beta_namespace_tool import BetaNamespaceTool as BetaNamespaceTool
+    from openai_async.types.beta.beta_namespace_tool_param import (
+        BetaNamespaceToolParam as BetaNamespaceToolParam,
     )
     from openai_async.types.beta.beta_response import BetaResponse as BetaResponse
     from openai_async.types.beta.beta_response_apply_patch_tool_call import (
@@ -121,6 +189,9 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_response_content_part_done_event import (
         BetaResponseContentPartDoneEvent as BetaResponseContentPartDoneEvent,
     )
+    from openai_async.types.beta.beta_response_conversation_param import (
+        BetaResponseConversationParam as BetaResponseConversationParam,
+    )
     from openai_async.types.beta.beta_response_created_event import (
         BetaResponseCreatedEvent as BetaResponseCreatedEvent,
     )
@@ -178,6 +249,12 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.beta_response_function_shell_call_output_content import (
         BetaResponseFunctionShellCallOutputContent as BetaResponseFunctionShellCallOutputContent,
+    )
+    from openai_async.types.beta.beta_response_function_shell_tool_call import (
+        BetaResponseFunctionShellToolCall as BetaResponseFunctionShellToolCall,
+    )
+    from openai_async.types.beta.beta_response_function_shell_tool_call_output import (
+        BetaResponseFunctionShellToolCallOutput as BetaResponseFunctionShellToolCallOutput,
     )
     from openai_async.types.beta.beta_response_function_tool_call import (
         BetaResponseFunctionToolCall as BetaResponseFunctionToolCall,
@@ -358,6 +435,21 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_response_refusal_done_event import (
         BetaResponseRefusalDoneEvent as BetaResponseRefusalDoneEvent,
     )
+    from openai_async.types.beta.beta_response_shell_call_command_added_event import (
+        BetaResponseShellCallCommandAddedEvent as BetaResponseShellCallCommandAddedEvent,
+    )
+    from openai_async.types.beta.beta_response_shell_call_command_delta_event import (
+        BetaResponseShellCallCommandDeltaEvent as BetaResponseShellCallCommandDeltaEvent,
+    )
+    from openai_async.types.beta.beta_response_shell_call_command_done_event import (
+        BetaResponseShellCallCommandDoneEvent as BetaResponseShellCallCommandDoneEvent,
+    )
+    from openai_async.types.beta.beta_response_shell_call_output_content_delta_event import (
+        BetaResponseShellCallOutputContentDeltaEvent as BetaResponseShellCallOutputContentDeltaEvent,
+    )
+    from openai_async.types.beta.beta_response_shell_call_output_content_done_event import (
+        BetaResponseShellCallOutputContentDoneEvent as BetaResponseShellCallOutputContentDoneEvent,
+    )
     from openai_async.types.beta.beta_response_stream_event import (
         BetaResponseStreamEvent as BetaResponseStreamEvent,
     )
@@ -369,6 +461,9 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.beta_response_tool_search_call import (
         BetaResponseToolSearchCall as BetaResponseToolSearchCall,
+    )
+    from openai_async.types.beta.beta_response_tool_search_output_item import (
+        BetaResponseToolSearchOutputItem as BetaResponseToolSearchOutputItem,
     )
     from openai_async.types.beta.beta_response_tool_search_output_item_param import (
         BetaResponseToolSearchOutputItemParam as BetaResponseToolSearchOutputItemParam,
@@ -388,6 +483,12 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.beta_responses_server_event import (
         BetaResponsesServerEvent as BetaResponsesServerEvent,
+    )
+    from openai_async.types.beta.beta_skill_reference import (
+        BetaSkillReference as BetaSkillReference,
+    )
+    from openai_async.types.beta.beta_skill_reference_param import (
+        BetaSkillReferenceParam as BetaSkillReferenceParam,
     )
     from openai_async.types.beta.beta_tool import BetaTool as BetaTool
     from openai_async.types.beta.beta_tool_choice_allowed import (
@@ -443,6 +544,12 @@ if TYPE_CHECKING:
         BetaToolChoiceTypesParam as BetaToolChoiceTypesParam,
     )
     from openai_async.types.beta.beta_tool_param import BetaToolParam as BetaToolParam
+    from openai_async.types.beta.beta_tool_search_tool import (
+        BetaToolSearchTool as BetaToolSearchTool,
+    )
+    from openai_async.types.beta.beta_tool_search_tool_param import (
+        BetaToolSearchToolParam as BetaToolSearchToolParam,
+    )
     from openai_async.types.beta.beta_web_search_preview_tool import (
         BetaWebSearchPreviewTool as BetaWebSearchPreviewTool,
     )
@@ -459,18 +566,6 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_web_search_tool_param import (
         BetaWebSearchToolParam as BetaWebSearchToolParam,
     )
-    from openai_async.types.beta.code_interpreter_tool import (
-        CodeInterpreterTool as CodeInterpreterTool,
-    )
-    from openai_async.types.beta.code_interpreter_tool_param import (
-        CodeInterpreterToolParam as CodeInterpreterToolParam,
-    )
-    from openai_async.types.beta.file_search_tool import FileSearchTool as FileSearchTool
-    from openai_async.types.beta.file_search_tool_param import (
-        FileSearchToolParam as FileSearchToolParam,
-    )
-    from openai_async.types.beta.function_tool import FunctionTool as FunctionTool
-    from openai_async.types.beta.function_tool_param import FunctionToolParam as FunctionToolParam
     from openai_async.types.beta.message_stream_event import (
         MessageStreamEvent as MessageStreamEvent,
     )
@@ -486,6 +581,8 @@ __all__ = [
     "Assistant",
     "AssistantDeleted",
     "AssistantStreamEvent",
+    "BetaApplyPatchTool",
+    "BetaApplyPatchToolParam",
     "BetaCompactedResponse",
     "BetaComputerAction",
     "BetaComputerActionList",
@@ -494,15 +591,39 @@ __all__ = [
     "BetaComputerToolParam",
     "BetaComputerUsePreviewTool",
     "BetaComputerUsePreviewToolParam",
+    "BetaContainerAuto",
+    "BetaContainerAutoParam",
+    "BetaContainerNetworkPolicyAllowlist",
+    "BetaContainerNetworkPolicyAllowlistParam",
+    "BetaContainerNetworkPolicyDisabled",
+    "BetaContainerNetworkPolicyDisabledParam",
+    "BetaContainerNetworkPolicyDomainSecret",
+    "BetaContainerNetworkPolicyDomainSecretParam",
+    "BetaContainerReference",
+    "BetaContainerReferenceParam",
+    "BetaCustomTool",
+    "BetaCustomToolParam",
     "BetaEasyInputMessage",
     "BetaEasyInputMessageParam",
     "BetaFileSearchTool",
     "BetaFileSearchToolParam",
+    "BetaFunctionShellTool",
+    "BetaFunctionShellToolParam",
     "BetaFunctionTool",
     "BetaFunctionToolParam",
     "BetaImageDetail",
+    "BetaInlineSkill",
+    "BetaInlineSkillParam",
+    "BetaInlineSkillSource",
+    "BetaInlineSkillSourceParam",
+    "BetaLocalEnvironment",
+    "BetaLocalEnvironmentParam",
+    "BetaLocalSkill",
+    "BetaLocalSkillParam",
     "BetaMcpToolCallError",
     "BetaMcpToolCallErrorParam",
+    "BetaNamespaceTool",
+    "BetaNamespaceToolParam",
     "BetaResponse",
     "BetaResponseApplyPatchToolCall",
     "BetaResponseApplyPatchToolCallOutput",
@@ -525,6 +646,7 @@ __all__ = [
     "BetaResponseContent",
     "BetaResponseContentPartAddedEvent",
     "BetaResponseContentPartDoneEvent",
+    "BetaResponseConversationParam",
     "BetaResponseCreatedEvent",
     "BetaResponseCustomToolCall",
     "BetaResponseCustomToolCallInputDeltaEvent",
@@ -545,6 +667,8 @@ __all__ = [
     "BetaResponseFunctionCallArgumentsDeltaEvent",
     "BetaResponseFunctionCallArgumentsDoneEvent",
     "BetaResponseFunctionShellCallOutputContent",
+    "BetaResponseFunctionShellToolCall",
+    "BetaResponseFunctionShellToolCallOutput",
     "BetaResponseFunctionToolCall",
     "BetaResponseFunctionToolCallItem",
     "BetaResponseFunctionToolCallOutputItem",
@@ -606,10 +730,16 @@ __all__ = [
     "BetaResponseReasoningTextDoneEvent",
     "BetaResponseRefusalDeltaEvent",
     "BetaResponseRefusalDoneEvent",
+    "BetaResponseShellCallCommandAddedEvent",
+    "BetaResponseShellCallCommandDeltaEvent",
+    "BetaResponseShellCallCommandDoneEvent",
+    "BetaResponseShellCallOutputContentDeltaEvent",
+    "BetaResponseShellCallOutputContentDoneEvent",
     "BetaResponseStreamEvent",
     "BetaResponseTextDeltaEvent",
     "BetaResponseTextDoneEvent",
     "BetaResponseToolSearchCall",
+    "BetaResponseToolSearchOutputItem",
     "BetaResponseToolSearchOutputItemParam",
     "BetaResponseUsage",
     "BetaResponseWebSearchCallCompletedEvent",
@@ -617,6 +747,8 @@ __all__ = [
     "BetaResponseWebSearchCallSearchingEvent",
     "BetaResponsesClientEvent",
     "BetaResponsesServerEvent",
+    "BetaSkillReference",
+    "BetaSkillReferenceParam",
     "BetaTool",
     "BetaToolChoiceAllowed",
     "BetaToolChoiceAllowedParam",
@@ -637,18 +769,14 @@ __all__ = [
     "BetaToolChoiceTypesWebSearchPreview",
     "BetaToolChoiceTypesWebSearchPreview20250311",
     "BetaToolParam",
+    "BetaToolSearchTool",
+    "BetaToolSearchToolParam",
     "BetaWebSearchPreviewTool",
     "BetaWebSearchPreviewToolParam",
     "BetaWebSearchPreviewToolWebSearchPreview20250311",
     "BetaWebSearchTool",
     "BetaWebSearchToolParam",
     "BetaWebSearchToolWebSearch20250826",
-    "CodeInterpreterTool",
-    "CodeInterpreterToolParam",
-    "FileSearchTool",
-    "FileSearchToolParam",
-    "FunctionTool",
-    "FunctionToolParam",
     "MessageStreamEvent",
     "RunStepStreamEvent",
     "RunStreamEvent",
@@ -663,6 +791,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AssistantStreamEvent": (
         "openai_async.types.beta.assistant_stream_event",
         "AssistantStreamEvent",
+    ),
+    "BetaApplyPatchTool": ("openai_async.types.beta.beta_apply_patch_tool", "BetaApplyPatchTool"),
+    "BetaApplyPatchToolParam": (
+        "openai_async.types.beta.beta_apply_patch_tool_param",
+        "BetaApplyPatchToolParam",
     ),
     "BetaCompactedResponse": (
         "openai_async.types.beta.beta_compacted_response",
@@ -690,6 +823,48 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_computer_use_preview_tool_param",
         "BetaComputerUsePreviewToolParam",
     ),
+    "BetaContainerAuto": ("openai_async.types.beta.beta_container_auto", "BetaContainerAuto"),
+    "BetaContainerAutoParam": (
+        "openai_async.types.beta.beta_container_auto_param",
+        "BetaContainerAutoParam",
+    ),
+    "BetaContainerNetworkPolicyAllowlist": (
+        "openai_async.types.beta.beta_container_network_policy_allowlist",
+        "BetaContainerNetworkPolicyAllowlist",
+    ),
+    "BetaContainerNetworkPolicyAllowlistParam": (
+        "openai_async.types.beta.beta_container_network_policy_allowlist_param",
+        "BetaContainerNetworkPolicyAllowlistParam",
+    ),
+    "BetaContainerNetworkPolicyDisabled": (
+        "openai_async.types.beta.beta_container_network_policy_disabled",
+        "BetaContainerNetworkPolicyDisabled",
+    ),
+    "BetaContainerNetworkPolicyDisabledParam": (
+        "openai_async.types.beta.beta_container_network_policy_disabled_param",
+        "BetaContainerNetworkPolicyDisabledParam",
+    ),
+    "BetaContainerNetworkPolicyDomainSecret": (
+        "openai_async.types.beta.beta_container_network_policy_domain_secret",
+        "BetaContainerNetworkPolicyDomainSecret",
+    ),
+    "BetaContainerNetworkPolicyDomainSecretParam": (
+        "openai_async.types.beta.beta_container_network_policy_domain_secret_param",
+        "BetaContainerNetworkPolicyDomainSecretParam",
+    ),
+    "BetaContainerReference": (
+        "openai_async.types.beta.beta_container_reference",
+        "BetaContainerReference",
+    ),
+    "BetaContainerReferenceParam": (
+        "openai_async.types.beta.beta_container_reference_param",
+        "BetaContainerReferenceParam",
+    ),
+    "BetaCustomTool": ("openai_async.types.beta.beta_custom_tool", "BetaCustomTool"),
+    "BetaCustomToolParam": (
+        "openai_async.types.beta.beta_custom_tool_param",
+        "BetaCustomToolParam",
+    ),
     "BetaEasyInputMessage": (
         "openai_async.types.beta.beta_easy_input_message",
         "BetaEasyInputMessage",
@@ -703,12 +878,46 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_file_search_tool_param",
         "BetaFileSearchToolParam",
     ),
+    "BetaFunctionShellTool": (
+        "openai_async.types.beta.beta_function_shell_tool",
+        "BetaFunctionShellTool",
+    ),
+    "BetaFunctionShellToolParam": (
+        "openai_async.types.beta.beta_function_shell_tool_param",
+        "BetaFunctionShellToolParam",
+    ),
     "BetaFunctionTool": ("openai_async.types.beta.beta_function_tool", "BetaFunctionTool"),
     "BetaFunctionToolParam": (
         "openai_async.types.beta.beta_function_tool_param",
         "BetaFunctionToolParam",
     ),
     "BetaImageDetail": ("openai_async.types.beta.beta_image_detail", "BetaImageDetail"),
+    "BetaInlineSkill": ("openai_async.types.beta.beta_inline_skill", "BetaInlineSkill"),
+    "BetaInlineSkillParam": (
+        "openai_async.types.beta.beta_inline_skill_param",
+        "BetaInlineSkillParam",
+    ),
+    "BetaInlineSkillSource": (
+        "openai_async.types.beta.beta_inline_skill_source",
+        "BetaInlineSkillSource",
+    ),
+    "BetaInlineSkillSourceParam": (
+        "openai_async.types.beta.beta_inline_skill_source_param",
+        "BetaInlineSkillSourceParam",
+    ),
+    "BetaLocalEnvironment": (
+        "openai_async.types.beta.beta_local_environment",
+        "BetaLocalEnvironment",
+    ),
+    "BetaLocalEnvironmentParam": (
+        "openai_async.types.beta.beta_local_environment_param",
+        "BetaLocalEnvironmentParam",
+    ),
+    "BetaLocalSkill": ("openai_async.types.beta.beta_local_skill", "BetaLocalSkill"),
+    "BetaLocalSkillParam": (
+        "openai_async.types.beta.beta_local_skill_param",
+        "BetaLocalSkillParam",
+    ),
     "BetaMcpToolCallError": (
         "openai_async.types.beta.beta_mcp_tool_call_error",
         "BetaMcpToolCallError",
@@ -716,6 +925,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaMcpToolCallErrorParam": (
         "openai_async.types.beta.beta_mcp_tool_call_error_param",
         "BetaMcpToolCallErrorParam",
+    ),
+    "BetaNamespaceTool": ("openai_async.types.beta.beta_namespace_tool", "BetaNamespaceTool"),
+    "BetaNamespaceToolParam": (
+        "openai_async.types.beta.beta_namespace_tool_param",
+        "BetaNamespaceToolParam",
     ),
     "BetaResponse": ("openai_async.types.beta.beta_response", "BetaResponse"),
     "BetaResponseApplyPatchToolCall": (
@@ -799,6 +1013,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_response_content_part_done_event",
         "BetaResponseContentPartDoneEvent",
     ),
+    "BetaResponseConversationParam": (
+        "openai_async.types.beta.beta_response_conversation_param",
+        "BetaResponseConversationParam",
+    ),
     "BetaResponseCreatedEvent": (
         "openai_async.types.beta.beta_response_created_event",
         "BetaResponseCreatedEvent",
@@ -875,6 +1093,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaResponseFunctionShellCallOutputContent": (
         "openai_async.types.beta.beta_response_function_shell_call_output_content",
         "BetaResponseFunctionShellCallOutputContent",
+    ),
+    "BetaResponseFunctionShellToolCall": (
+        "openai_async.types.beta.beta_response_function_shell_tool_call",
+        "BetaResponseFunctionShellToolCall",
+    ),
+    "BetaResponseFunctionShellToolCallOutput": (
+        "openai_async.types.beta.beta_response_function_shell_tool_call_output",
+        "BetaResponseFunctionShellToolCallOutput",
     ),
     "BetaResponseFunctionToolCall": (
         "openai_async.types.beta.beta_response_function_tool_call",
@@ -1111,6 +1337,26 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_response_refusal_done_event",
         "BetaResponseRefusalDoneEvent",
     ),
+    "BetaResponseShellCallCommandAddedEvent": (
+        "openai_async.types.beta.beta_response_shell_call_command_added_event",
+        "BetaResponseShellCallCommandAddedEvent",
+    ),
+    "BetaResponseShellCallCommandDeltaEvent": (
+        "openai_async.types.beta.beta_response_shell_call_command_delta_event",
+        "BetaResponseShellCallCommandDeltaEvent",
+    ),
+    "BetaResponseShellCallCommandDoneEvent": (
+        "openai_async.types.beta.beta_response_shell_call_command_done_event",
+        "BetaResponseShellCallCommandDoneEvent",
+    ),
+    "BetaResponseShellCallOutputContentDeltaEvent": (
+        "openai_async.types.beta.beta_response_shell_call_output_content_delta_event",
+        "BetaResponseShellCallOutputContentDeltaEvent",
+    ),
+    "BetaResponseShellCallOutputContentDoneEvent": (
+        "openai_async.types.beta.beta_response_shell_call_output_content_done_event",
+        "BetaResponseShellCallOutputContentDoneEvent",
+    ),
     "BetaResponseStreamEvent": (
         "openai_async.types.beta.beta_response_stream_event",
         "BetaResponseStreamEvent",
@@ -1126,6 +1372,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaResponseToolSearchCall": (
         "openai_async.types.beta.beta_response_tool_search_call",
         "BetaResponseToolSearchCall",
+    ),
+    "BetaResponseToolSearchOutputItem": (
+        "openai_async.types.beta.beta_response_tool_search_output_item",
+        "BetaResponseToolSearchOutputItem",
     ),
     "BetaResponseToolSearchOutputItemParam": (
         "openai_async.types.beta.beta_response_tool_search_output_item_param",
@@ -1151,6 +1401,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaResponsesServerEvent": (
         "openai_async.types.beta.beta_responses_server_event",
         "BetaResponsesServerEvent",
+    ),
+    "BetaSkillReference": ("openai_async.types.beta.beta_skill_reference", "BetaSkillReference"),
+    "BetaSkillReferenceParam": (
+        "openai_async.types.beta.beta_skill_reference_param",
+        "BetaSkillReferenceParam",
     ),
     "BetaTool": ("openai_async.types.beta.beta_tool", "BetaTool"),
     "BetaToolChoiceAllowed": (
@@ -1223,6 +1478,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "BetaToolChoiceTypesWebSearchPreview20250311",
     ),
     "BetaToolParam": ("openai_async.types.beta.beta_tool_param", "BetaToolParam"),
+    "BetaToolSearchTool": ("openai_async.types.beta.beta_tool_search_tool", "BetaToolSearchTool"),
+    "BetaToolSearchToolParam": (
+        "openai_async.types.beta.beta_tool_search_tool_param",
+        "BetaToolSearchToolParam",
+    ),
     "BetaWebSearchPreviewTool": (
         "openai_async.types.beta.beta_web_search_preview_tool",
         "BetaWebSearchPreviewTool",
@@ -1244,18 +1504,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_web_search_tool",
         "BetaWebSearchToolWebSearch20250826",
     ),
-    "CodeInterpreterTool": ("openai_async.types.beta.code_interpreter_tool", "CodeInterpreterTool"),
-    "CodeInterpreterToolParam": (
-        "openai_async.types.beta.code_interpreter_tool_param",
-        "CodeInterpreterToolParam",
-    ),
-    "FileSearchTool": ("openai_async.types.beta.file_search_tool", "FileSearchTool"),
-    "FileSearchToolParam": (
-        "openai_async.types.beta.file_search_tool_param",
-        "FileSearchToolParam",
-    ),
-    "FunctionTool": ("openai_async.types.beta.function_tool", "FunctionTool"),
-    "FunctionToolParam": ("openai_async.types.beta.function_tool_param", "FunctionToolParam"),
     "MessageStreamEvent": ("openai_async.types.beta.message_stream_event", "MessageStreamEvent"),
     "RunStepStreamEvent": ("openai_async.types.beta.run_step_stream_event", "RunStepStreamEvent"),
     "RunStreamEvent": ("openai_async.types.beta.run_stream_event", "RunStreamEvent"),

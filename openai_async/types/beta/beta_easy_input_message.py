@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.beta.beta_response_input import BetaResponseInput
 
 __all__ = ["BetaEasyInputMessage"]
 
 
-class BetaEasyInputMessage(BaseModel, kw_only=True):
+class BetaEasyInputMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
     """Response type ``BetaEasyInputMessage`` (spec: ``BetaEasyInputMessage``)."""
 
     role: str
     content: str | list[BetaResponseInput]
     phase: str | None = None
-    type: str | None = None
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag import BetaAgentTag
 from openai_async.types.shared.beta_tool_call_caller import BetaToolCallCaller
@@ -10,11 +12,12 @@ from openai_async.types.shared.beta_tool_call_caller import BetaToolCallCaller
 __all__ = ["BetaResponseCustomToolCallItem"]
 
 
-class BetaResponseCustomToolCallItem(BaseModel, kw_only=True):
+class BetaResponseCustomToolCallItem(
+    BaseModel, kw_only=True, tag_field="type", tag="custom_tool_call"
+):
     """Response type ``BetaResponseCustomToolCallItem`` (spec: ``BetaCustomToolCallResource``)."""
 
     agent: BetaAgentTag | None = None
-    type: str
     id: str
     call_id: str
     caller: BetaToolCallCaller | None = None
@@ -23,3 +26,8 @@ class BetaResponseCustomToolCallItem(BaseModel, kw_only=True):
     input: str
     status: str
     created_by: str | None = None
+
+    @property
+    def type(self) -> Literal["custom_tool_call"]:
+        """The ``type`` tag of this variant."""
+        return "custom_tool_call"

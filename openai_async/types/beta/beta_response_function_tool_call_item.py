@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag import BetaAgentTag
 from openai_async.types.shared.beta_tool_call_caller import BetaToolCallCaller
@@ -10,12 +12,13 @@ from openai_async.types.shared.beta_tool_call_caller import BetaToolCallCaller
 __all__ = ["BetaResponseFunctionToolCallItem"]
 
 
-class BetaResponseFunctionToolCallItem(BaseModel, kw_only=True):
+class BetaResponseFunctionToolCallItem(
+    BaseModel, kw_only=True, tag_field="type", tag="function_call"
+):
     """Response type ``BetaResponseFunctionToolCallItem`` (spec: ``BetaFunctionToolCallResource``)."""
 
     agent: BetaAgentTag | None = None
     id: str
-    type: str
     call_id: str
     caller: BetaToolCallCaller | None = None
     namespace: str | None = None
@@ -23,3 +26,8 @@ class BetaResponseFunctionToolCallItem(BaseModel, kw_only=True):
     arguments: str
     status: str
     created_by: str | None = None
+
+    @property
+    def type(self) -> Literal["function_call"]:
+        """The ``type`` tag of this variant."""
+        return "function_call"

@@ -3,23 +3,120 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from openai_async.types.beta.beta_easy_input_message import BetaEasyInputMessage
+from openai_async._models import BaseModel
+from openai_async.types.beta.beta_response_code_interpreter_tool_call import (
+    BetaResponseCodeInterpreterToolCall,
+)
+from openai_async.types.beta.beta_response_computer_tool_call import BetaResponseComputerToolCall
+from openai_async.types.beta.beta_response_custom_tool_call import BetaResponseCustomToolCall
+from openai_async.types.beta.beta_response_custom_tool_call_output import (
+    BetaResponseCustomToolCallOutput,
+)
+from openai_async.types.beta.beta_response_file_search_tool_call import (
+    BetaResponseFileSearchToolCall,
+)
+from openai_async.types.beta.beta_response_function_tool_call import BetaResponseFunctionToolCall
+from openai_async.types.beta.beta_response_input import BetaResponseInput
+from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
+from openai_async.types.shared.beta_additional_tools_item_param import BetaAdditionalToolsItemParam
+from openai_async.types.shared.beta_agent_message_item_param import BetaAgentMessageItemParam
+from openai_async.types.shared.beta_agent_tag import BetaAgentTag
+from openai_async.types.shared.beta_apply_patch_tool_call_item_param import (
+    BetaApplyPatchToolCallItemParam,
+)
+from openai_async.types.shared.beta_apply_patch_tool_call_output_item_param import (
+    BetaApplyPatchToolCallOutputItemParam,
+)
+from openai_async.types.shared.beta_compaction_summary_item_param import (
+    BetaCompactionSummaryItemParam,
+)
 from openai_async.types.shared.beta_compaction_trigger_item_param import (
     BetaCompactionTriggerItemParam,
 )
-from openai_async.types.shared.beta_item import BetaItem
+from openai_async.types.shared.beta_computer_call_output_item_param import (
+    BetaComputerCallOutputItemParam,
+)
+from openai_async.types.shared.beta_function_call_output_item_param import (
+    BetaFunctionCallOutputItemParam,
+)
+from openai_async.types.shared.beta_function_shell_call_item_param import (
+    BetaFunctionShellCallItemParam,
+)
+from openai_async.types.shared.beta_function_shell_call_output_item_param import (
+    BetaFunctionShellCallOutputItemParam,
+)
+from openai_async.types.shared.beta_image_gen_tool_call import BetaImageGenToolCall
 from openai_async.types.shared.beta_item_reference_param import BetaItemReferenceParam
+from openai_async.types.shared.beta_local_shell_tool_call import BetaLocalShellToolCall
+from openai_async.types.shared.beta_local_shell_tool_call_output import BetaLocalShellToolCallOutput
+from openai_async.types.shared.beta_mcp_approval_request import BetaMCPApprovalRequest
+from openai_async.types.shared.beta_mcp_approval_response import BetaMCPApprovalResponse
+from openai_async.types.shared.beta_mcp_list_tools import BetaMCPListTools
+from openai_async.types.shared.beta_mcp_tool_call import BetaMCPToolCall
+from openai_async.types.shared.beta_multi_agent_call_item_param import BetaMultiAgentCallItemParam
+from openai_async.types.shared.beta_multi_agent_call_output_item_param import (
+    BetaMultiAgentCallOutputItemParam,
+)
+from openai_async.types.shared.beta_output_message_content import BetaOutputMessageContent
 from openai_async.types.shared.beta_program_item_param import BetaProgramItemParam
 from openai_async.types.shared.beta_program_output_item_param import BetaProgramOutputItemParam
+from openai_async.types.shared.beta_tool_search_call_item_param import BetaToolSearchCallItemParam
+from openai_async.types.shared.beta_tool_search_output_item_param import (
+    BetaToolSearchOutputItemParam,
+)
+from openai_async.types.shared.beta_web_search_tool_call import BetaWebSearchToolCall
 
-__all__ = ["BetaResponseInputItem"]
+__all__ = ["BetaResponseInputItem", "BetaResponseInputItemMessage"]
+
+
+class BetaResponseInputItemMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
+    """Response type ``BetaResponseInputItemMessage`` (spec: ``BetaEasyInputMessage + BetaInputMessage + BetaOutputMessage``)."""
+
+    role: str
+    content: list[BetaResponseInput | BetaOutputMessageContent] | str
+    phase: str | None = None
+    agent: BetaAgentTag | None = None
+    status: str | None = None
+    id: str | None = None
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"
 
 
 BetaResponseInputItem: TypeAlias = (
-    BetaEasyInputMessage
-    | BetaItem
+    BetaResponseInputItemMessage
+    | BetaResponseFileSearchToolCall
+    | BetaResponseComputerToolCall
+    | BetaComputerCallOutputItemParam
+    | BetaWebSearchToolCall
+    | BetaResponseFunctionToolCall
+    | BetaFunctionCallOutputItemParam
+    | BetaAgentMessageItemParam
+    | BetaMultiAgentCallItemParam
+    | BetaMultiAgentCallOutputItemParam
+    | BetaToolSearchCallItemParam
+    | BetaToolSearchOutputItemParam
+    | BetaAdditionalToolsItemParam
+    | BetaResponseReasoningItem
+    | BetaCompactionSummaryItemParam
+    | BetaImageGenToolCall
+    | BetaResponseCodeInterpreterToolCall
+    | BetaLocalShellToolCall
+    | BetaLocalShellToolCallOutput
+    | BetaFunctionShellCallItemParam
+    | BetaFunctionShellCallOutputItemParam
+    | BetaApplyPatchToolCallItemParam
+    | BetaApplyPatchToolCallOutputItemParam
+    | BetaMCPListTools
+    | BetaMCPApprovalRequest
+    | BetaMCPApprovalResponse
+    | BetaMCPToolCall
+    | BetaResponseCustomToolCallOutput
+    | BetaResponseCustomToolCall
     | BetaCompactionTriggerItemParam
     | BetaItemReferenceParam
     | BetaProgramItemParam

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
+from openai_async._models import BaseModel
 from openai_async.types.beta.beta_response_apply_patch_tool_call import (
     BetaResponseApplyPatchToolCall,
 )
@@ -27,21 +28,28 @@ from openai_async.types.beta.beta_response_custom_tool_call_output_item import (
 from openai_async.types.beta.beta_response_file_search_tool_call import (
     BetaResponseFileSearchToolCall,
 )
+from openai_async.types.beta.beta_response_function_shell_tool_call import (
+    BetaResponseFunctionShellToolCall,
+)
+from openai_async.types.beta.beta_response_function_shell_tool_call_output import (
+    BetaResponseFunctionShellToolCallOutput,
+)
 from openai_async.types.beta.beta_response_function_tool_call_item import (
     BetaResponseFunctionToolCallItem,
 )
 from openai_async.types.beta.beta_response_function_tool_call_output_item import (
     BetaResponseFunctionToolCallOutputItem,
 )
-from openai_async.types.beta.beta_response_input_message_item import BetaResponseInputMessageItem
-from openai_async.types.beta.beta_response_output_message import BetaResponseOutputMessage
+from openai_async.types.beta.beta_response_input import BetaResponseInput
 from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from openai_async.types.beta.beta_response_tool_search_call import BetaResponseToolSearchCall
+from openai_async.types.beta.beta_response_tool_search_output_item import (
+    BetaResponseToolSearchOutputItem,
+)
 from openai_async.types.shared.beta_additional_tools import BetaAdditionalTools
 from openai_async.types.shared.beta_agent_message import BetaAgentMessage
+from openai_async.types.shared.beta_agent_tag import BetaAgentTag
 from openai_async.types.shared.beta_compaction_body import BetaCompactionBody
-from openai_async.types.shared.beta_function_shell_call import BetaFunctionShellCall
-from openai_async.types.shared.beta_function_shell_call_output import BetaFunctionShellCallOutput
 from openai_async.types.shared.beta_image_gen_tool_call import BetaImageGenToolCall
 from openai_async.types.shared.beta_local_shell_tool_call import BetaLocalShellToolCall
 from openai_async.types.shared.beta_local_shell_tool_call_output import BetaLocalShellToolCallOutput
@@ -53,17 +61,32 @@ from openai_async.types.shared.beta_mcp_list_tools import BetaMCPListTools
 from openai_async.types.shared.beta_mcp_tool_call import BetaMCPToolCall
 from openai_async.types.shared.beta_multi_agent_call import BetaMultiAgentCall
 from openai_async.types.shared.beta_multi_agent_call_output import BetaMultiAgentCallOutput
+from openai_async.types.shared.beta_output_message_content import BetaOutputMessageContent
 from openai_async.types.shared.beta_program import BetaProgram
 from openai_async.types.shared.beta_program_output import BetaProgramOutput
-from openai_async.types.shared.beta_tool_search_output import BetaToolSearchOutput
 from openai_async.types.shared.beta_web_search_tool_call import BetaWebSearchToolCall
 
-__all__ = ["BetaResponseItem"]
+__all__ = ["BetaResponseItem", "BetaResponseItemMessage"]
+
+
+class BetaResponseItemMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
+    """Response type ``BetaResponseItemMessage`` (spec: ``BetaInputMessageResource + BetaOutputMessage``)."""
+
+    agent: BetaAgentTag | None = None
+    role: str
+    status: str | None = None
+    content: list[BetaResponseInput | BetaOutputMessageContent]
+    id: str
+    phase: str | None = None
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"
 
 
 BetaResponseItem: TypeAlias = (
-    BetaResponseInputMessageItem
-    | BetaResponseOutputMessage
+    BetaResponseItemMessage
     | BetaResponseFileSearchToolCall
     | BetaResponseComputerToolCall
     | BetaResponseComputerToolCallOutputItem
@@ -74,7 +97,7 @@ BetaResponseItem: TypeAlias = (
     | BetaMultiAgentCall
     | BetaMultiAgentCallOutput
     | BetaResponseToolSearchCall
-    | BetaToolSearchOutput
+    | BetaResponseToolSearchOutputItem
     | BetaAdditionalTools
     | BetaResponseReasoningItem
     | BetaProgram
@@ -84,8 +107,8 @@ BetaResponseItem: TypeAlias = (
     | BetaResponseCodeInterpreterToolCall
     | BetaLocalShellToolCall
     | BetaLocalShellToolCallOutput
-    | BetaFunctionShellCall
-    | BetaFunctionShellCallOutput
+    | BetaResponseFunctionShellToolCall
+    | BetaResponseFunctionShellToolCallOutput
     | BetaResponseApplyPatchToolCall
     | BetaResponseApplyPatchToolCallOutput
     | BetaMCPListTools

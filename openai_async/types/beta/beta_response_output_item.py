@@ -25,6 +25,12 @@ from openai_async.types.beta.beta_response_custom_tool_call_output_item import (
 from openai_async.types.beta.beta_response_file_search_tool_call import (
     BetaResponseFileSearchToolCall,
 )
+from openai_async.types.beta.beta_response_function_shell_tool_call import (
+    BetaResponseFunctionShellToolCall,
+)
+from openai_async.types.beta.beta_response_function_shell_tool_call_output import (
+    BetaResponseFunctionShellToolCallOutput,
+)
 from openai_async.types.beta.beta_response_function_tool_call import BetaResponseFunctionToolCall
 from openai_async.types.beta.beta_response_function_tool_call_output_item import (
     BetaResponseFunctionToolCallOutputItem,
@@ -32,11 +38,12 @@ from openai_async.types.beta.beta_response_function_tool_call_output_item import
 from openai_async.types.beta.beta_response_output_message import BetaResponseOutputMessage
 from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from openai_async.types.beta.beta_response_tool_search_call import BetaResponseToolSearchCall
+from openai_async.types.beta.beta_response_tool_search_output_item import (
+    BetaResponseToolSearchOutputItem,
+)
 from openai_async.types.shared.beta_additional_tools import BetaAdditionalTools
 from openai_async.types.shared.beta_agent_message import BetaAgentMessage
 from openai_async.types.shared.beta_compaction_body import BetaCompactionBody
-from openai_async.types.shared.beta_function_shell_call import BetaFunctionShellCall
-from openai_async.types.shared.beta_function_shell_call_output import BetaFunctionShellCallOutput
 from openai_async.types.shared.beta_image_gen_tool_call import BetaImageGenToolCall
 from openai_async.types.shared.beta_local_shell_tool_call import BetaLocalShellToolCall
 from openai_async.types.shared.beta_local_shell_tool_call_output import BetaLocalShellToolCallOutput
@@ -50,7 +57,6 @@ from openai_async.types.shared.beta_multi_agent_call import BetaMultiAgentCall
 from openai_async.types.shared.beta_multi_agent_call_output import BetaMultiAgentCallOutput
 from openai_async.types.shared.beta_program import BetaProgram
 from openai_async.types.shared.beta_program_output import BetaProgramOutput
-from openai_async.types.shared.beta_tool_search_output import BetaToolSearchOutput
 from openai_async.types.shared.beta_web_search_tool_call import BetaWebSearchToolCall
 
 __all__ = ["BetaResponseOutputItem"]
@@ -71,15 +77,15 @@ BetaResponseOutputItem: TypeAlias = (
     | BetaProgram
     | BetaProgramOutput
     | BetaResponseToolSearchCall
-    | BetaToolSearchOutput
+    | BetaResponseToolSearchOutputItem
     | BetaAdditionalTools
     | BetaCompactionBody
     | BetaImageGenToolCall
     | BetaResponseCodeInterpreterToolCall
     | BetaLocalShellToolCall
     | BetaLocalShellToolCallOutput
-    | BetaFunctionShellCall
-    | BetaFunctionShellCallOutput
+    | BetaResponseFunctionShellToolCall
+    | BetaResponseFunctionShellToolCallOutput
     | BetaResponseApplyPatchToolCall
     | BetaResponseApplyPatchToolCallOutput
     | BetaMCPToolCall

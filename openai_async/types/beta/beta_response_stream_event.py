@@ -127,6 +127,21 @@ from openai_async.types.beta.beta_response_reasoning_text_done_event import (
 )
 from openai_async.types.beta.beta_response_refusal_delta_event import BetaResponseRefusalDeltaEvent
 from openai_async.types.beta.beta_response_refusal_done_event import BetaResponseRefusalDoneEvent
+from openai_async.types.beta.beta_response_shell_call_command_added_event import (
+    BetaResponseShellCallCommandAddedEvent,
+)
+from openai_async.types.beta.beta_response_shell_call_command_delta_event import (
+    BetaResponseShellCallCommandDeltaEvent,
+)
+from openai_async.types.beta.beta_response_shell_call_command_done_event import (
+    BetaResponseShellCallCommandDoneEvent,
+)
+from openai_async.types.beta.beta_response_shell_call_output_content_delta_event import (
+    BetaResponseShellCallOutputContentDeltaEvent,
+)
+from openai_async.types.beta.beta_response_shell_call_output_content_done_event import (
+    BetaResponseShellCallOutputContentDoneEvent,
+)
 from openai_async.types.beta.beta_response_text_delta_event import BetaResponseTextDeltaEvent
 from openai_async.types.beta.beta_response_text_done_event import BetaResponseTextDoneEvent
 from openai_async.types.beta.beta_response_web_search_call_completed_event import (
@@ -137,21 +152,6 @@ from openai_async.types.beta.beta_response_web_search_call_in_progress_event imp
 )
 from openai_async.types.beta.beta_response_web_search_call_searching_event import (
     BetaResponseWebSearchCallSearchingEvent,
-)
-from openai_async.types.shared.beta_response_shell_call_command_added_streaming_event import (
-    BetaResponseShellCallCommandAddedStreamingEvent,
-)
-from openai_async.types.shared.beta_response_shell_call_command_delta_streaming_event import (
-    BetaResponseShellCallCommandDeltaStreamingEvent,
-)
-from openai_async.types.shared.beta_response_shell_call_command_done_streaming_event import (
-    BetaResponseShellCallCommandDoneStreamingEvent,
-)
-from openai_async.types.shared.beta_response_shell_call_output_content_delta_streaming_event import (
-    BetaResponseShellCallOutputContentDeltaStreamingEvent,
-)
-from openai_async.types.shared.beta_response_shell_call_output_content_done_streaming_event import (
-    BetaResponseShellCallOutputContentDoneStreamingEvent,
 )
 
 __all__ = ["BetaResponseStreamEvent"]
@@ -177,11 +177,11 @@ BetaResponseStreamEvent: TypeAlias = (
     | BetaResponseFileSearchCallSearchingEvent
     | BetaResponseFunctionCallArgumentsDeltaEvent
     | BetaResponseFunctionCallArgumentsDoneEvent
-    | BetaResponseShellCallCommandAddedStreamingEvent
-    | BetaResponseShellCallCommandDeltaStreamingEvent
-    | BetaResponseShellCallCommandDoneStreamingEvent
-    | BetaResponseShellCallOutputContentDeltaStreamingEvent
-    | BetaResponseShellCallOutputContentDoneStreamingEvent
+    | BetaResponseShellCallCommandAddedEvent
+    | BetaResponseShellCallCommandDeltaEvent
+    | BetaResponseShellCallCommandDoneEvent
+    | BetaResponseShellCallOutputContentDeltaEvent
+    | BetaResponseShellCallOutputContentDoneEvent
     | BetaResponseInProgressEvent
     | BetaResponseFailedEvent
     | BetaResponseIncompleteEvent

@@ -9,18 +9,19 @@ from typing import Literal
 from typing_extensions import Required, TypedDict
 
 from openai_async.types.beta.beta_tool_param import BetaToolParam
-from openai_async.types.shared.beta_agent_tag_param_param import Beta_AgentTagParamParam
+from openai_async.types.shared.beta_agent_tag_param_ import BetaAgentTagParam
 
 __all__ = ["BetaResponseToolSearchOutputItemParam"]
 
 
 class BetaResponseToolSearchOutputItemParam(TypedDict, total=False):
-    """Request shape ``BetaResponseToolSearchOutputItemParam`` (spec: ``BetaToolSearchOutputItemParam``)."""
+    """Request shape ``BetaResponseToolSearchOutputItemParam`` (spec: ``BetaToolSearchOutput``)."""
 
-    agent: Beta_AgentTagParamParam | None
-    id: str | None
-    call_id: str | None
+    agent: BetaAgentTagParam
     type: Required[Literal["tool_search_output"]]
-    execution: Literal["server", "client"]
+    id: Required[str]
+    call_id: Required[str | None]
+    execution: Required[Literal["server", "client"]]
     tools: Required[Iterable[BetaToolParam]]
-    status: Literal["in_progress", "completed", "incomplete"] | None
+    status: Required[Literal["in_progress", "completed", "incomplete"]]
+    created_by: str

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+from openai_async.types.beta.beta_apply_patch_tool import BetaApplyPatchTool
 from openai_async.types.beta.beta_computer_tool import BetaComputerTool
 from openai_async.types.beta.beta_computer_use_preview_tool import BetaComputerUsePreviewTool
+from openai_async.types.beta.beta_custom_tool import BetaCustomTool
 from openai_async.types.beta.beta_file_search_tool import BetaFileSearchTool
+from openai_async.types.beta.beta_function_shell_tool import BetaFunctionShellTool
 from openai_async.types.beta.beta_function_tool import BetaFunctionTool
+from openai_async.types.beta.beta_namespace_tool import BetaNamespaceTool
+from openai_async.types.beta.beta_tool_search_tool import BetaToolSearchTool
 from openai_async.types.beta.beta_web_search_preview_tool import (
     BetaWebSearchPreviewTool,
     BetaWebSearchPreviewToolWebSearchPreview20250311,
@@ -17,18 +22,13 @@ from openai_async.types.beta.beta_web_search_tool import (
     BetaWebSearchTool,
     BetaWebSearchToolWebSearch20250826,
 )
-from openai_async.types.shared.beta_apply_patch_tool_param import BetaApplyPatchToolParam
 from openai_async.types.shared.beta_code_interpreter_tool import BetaCodeInterpreterTool
-from openai_async.types.shared.beta_custom_tool_param import BetaCustomToolParam
-from openai_async.types.shared.beta_function_shell_tool_param import BetaFunctionShellToolParam
 from openai_async.types.shared.beta_image_gen_tool import BetaImageGenTool
 from openai_async.types.shared.beta_local_shell_tool_param import BetaLocalShellToolParam
 from openai_async.types.shared.beta_mcp_tool import BetaMCPTool
-from openai_async.types.shared.beta_namespace_tool_param import BetaNamespaceToolParam
 from openai_async.types.shared.beta_programmatic_tool_calling_param import (
     BetaProgrammaticToolCallingParam,
 )
-from openai_async.types.shared.beta_tool_search_tool_param import BetaToolSearchToolParam
 
 __all__ = ["BetaTool"]
 
@@ -45,11 +45,11 @@ BetaTool: TypeAlias = (
     | BetaProgrammaticToolCallingParam
     | BetaImageGenTool
     | BetaLocalShellToolParam
-    | BetaFunctionShellToolParam
-    | BetaCustomToolParam
-    | BetaNamespaceToolParam
-    | BetaToolSearchToolParam
+    | BetaFunctionShellTool
+    | BetaCustomTool
+    | BetaNamespaceTool
+    | BetaToolSearchTool
     | BetaWebSearchPreviewTool
     | BetaWebSearchPreviewToolWebSearchPreview20250311
-    | BetaApplyPatchToolParam
+    | BetaApplyPatchTool
 )

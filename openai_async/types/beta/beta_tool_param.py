@@ -5,28 +5,26 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+from openai_async.types.beta.beta_apply_patch_tool_param import BetaApplyPatchToolParam
 from openai_async.types.beta.beta_computer_tool_param import BetaComputerToolParam
 from openai_async.types.beta.beta_computer_use_preview_tool_param import (
     BetaComputerUsePreviewToolParam,
 )
+from openai_async.types.beta.beta_custom_tool_param import BetaCustomToolParam
 from openai_async.types.beta.beta_file_search_tool_param import BetaFileSearchToolParam
+from openai_async.types.beta.beta_function_shell_tool_param import BetaFunctionShellToolParam
 from openai_async.types.beta.beta_function_tool_param import BetaFunctionToolParam
+from openai_async.types.beta.beta_namespace_tool_param import BetaNamespaceToolParam
+from openai_async.types.beta.beta_tool_search_tool_param import BetaToolSearchToolParam
 from openai_async.types.beta.beta_web_search_preview_tool_param import BetaWebSearchPreviewToolParam
 from openai_async.types.beta.beta_web_search_tool_param import BetaWebSearchToolParam
-from openai_async.types.shared.beta_apply_patch_tool_param_param import BetaApplyPatchToolParamParam
 from openai_async.types.shared.beta_code_interpreter_tool_param import BetaCodeInterpreterToolParam
-from openai_async.types.shared.beta_custom_tool_param_param import BetaCustomToolParamParam
-from openai_async.types.shared.beta_function_shell_tool_param_param import (
-    BetaFunctionShellToolParamParam,
-)
 from openai_async.types.shared.beta_image_gen_tool_param import BetaImageGenToolParam
 from openai_async.types.shared.beta_local_shell_tool_param_param import BetaLocalShellToolParamParam
 from openai_async.types.shared.beta_mcp_tool_param import BetaMCPToolParam
-from openai_async.types.shared.beta_namespace_tool_param_param import BetaNamespaceToolParamParam
 from openai_async.types.shared.beta_programmatic_tool_calling_param_param import (
     BetaProgrammaticToolCallingParamParam,
 )
-from openai_async.types.shared.beta_tool_search_tool_param_param import BetaToolSearchToolParamParam
 
 __all__ = ["BetaToolParam"]
 
@@ -42,10 +40,10 @@ BetaToolParam: TypeAlias = (
     | BetaProgrammaticToolCallingParamParam
     | BetaImageGenToolParam
     | BetaLocalShellToolParamParam
-    | BetaFunctionShellToolParamParam
-    | BetaCustomToolParamParam
-    | BetaNamespaceToolParamParam
-    | BetaToolSearchToolParamParam
+    | BetaFunctionShellToolParam
+    | BetaCustomToolParam
+    | BetaNamespaceToolParam
+    | BetaToolSearchToolParam
     | BetaWebSearchPreviewToolParam
-    | BetaApplyPatchToolParamParam
+    | BetaApplyPatchToolParam
 )

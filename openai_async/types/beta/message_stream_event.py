@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.message_delta_object import MessageDeltaObject
-from openai_async.types.shared.message_object import MessageObject
+from openai_async.types.beta.threads.message import Message
+from openai_async.types.beta.threads.message_delta import MessageDelta
 
 __all__ = [
     "MessageStreamEvent",
@@ -24,7 +24,7 @@ class MessageStreamEventThreadMessageCreated(
 ):
     """Response type ``MessageStreamEventThreadMessageCreated`` (spec: ``MessageStreamEvent (inline)``)."""
 
-    data: MessageObject
+    data: Message
 
     @property
     def event(self) -> Literal["thread.message.created"]:
@@ -37,7 +37,7 @@ class MessageStreamEventThreadMessageInProgress(
 ):
     """Response type ``MessageStreamEventThreadMessageInProgress`` (spec: ``MessageStreamEvent (inline)``)."""
 
-    data: MessageObject
+    data: Message
 
     @property
     def event(self) -> Literal["thread.message.in_progress"]:
@@ -50,7 +50,7 @@ class MessageStreamEventThreadMessageDelta(
 ):
     """Response type ``MessageStreamEventThreadMessageDelta`` (spec: ``MessageStreamEvent (inline)``)."""
 
-    data: MessageDeltaObject
+    data: MessageDelta
 
     @property
     def event(self) -> Literal["thread.message.delta"]:
@@ -63,7 +63,7 @@ class MessageStreamEventThreadMessageCompleted(
 ):
     """Response type ``MessageStreamEventThreadMessageCompleted`` (spec: ``MessageStreamEvent (inline)``)."""
 
-    data: MessageObject
+    data: Message
 
     @property
     def event(self) -> Literal["thread.message.completed"]:
@@ -76,7 +76,7 @@ class MessageStreamEventThreadMessageIncomplete(
 ):
     """Response type ``MessageStreamEventThreadMessageIncomplete`` (spec: ``MessageStreamEvent (inline)``)."""
 
-    data: MessageObject
+    data: Message
 
     @property
     def event(self) -> Literal["thread.message.incomplete"]:

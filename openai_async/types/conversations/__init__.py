@@ -7,7 +7,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from openai_async.types.beta.threads.message import Message as Message
     from openai_async.types.conversations.computer_screenshot_content import (
         ComputerScreenshotContent as ComputerScreenshotContent,
     )
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
     from openai_async.types.conversations.input_text_content_param import (
         InputTextContentParam as InputTextContentParam,
     )
+    from openai_async.types.conversations.message import Message as Message
     from openai_async.types.conversations.output_text_content import (
         OutputTextContent as OutputTextContent,
     )
@@ -112,7 +112,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.conversations.input_text_content_param",
         "InputTextContentParam",
     ),
-    "Message": ("openai_async.types.beta.threads.message", "Message"),
+    "Message": ("openai_async.types.conversations.message", "Message"),
     "OutputTextContent": (
         "openai_async.types.conversations.output_text_content",
         "OutputTextContent",

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.beta.threads.message import Message
-from openai_async.types.beta.threads.runs.code_interpreter_tool_call import CodeInterpreterToolCall
-from openai_async.types.beta.threads.runs.file_search_tool_call import FileSearchToolCall
+from openai_async.types.conversations.message import Message
 from openai_async.types.responses.response_apply_patch_tool_call import ResponseApplyPatchToolCall
 from openai_async.types.responses.response_apply_patch_tool_call_output import (
     ResponseApplyPatchToolCallOutput,
+)
+from openai_async.types.responses.response_code_interpreter_tool_call import (
+    ResponseCodeInterpreterToolCall,
 )
 from openai_async.types.responses.response_computer_tool_call import ResponseComputerToolCall
 from openai_async.types.responses.response_computer_tool_call_output_item import (
@@ -20,6 +21,13 @@ from openai_async.types.responses.response_custom_tool_call import ResponseCusto
 from openai_async.types.responses.response_custom_tool_call_output import (
     ResponseCustomToolCallOutput,
 )
+from openai_async.types.responses.response_file_search_tool_call import ResponseFileSearchToolCall
+from openai_async.types.responses.response_function_shell_tool_call import (
+    ResponseFunctionShellToolCall,
+)
+from openai_async.types.responses.response_function_shell_tool_call_output import (
+    ResponseFunctionShellToolCallOutput,
+)
 from openai_async.types.responses.response_function_tool_call_item import (
     ResponseFunctionToolCallItem,
 )
@@ -28,10 +36,11 @@ from openai_async.types.responses.response_function_tool_call_output_item import
 )
 from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
 from openai_async.types.responses.response_tool_search_call import ResponseToolSearchCall
+from openai_async.types.responses.response_tool_search_output_item import (
+    ResponseToolSearchOutputItem,
+)
 from openai_async.types.shared.additional_tools import AdditionalTools
 from openai_async.types.shared.compaction_body import CompactionBody
-from openai_async.types.shared.function_shell_call import FunctionShellCall
-from openai_async.types.shared.function_shell_call_output import FunctionShellCallOutput
 from openai_async.types.shared.image_gen_tool_call import ImageGenToolCall
 from openai_async.types.shared.local_shell_tool_call import LocalShellToolCall
 from openai_async.types.shared.local_shell_tool_call_output import LocalShellToolCallOutput
@@ -41,7 +50,6 @@ from openai_async.types.shared.mcp_list_tools import MCPListTools
 from openai_async.types.shared.mcp_tool_call import MCPToolCall
 from openai_async.types.shared.program import Program
 from openai_async.types.shared.program_output import ProgramOutput
-from openai_async.types.shared.tool_search_output import ToolSearchOutput
 from openai_async.types.shared.web_search_tool_call import WebSearchToolCall
 
 __all__ = ["ConversationItem"]
@@ -51,23 +59,23 @@ ConversationItem: TypeAlias = (
     Message
     | ResponseFunctionToolCallItem
     | ResponseFunctionToolCallOutputItem
-    | FileSearchToolCall
+    | ResponseFileSearchToolCall
     | WebSearchToolCall
     | ImageGenToolCall
     | ResponseComputerToolCall
     | ResponseComputerToolCallOutputItem
     | ResponseToolSearchCall
-    | ToolSearchOutput
+    | ResponseToolSearchOutputItem
     | AdditionalTools
     | ResponseReasoningItem
     | Program
     | ProgramOutput
     | CompactionBody
-    | CodeInterpreterToolCall
+    | ResponseCodeInterpreterToolCall
     | LocalShellToolCall
     | LocalShellToolCallOutput
-    | FunctionShellCall
-    | FunctionShellCallOutput
+    | ResponseFunctionShellToolCall
+    | ResponseFunctionShellToolCallOutput
     | ResponseApplyPatchToolCall
     | ResponseApplyPatchToolCallOutput
     | MCPListTools

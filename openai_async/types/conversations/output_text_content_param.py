@@ -8,7 +8,7 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.beta.threads.annotation_param import AnnotationParam
+from openai_async.types.shared.annotation_param import AnnotationParam
 from openai_async.types.shared.log_prob_param import LogProbParam
 
 __all__ = ["OutputTextContentParam"]

@@ -9,9 +9,9 @@ from openai_async._models import BaseModel
 from openai_async.types.response_format_json_object import ResponseFormatJSONObject
 from openai_async.types.response_format_json_schema import ResponseFormatJSONSchema
 from openai_async.types.response_format_text import ResponseFormatText
-from openai_async.types.responses.easy_input_message import EasyInputMessage
+from openai_async.types.responses.response_input import ResponseInput
 from openai_async.types.shared.chat_completion_tool import ChatCompletionTool
-from openai_async.types.shared.eval_item import EvalItem
+from openai_async.types.shared.eval_item_content import EvalItemContent
 from openai_async.types.shared.eval_jsonl_file_content_source import EvalJsonlFileContentSource
 from openai_async.types.shared.eval_jsonl_file_id_source import EvalJsonlFileIdSource
 from openai_async.types.shared.eval_stored_completions_source import EvalStoredCompletionsSource
@@ -20,6 +20,7 @@ __all__ = [
     "CreateEvalCompletionsRunDataSource",
     "CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceInputMessages",
     "CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessages",
+    "CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItemMessage",
     "CreateEvalCompletionsRunDataSourceSamplingParams",
 ]
 
@@ -49,12 +50,29 @@ class CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessages(
 ):
     """Response type ``CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessages`` (spec: ``CreateEvalCompletionsRunDataSource (inline)``)."""
 
-    template: list[EasyInputMessage | EvalItem]
+    template: list[
+        CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItemMessage
+    ]
 
     @property
     def type(self) -> Literal["template"]:
         """The ``type`` tag of this variant."""
         return "template"
+
+
+class CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItemMessage(
+    BaseModel, kw_only=True, tag_field="type", tag="message"
+):
+    """Response type ``CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItemMessage`` (spec: ``EasyInputMessage + EvalItem``)."""
+
+    role: str
+    content: str | list[ResponseInput] | EvalItemContent
+    phase: str | None = None
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"
 
 
 class CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceInputMessages(

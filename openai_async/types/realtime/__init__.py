@@ -115,11 +115,23 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.realtime_audio_formats_param import (
         RealtimeAudioFormatsParam as RealtimeAudioFormatsParam,
     )
+    from openai_async.types.realtime.realtime_conversation_item_assistant_message import (
+        RealtimeConversationItemAssistantMessage as RealtimeConversationItemAssistantMessage,
+    )
     from openai_async.types.realtime.realtime_conversation_item_function_call import (
         RealtimeConversationItemFunctionCall as RealtimeConversationItemFunctionCall,
     )
     from openai_async.types.realtime.realtime_conversation_item_function_call_output import (
         RealtimeConversationItemFunctionCallOutput as RealtimeConversationItemFunctionCallOutput,
+    )
+    from openai_async.types.realtime.realtime_conversation_item_system_message import (
+        RealtimeConversationItemSystemMessage as RealtimeConversationItemSystemMessage,
+    )
+    from openai_async.types.realtime.realtime_conversation_item_user_message import (
+        RealtimeConversationItemUserMessage as RealtimeConversationItemUserMessage,
+    )
+    from openai_async.types.realtime.realtime_error_event import (
+        RealtimeErrorEvent as RealtimeErrorEvent,
     )
     from openai_async.types.realtime.realtime_function_tool import (
         RealtimeFunctionTool as RealtimeFunctionTool,
@@ -191,11 +203,29 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.realtime_translation_client_secret_create_response import (
         RealtimeTranslationClientSecretCreateResponse as RealtimeTranslationClientSecretCreateResponse,
     )
+    from openai_async.types.realtime.realtime_translation_input_audio_buffer_append_event import (
+        RealtimeTranslationInputAudioBufferAppendEvent as RealtimeTranslationInputAudioBufferAppendEvent,
+    )
+    from openai_async.types.realtime.realtime_translation_input_transcript_delta_event import (
+        RealtimeTranslationInputTranscriptDeltaEvent as RealtimeTranslationInputTranscriptDeltaEvent,
+    )
+    from openai_async.types.realtime.realtime_translation_output_audio_delta_event import (
+        RealtimeTranslationOutputAudioDeltaEvent as RealtimeTranslationOutputAudioDeltaEvent,
+    )
+    from openai_async.types.realtime.realtime_translation_output_transcript_delta_event import (
+        RealtimeTranslationOutputTranscriptDeltaEvent as RealtimeTranslationOutputTranscriptDeltaEvent,
+    )
     from openai_async.types.realtime.realtime_translation_server_event import (
         RealtimeTranslationServerEvent as RealtimeTranslationServerEvent,
     )
     from openai_async.types.realtime.realtime_translation_session import (
         RealtimeTranslationSession as RealtimeTranslationSession,
+    )
+    from openai_async.types.realtime.realtime_translation_session_close_event import (
+        RealtimeTranslationSessionCloseEvent as RealtimeTranslationSessionCloseEvent,
+    )
+    from openai_async.types.realtime.realtime_translation_session_closed_event import (
+        RealtimeTranslationSessionClosedEvent as RealtimeTranslationSessionClosedEvent,
     )
     from openai_async.types.realtime.realtime_translation_session_create_request import (
         RealtimeTranslationSessionCreateRequest as RealtimeTranslationSessionCreateRequest,
@@ -203,8 +233,17 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.realtime_translation_session_create_request_param import (
         RealtimeTranslationSessionCreateRequestParam as RealtimeTranslationSessionCreateRequestParam,
     )
+    from openai_async.types.realtime.realtime_translation_session_created_event import (
+        RealtimeTranslationSessionCreatedEvent as RealtimeTranslationSessionCreatedEvent,
+    )
+    from openai_async.types.realtime.realtime_translation_session_update_event import (
+        RealtimeTranslationSessionUpdateEvent as RealtimeTranslationSessionUpdateEvent,
+    )
     from openai_async.types.realtime.realtime_translation_session_update_request import (
         RealtimeTranslationSessionUpdateRequest as RealtimeTranslationSessionUpdateRequest,
+    )
+    from openai_async.types.realtime.realtime_translation_session_updated_event import (
+        RealtimeTranslationSessionUpdatedEvent as RealtimeTranslationSessionUpdatedEvent,
     )
     from openai_async.types.realtime.realtime_truncation import (
         RealtimeTruncation as RealtimeTruncation,
@@ -323,8 +362,12 @@ __all__ = [
     "RealtimeAudioFormats",
     "RealtimeAudioFormatsParam",
     "RealtimeClientEvent",
+    "RealtimeConversationItemAssistantMessage",
     "RealtimeConversationItemFunctionCall",
     "RealtimeConversationItemFunctionCallOutput",
+    "RealtimeConversationItemSystemMessage",
+    "RealtimeConversationItemUserMessage",
+    "RealtimeErrorEvent",
     "RealtimeFunctionTool",
     "RealtimeFunctionToolParam",
     "RealtimeMcpApprovalRequest",
@@ -351,11 +394,20 @@ __all__ = [
     "RealtimeTranslationClientSecretCreateRequest",
     "RealtimeTranslationClientSecretCreateRequestParam",
     "RealtimeTranslationClientSecretCreateResponse",
+    "RealtimeTranslationInputAudioBufferAppendEvent",
+    "RealtimeTranslationInputTranscriptDeltaEvent",
+    "RealtimeTranslationOutputAudioDeltaEvent",
+    "RealtimeTranslationOutputTranscriptDeltaEvent",
     "RealtimeTranslationServerEvent",
     "RealtimeTranslationSession",
+    "RealtimeTranslationSessionCloseEvent",
+    "RealtimeTranslationSessionClosedEvent",
     "RealtimeTranslationSessionCreateRequest",
     "RealtimeTranslationSessionCreateRequestParam",
+    "RealtimeTranslationSessionCreatedEvent",
+    "RealtimeTranslationSessionUpdateEvent",
     "RealtimeTranslationSessionUpdateRequest",
+    "RealtimeTranslationSessionUpdatedEvent",
     "RealtimeTruncation",
     "RealtimeTruncationParam",
     "ResponseAudioDeltaEvent",
@@ -519,6 +571,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.realtime.realtime_client_event",
         "RealtimeClientEvent",
     ),
+    "RealtimeConversationItemAssistantMessage": (
+        "openai_async.types.realtime.realtime_conversation_item_assistant_message",
+        "RealtimeConversationItemAssistantMessage",
+    ),
     "RealtimeConversationItemFunctionCall": (
         "openai_async.types.realtime.realtime_conversation_item_function_call",
         "RealtimeConversationItemFunctionCall",
@@ -526,6 +582,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RealtimeConversationItemFunctionCallOutput": (
         "openai_async.types.realtime.realtime_conversation_item_function_call_output",
         "RealtimeConversationItemFunctionCallOutput",
+    ),
+    "RealtimeConversationItemSystemMessage": (
+        "openai_async.types.realtime.realtime_conversation_item_system_message",
+        "RealtimeConversationItemSystemMessage",
+    ),
+    "RealtimeConversationItemUserMessage": (
+        "openai_async.types.realtime.realtime_conversation_item_user_message",
+        "RealtimeConversationItemUserMessage",
+    ),
+    "RealtimeErrorEvent": (
+        "openai_async.types.realtime.realtime_error_event",
+        "RealtimeErrorEvent",
     ),
     "RealtimeFunctionTool": (
         "openai_async.types.realtime.realtime_function_tool",
@@ -622,6 +690,22 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.realtime.realtime_translation_client_secret_create_response",
         "RealtimeTranslationClientSecretCreateResponse",
     ),
+    "RealtimeTranslationInputAudioBufferAppendEvent": (
+        "openai_async.types.realtime.realtime_translation_input_audio_buffer_append_event",
+        "RealtimeTranslationInputAudioBufferAppendEvent",
+    ),
+    "RealtimeTranslationInputTranscriptDeltaEvent": (
+        "openai_async.types.realtime.realtime_translation_input_transcript_delta_event",
+        "RealtimeTranslationInputTranscriptDeltaEvent",
+    ),
+    "RealtimeTranslationOutputAudioDeltaEvent": (
+        "openai_async.types.realtime.realtime_translation_output_audio_delta_event",
+        "RealtimeTranslationOutputAudioDeltaEvent",
+    ),
+    "RealtimeTranslationOutputTranscriptDeltaEvent": (
+        "openai_async.types.realtime.realtime_translation_output_transcript_delta_event",
+        "RealtimeTranslationOutputTranscriptDeltaEvent",
+    ),
     "RealtimeTranslationServerEvent": (
         "openai_async.types.realtime.realtime_translation_server_event",
         "RealtimeTranslationServerEvent",
@@ -629,6 +713,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RealtimeTranslationSession": (
         "openai_async.types.realtime.realtime_translation_session",
         "RealtimeTranslationSession",
+    ),
+    "RealtimeTranslationSessionCloseEvent": (
+        "openai_async.types.realtime.realtime_translation_session_close_event",
+        "RealtimeTranslationSessionCloseEvent",
+    ),
+    "RealtimeTranslationSessionClosedEvent": (
+        "openai_async.types.realtime.realtime_translation_session_closed_event",
+        "RealtimeTranslationSessionClosedEvent",
     ),
     "RealtimeTranslationSessionCreateRequest": (
         "openai_async.types.realtime.realtime_translation_session_create_request",
@@ -638,9 +730,21 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.realtime.realtime_translation_session_create_request_param",
         "RealtimeTranslationSessionCreateRequestParam",
     ),
+    "RealtimeTranslationSessionCreatedEvent": (
+        "openai_async.types.realtime.realtime_translation_session_created_event",
+        "RealtimeTranslationSessionCreatedEvent",
+    ),
+    "RealtimeTranslationSessionUpdateEvent": (
+        "openai_async.types.realtime.realtime_translation_session_update_event",
+        "RealtimeTranslationSessionUpdateEvent",
+    ),
     "RealtimeTranslationSessionUpdateRequest": (
         "openai_async.types.realtime.realtime_translation_session_update_request",
         "RealtimeTranslationSessionUpdateRequest",
+    ),
+    "RealtimeTranslationSessionUpdatedEvent": (
+        "openai_async.types.realtime.realtime_translation_session_updated_event",
+        "RealtimeTranslationSessionUpdatedEvent",
     ),
     "RealtimeTruncation": ("openai_async.types.realtime.realtime_truncation", "RealtimeTruncation"),
     "RealtimeTruncationParam": (

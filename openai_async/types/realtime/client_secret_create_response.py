@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.realtime_session_create_response_ga import (
-    RealtimeSessionCreateResponseGA,
+from openai_async.types.realtime.realtime_session_create_response import (
+    RealtimeSessionCreateResponse,
 )
-from openai_async.types.shared.realtime_transcription_session_create_response_ga import (
-    RealtimeTranscriptionSessionCreateResponseGA,
+from openai_async.types.realtime.realtime_transcription_session_create_response import (
+    RealtimeTranscriptionSessionCreateResponse,
 )
 
 __all__ = ["ClientSecretCreateResponse"]
@@ -19,4 +19,4 @@ class ClientSecretCreateResponse(BaseModel, kw_only=True):
 
     value: str
     expires_at: int
-    session: RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
+    session: RealtimeSessionCreateResponse | RealtimeTranscriptionSessionCreateResponse

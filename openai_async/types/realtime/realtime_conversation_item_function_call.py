@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["RealtimeConversationItemFunctionCall"]
 
 
-class RealtimeConversationItemFunctionCall(BaseModel, kw_only=True):
+class RealtimeConversationItemFunctionCall(
+    BaseModel, kw_only=True, tag_field="type", tag="function_call"
+):
     """Response type ``RealtimeConversationItemFunctionCall`` (spec: ``RealtimeConversationItemFunctionCall``)."""
 
     id: str | None = None
     object: str | None = None
-    type: str
     status: str | None = None
     call_id: str | None = None
     name: str
     arguments: str
+
+    @property
+    def type(self) -> Literal["function_call"]:
+        """The ``type`` tag of this variant."""
+        return "function_call"

@@ -3,17 +3,25 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["RealtimeConversationItemFunctionCallOutput"]
 
 
-class RealtimeConversationItemFunctionCallOutput(BaseModel, kw_only=True):
+class RealtimeConversationItemFunctionCallOutput(
+    BaseModel, kw_only=True, tag_field="type", tag="function_call_output"
+):
     """Response type ``RealtimeConversationItemFunctionCallOutput`` (spec: ``RealtimeConversationItemFunctionCallOutput``)."""
 
     id: str | None = None
     object: str | None = None
-    type: str
     status: str | None = None
     call_id: str
     output: str
+
+    @property
+    def type(self) -> Literal["function_call_output"]:
+        """The ``type`` tag of this variant."""
+        return "function_call_output"

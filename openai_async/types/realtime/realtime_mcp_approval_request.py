@@ -3,16 +3,24 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["RealtimeMcpApprovalRequest"]
 
 
-class RealtimeMcpApprovalRequest(BaseModel, kw_only=True):
+class RealtimeMcpApprovalRequest(
+    BaseModel, kw_only=True, tag_field="type", tag="mcp_approval_request"
+):
     """Response type ``RealtimeMcpApprovalRequest`` (spec: ``RealtimeMCPApprovalRequest``)."""
 
-    type: str
     id: str
     server_label: str
     name: str
     arguments: str
+
+    @property
+    def type(self) -> Literal["mcp_approval_request"]:
+        """The ``type`` tag of this variant."""
+        return "mcp_approval_request"

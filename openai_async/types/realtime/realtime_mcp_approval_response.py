@@ -3,16 +3,24 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["RealtimeMcpApprovalResponse"]
 
 
-class RealtimeMcpApprovalResponse(BaseModel, kw_only=True):
+class RealtimeMcpApprovalResponse(
+    BaseModel, kw_only=True, tag_field="type", tag="mcp_approval_response"
+):
     """Response type ``RealtimeMcpApprovalResponse`` (spec: ``RealtimeMCPApprovalResponse``)."""
 
-    type: str
     id: str
     approval_request_id: str
     approve: bool
     reason: str | None = None
+
+    @property
+    def type(self) -> Literal["mcp_approval_response"]:
+        """The ``type`` tag of this variant."""
+        return "mcp_approval_response"

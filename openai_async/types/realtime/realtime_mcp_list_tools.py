@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.mcp_list_tools_tool import MCPListToolsTool
 
 __all__ = ["RealtimeMcpListTools"]
 
 
-class RealtimeMcpListTools(BaseModel, kw_only=True):
+class RealtimeMcpListTools(BaseModel, kw_only=True, tag_field="type", tag="mcp_list_tools"):
     """Response type ``RealtimeMcpListTools`` (spec: ``RealtimeMCPListTools``)."""
 
-    type: str
     id: str | None = None
     server_label: str
     tools: list[MCPListToolsTool]
+
+    @property
+    def type(self) -> Literal["mcp_list_tools"]:
+        """The ``type`` tag of this variant."""
+        return "mcp_list_tools"

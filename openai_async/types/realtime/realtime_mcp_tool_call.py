@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.realtime.realtime_mcp_protocol_error import RealtimeMcpProtocolError
 from openai_async.types.realtime.realtime_mcp_tool_execution_error import (
@@ -13,10 +15,9 @@ from openai_async.types.realtime.realtime_mcphttp_error import RealtimeMcphttpEr
 __all__ = ["RealtimeMcpToolCall"]
 
 
-class RealtimeMcpToolCall(BaseModel, kw_only=True):
+class RealtimeMcpToolCall(BaseModel, kw_only=True, tag_field="type", tag="mcp_call"):
     """Response type ``RealtimeMcpToolCall`` (spec: ``RealtimeMCPToolCall``)."""
 
-    type: str
     id: str
     server_label: str
     name: str
@@ -26,3 +27,8 @@ class RealtimeMcpToolCall(BaseModel, kw_only=True):
     error: (
         RealtimeMcpProtocolError | RealtimeMcpToolExecutionError | RealtimeMcphttpError | None
     ) = None
+
+    @property
+    def type(self) -> Literal["mcp_call"]:
+        """The ``type`` tag of this variant."""
+        return "mcp_call"

@@ -3,78 +3,90 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.realtime.realtime_audio_formats import RealtimeAudioFormats
+from openai_async.types.realtime.realtime_function_tool import RealtimeFunctionTool
+from openai_async.types.realtime.realtime_reasoning import RealtimeReasoning
 from openai_async.types.realtime.realtime_truncation import RealtimeTruncation
 from openai_async.types.responses.response_prompt import ResponsePrompt2
+from openai_async.types.responses.tool_choice_function import ToolChoiceFunction
+from openai_async.types.responses.tool_choice_mcp import ToolChoiceMcp
+from openai_async.types.shared.audio_transcription import AudioTranscription
+from openai_async.types.shared.mcp_tool import MCPTool
+from openai_async.types.shared.realtime_turn_detection import (
+    RealtimeTurnDetectionSemanticVAD,
+    RealtimeTurnDetectionServerVAD,
+)
 from openai_async.types.shared.voice_ids_or_custom_voice import VoiceIdsOrCustomVoice
 
 __all__ = [
     "RealtimeSessionCreateRequest",
-    "RealtimeSessionCreateRequestClientSecret",
-    "RealtimeSessionCreateRequestInputAudioTranscription",
-    "RealtimeSessionCreateRequestTool",
+    "RealtimeSessionCreateRequestAudio",
+    "RealtimeSessionCreateRequestAudioInput",
+    "RealtimeSessionCreateRequestAudioInputNoiseReduction",
+    "RealtimeSessionCreateRequestAudioOutput",
     "RealtimeSessionCreateRequestTracingTracingConfiguration",
-    "RealtimeSessionCreateRequestTurnDetection",
 ]
 
 
-class RealtimeSessionCreateRequest(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequest`` (spec: ``RealtimeSessionCreateRequest``)."""
+class RealtimeSessionCreateRequest(BaseModel, kw_only=True, tag_field="type", tag="realtime"):
+    """Response type ``RealtimeSessionCreateRequest`` (spec: ``RealtimeSessionCreateRequestGA``)."""
 
-    client_secret: RealtimeSessionCreateRequestClientSecret
-    modalities: Any = None
+    output_modalities: list[str] | None = None
+    model: str | None = None
     instructions: str | None = None
-    voice: VoiceIdsOrCustomVoice | None = None
-    input_audio_format: str | None = None
-    output_audio_format: str | None = None
-    input_audio_transcription: RealtimeSessionCreateRequestInputAudioTranscription | None = None
-    speed: float | None = None
+    audio: RealtimeSessionCreateRequestAudio | None = None
+    include: list[str] | None = None
     tracing: str | RealtimeSessionCreateRequestTracingTracingConfiguration | None = None
-    turn_detection: RealtimeSessionCreateRequestTurnDetection | None = None
-    tools: list[RealtimeSessionCreateRequestTool] | None = None
-    tool_choice: str | None = None
-    temperature: float | None = None
-    max_response_output_tokens: int | str | None = None
+    tools: list[RealtimeFunctionTool | MCPTool] | None = None
+    tool_choice: str | ToolChoiceFunction | ToolChoiceMcp | None = None
+    parallel_tool_calls: bool | None = None
+    reasoning: RealtimeReasoning | None = None
+    max_output_tokens: int | str | None = None
     truncation: RealtimeTruncation | None = None
     prompt: ResponsePrompt2 | None = None
 
-
-class RealtimeSessionCreateRequestClientSecret(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequestClientSecret`` (spec: ``RealtimeSessionCreateRequest (inline)``)."""
-
-    value: str
-    expires_at: int
+    @property
+    def type(self) -> Literal["realtime"]:
+        """The ``type`` tag of this variant."""
+        return "realtime"
 
 
-class RealtimeSessionCreateRequestInputAudioTranscription(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequestInputAudioTranscription`` (spec: ``RealtimeSessionCreateRequest (inline)``)."""
+class RealtimeSessionCreateRequestAudio(BaseModel, kw_only=True):
+    """Response type ``RealtimeSessionCreateRequestAudio`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
 
-    model: str | None = None
+    input: RealtimeSessionCreateRequestAudioInput | None = None
+    output: RealtimeSessionCreateRequestAudioOutput | None = None
+
+
+class RealtimeSessionCreateRequestAudioInput(BaseModel, kw_only=True):
+    """Response type ``RealtimeSessionCreateRequestAudioInput`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
+
+    format: RealtimeAudioFormats | None = None
+    transcription: AudioTranscription | None = None
+    noise_reduction: RealtimeSessionCreateRequestAudioInputNoiseReduction | None = None
+    turn_detection: RealtimeTurnDetectionServerVAD | RealtimeTurnDetectionSemanticVAD | None = None
+
+
+class RealtimeSessionCreateRequestAudioInputNoiseReduction(BaseModel, kw_only=True):
+    """Response type ``RealtimeSessionCreateRequestAudioInputNoiseReduction`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
+
+    type: str | None = None
+
+
+class RealtimeSessionCreateRequestAudioOutput(BaseModel, kw_only=True):
+    """Response type ``RealtimeSessionCreateRequestAudioOutput`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
+
+    format: RealtimeAudioFormats | None = None
+    voice: VoiceIdsOrCustomVoice | None = None
+    speed: float | None = None
 
 
 class RealtimeSessionCreateRequestTracingTracingConfiguration(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequestTracingTracingConfiguration`` (spec: ``RealtimeSessionCreateRequest (inline)``)."""
+    """Response type ``RealtimeSessionCreateRequestTracingTracingConfiguration`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
 
     workflow_name: str | None = None
     group_id: str | None = None
     metadata: dict[str, Any] | None = None
-
-
-class RealtimeSessionCreateRequestTurnDetection(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequestTurnDetection`` (spec: ``RealtimeSessionCreateRequest (inline)``)."""
-
-    type: str | None = None
-    threshold: float | None = None
-    prefix_padding_ms: int | None = None
-    silence_duration_ms: int | None = None
-
-
-class RealtimeSessionCreateRequestTool(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequestTool`` (spec: ``RealtimeSessionCreateRequest (inline)``)."""
-
-    type: str | None = None
-    name: str | None = None
-    description: str | None = None
-    parameters: dict[str, Any] | None = None

@@ -8,75 +8,108 @@ from typing import Any, Literal
 
 from typing_extensions import Required, TypedDict
 
+from openai_async.types.realtime.realtime_audio_formats_param import RealtimeAudioFormatsParam
+from openai_async.types.realtime.realtime_function_tool_param import RealtimeFunctionToolParam
+from openai_async.types.realtime.realtime_reasoning_param import RealtimeReasoningParam
 from openai_async.types.realtime.realtime_truncation_param import RealtimeTruncationParam
 from openai_async.types.responses.response_prompt_param import ResponsePromptParam
+from openai_async.types.responses.tool_choice_function_param import ToolChoiceFunctionParam
+from openai_async.types.responses.tool_choice_mcp_param import ToolChoiceMcpParam
+from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
+from openai_async.types.shared.mcp_tool_param import MCPToolParam
+from openai_async.types.shared.realtime_turn_detection_server_vad_param import (
+    RealtimeTurnDetectionSemanticVADParam,
+    RealtimeTurnDetectionServerVADParam,
+)
 from openai_async.types.shared.voice_ids_or_custom_voice_param import VoiceIdsOrCustomVoiceParam
 
 __all__ = [
-    "RealtimeSessionCreateRequestClientSecretParam",
-    "RealtimeSessionCreateRequestInputAudioTranscriptionParam",
+    "RealtimeSessionCreateRequestAudioInputNoiseReductionParam",
+    "RealtimeSessionCreateRequestAudioInputParam",
+    "RealtimeSessionCreateRequestAudioOutputParam",
+    "RealtimeSessionCreateRequestAudioParam",
     "RealtimeSessionCreateRequestParam",
-    "RealtimeSessionCreateRequestToolParam",
     "RealtimeSessionCreateRequestTracingTracingConfigurationParam",
-    "RealtimeSessionCreateRequestTurnDetectionParam",
 ]
 
 
 class RealtimeSessionCreateRequestParam(TypedDict, total=False):
-    """Request shape ``RealtimeSessionCreateRequestParam`` (spec: ``RealtimeSessionCreateRequest``)."""
+    """Request shape ``RealtimeSessionCreateRequestParam`` (spec: ``RealtimeSessionCreateRequestGA``)."""
 
-    client_secret: Required[RealtimeSessionCreateRequestClientSecretParam]
-    modalities: Any
+    type: Required[Literal["realtime"]]
+    output_modalities: Iterable[Literal["text", "audio"]]
+    model: (
+        str
+        | Literal[
+            "gpt-realtime",
+            "gpt-realtime-1.5",
+            "gpt-realtime-2",
+            "gpt-realtime-2.1",
+            "gpt-realtime-2.1-mini",
+            "gpt-realtime-2025-08-28",
+            "gpt-4o-realtime-preview",
+            "gpt-4o-realtime-preview-2024-10-01",
+            "gpt-4o-realtime-preview-2024-12-17",
+            "gpt-4o-realtime-preview-2025-06-03",
+            "gpt-4o-mini-realtime-preview",
+            "gpt-4o-mini-realtime-preview-2024-12-17",
+            "gpt-realtime-mini",
+            "gpt-realtime-mini-2025-10-06",
+            "gpt-realtime-mini-2025-12-15",
+            "gpt-audio-1.5",
+            "gpt-audio-mini",
+            "gpt-audio-mini-2025-10-06",
+            "gpt-audio-mini-2025-12-15",
+        ]
+    )
     instructions: str
-    voice: VoiceIdsOrCustomVoiceParam
-    input_audio_format: str
-    output_audio_format: str
-    input_audio_transcription: RealtimeSessionCreateRequestInputAudioTranscriptionParam
-    speed: float
-    tracing: Literal["auto"] | RealtimeSessionCreateRequestTracingTracingConfigurationParam
-    turn_detection: RealtimeSessionCreateRequestTurnDetectionParam
-    tools: Iterable[RealtimeSessionCreateRequestToolParam]
-    tool_choice: str
-    temperature: float
-    max_response_output_tokens: int | Literal["inf"]
+    audio: RealtimeSessionCreateRequestAudioParam
+    include: Iterable[Literal["item.input_audio_transcription.logprobs"]]
+    tracing: Literal["auto"] | RealtimeSessionCreateRequestTracingTracingConfigurationParam | None
+    tools: Iterable[RealtimeFunctionToolParam | MCPToolParam]
+    tool_choice: Literal["none", "auto", "required"] | ToolChoiceFunctionParam | ToolChoiceMcpParam
+    parallel_tool_calls: bool
+    reasoning: RealtimeReasoningParam
+    max_output_tokens: int | Literal["inf"]
     truncation: RealtimeTruncationParam
     prompt: ResponsePromptParam | None
 
 
-class RealtimeSessionCreateRequestClientSecretParam(TypedDict, total=False):
-    """Request shape ``RealtimeSessionCreateRequestClientSecretParam`` (spec: ``RealtimeSessionCreateRequest (inline)``)."""
+class RealtimeSessionCreateRequestAudioParam(TypedDict, total=False):
+    """Request shape ``RealtimeSessionCreateRequestAudioParam`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
 
-    value: Required[str]
-    expires_at: Required[int]
+    input: RealtimeSessionCreateRequestAudioInputParam
+    output: RealtimeSessionCreateRequestAudioOutputParam
 
 
-class RealtimeSessionCreateRequestInputAudioTranscriptionParam(TypedDict, total=False):
-    """Request shape ``RealtimeSessionCreateRequestInputAudioTranscriptionParam`` (spec: ``RealtimeSessionCreateRequest (inline)``)."""
+class RealtimeSessionCreateRequestAudioInputParam(TypedDict, total=False):
+    """Request shape ``RealtimeSessionCreateRequestAudioInputParam`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
 
-    model: str
+    format: RealtimeAudioFormatsParam
+    transcription: AudioTranscriptionParam
+    noise_reduction: RealtimeSessionCreateRequestAudioInputNoiseReductionParam
+    turn_detection: (
+        RealtimeTurnDetectionServerVADParam | RealtimeTurnDetectionSemanticVADParam | None
+    )
+
+
+class RealtimeSessionCreateRequestAudioInputNoiseReductionParam(TypedDict, total=False):
+    """Request shape ``RealtimeSessionCreateRequestAudioInputNoiseReductionParam`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
+
+    type: Literal["near_field", "far_field"]
+
+
+class RealtimeSessionCreateRequestAudioOutputParam(TypedDict, total=False):
+    """Request shape ``RealtimeSessionCreateRequestAudioOutputParam`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
+
+    format: RealtimeAudioFormatsParam
+    voice: VoiceIdsOrCustomVoiceParam
+    speed: float
 
 
 class RealtimeSessionCreateRequestTracingTracingConfigurationParam(TypedDict, total=False):
-    """Request shape ``RealtimeSessionCreateRequestTracingTracingConfigurationParam`` (spec: ``RealtimeSessionCreateRequest (inline)``)."""
+    """Request shape ``RealtimeSessionCreateRequestTracingTracingConfigurationParam`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
 
     workflow_name: str
     group_id: str
     metadata: dict[str, Any]
-
-
-class RealtimeSessionCreateRequestTurnDetectionParam(TypedDict, total=False):
-    """Request shape ``RealtimeSessionCreateRequestTurnDetectionParam`` (spec: ``RealtimeSessionCreateRequest (inline)``)."""
-
-    type: str
-    threshold: float
-    prefix_padding_ms: int
-    silence_duration_ms: int
-
-
-class RealtimeSessionCreateRequestToolParam(TypedDict, total=False):
-    """Request shape ``RealtimeSessionCreateRequestToolParam`` (spec: ``RealtimeSessionCreateRequest (inline)``)."""
-
-    type: Literal["function"]
-    name: str
-    description: str
-    parameters: dict[str, Any]

@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from openai_async._models import BaseModel
 from openai_async.types.realtime.realtime_audio_formats import RealtimeAudioFormats
 from openai_async.types.realtime.realtime_function_tool import RealtimeFunctionTool
+from openai_async.types.realtime.realtime_reasoning import RealtimeReasoning
+from openai_async.types.realtime.realtime_truncation import RealtimeTruncation
+from openai_async.types.responses.response_prompt import ResponsePrompt2
+from openai_async.types.responses.tool_choice_function import ToolChoiceFunction
+from openai_async.types.responses.tool_choice_mcp import ToolChoiceMcp
 from openai_async.types.shared.audio_transcription_response import AudioTranscriptionResponse
+from openai_async.types.shared.mcp_tool import MCPTool
+from openai_async.types.shared.realtime_turn_detection import (
+    RealtimeTurnDetectionSemanticVAD,
+    RealtimeTurnDetectionServerVAD,
+)
 from openai_async.types.shared.voice_ids_shared import VoiceIdsShared
 
 __all__ = [
@@ -16,64 +26,60 @@ __all__ = [
     "RealtimeSessionCreateResponseAudio",
     "RealtimeSessionCreateResponseAudioInput",
     "RealtimeSessionCreateResponseAudioInputNoiseReduction",
-    "RealtimeSessionCreateResponseAudioInputTurnDetection",
     "RealtimeSessionCreateResponseAudioOutput",
     "RealtimeSessionCreateResponseTracingTracingConfiguration",
-    "RealtimeSessionCreateResponseTurnDetection",
 ]
 
 
-class RealtimeSessionCreateResponse(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateResponse`` (spec: ``RealtimeSessionCreateResponse``)."""
+class RealtimeSessionCreateResponse(BaseModel, kw_only=True, tag_field="type", tag="realtime"):
+    """Response type ``RealtimeSessionCreateResponse`` (spec: ``RealtimeSessionCreateResponseGA``)."""
 
-    id: str | None = None
-    object: str | None = None
+    id: str
+    object: str
     expires_at: int | None = None
-    include: list[str] | None = None
+    output_modalities: list[str] | None = None
     model: str | None = None
-    output_modalities: Any = None
     instructions: str | None = None
     audio: RealtimeSessionCreateResponseAudio | None = None
+    include: list[str] | None = None
     tracing: str | RealtimeSessionCreateResponseTracingTracingConfiguration | None = None
-    turn_detection: RealtimeSessionCreateResponseTurnDetection | None = None
-    tools: list[RealtimeFunctionTool] | None = None
-    tool_choice: str | None = None
+    tools: list[RealtimeFunctionTool | MCPTool] | None = None
+    tool_choice: str | ToolChoiceFunction | ToolChoiceMcp | None = None
+    reasoning: RealtimeReasoning | None = None
     max_output_tokens: int | str | None = None
+    truncation: RealtimeTruncation | None = None
+    prompt: ResponsePrompt2 | None = None
+
+    @property
+    def type(self) -> Literal["realtime"]:
+        """The ``type`` tag of this variant."""
+        return "realtime"
 
 
 class RealtimeSessionCreateResponseAudio(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateResponseAudio`` (spec: ``RealtimeSessionCreateResponse (inline)``)."""
+    """Response type ``RealtimeSessionCreateResponseAudio`` (spec: ``RealtimeSessionCreateResponseGA (inline)``)."""
 
     input: RealtimeSessionCreateResponseAudioInput | None = None
     output: RealtimeSessionCreateResponseAudioOutput | None = None
 
 
 class RealtimeSessionCreateResponseAudioInput(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateResponseAudioInput`` (spec: ``RealtimeSessionCreateResponse (inline)``)."""
+    """Response type ``RealtimeSessionCreateResponseAudioInput`` (spec: ``RealtimeSessionCreateResponseGA (inline)``)."""
 
     format: RealtimeAudioFormats | None = None
     transcription: AudioTranscriptionResponse | None = None
     noise_reduction: RealtimeSessionCreateResponseAudioInputNoiseReduction | None = None
-    turn_detection: RealtimeSessionCreateResponseAudioInputTurnDetection | None = None
+    turn_detection: RealtimeTurnDetectionServerVAD | RealtimeTurnDetectionSemanticVAD | None = None
 
 
 class RealtimeSessionCreateResponseAudioInputNoiseReduction(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateResponseAudioInputNoiseReduction`` (spec: ``RealtimeSessionCreateResponse (inline)``)."""
+    """Response type ``RealtimeSessionCreateResponseAudioInputNoiseReduction`` (spec: ``RealtimeSessionCreateResponseGA (inline)``)."""
 
     type: str | None = None
-
-
-class RealtimeSessionCreateResponseAudioInputTurnDetection(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateResponseAudioInputTurnDetection`` (spec: ``RealtimeSessionCreateResponse (inline)``)."""
-
-    type: str | None = None
-    threshold: float | None = None
-    prefix_padding_ms: int | None = None
-    silence_duration_ms: int | None = None
 
 
 class RealtimeSessionCreateResponseAudioOutput(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateResponseAudioOutput`` (spec: ``RealtimeSessionCreateResponse (inline)``)."""
+    """Response type ``RealtimeSessionCreateResponseAudioOutput`` (spec: ``RealtimeSessionCreateResponseGA (inline)``)."""
 
     format: RealtimeAudioFormats | None = None
     voice: VoiceIdsShared | None = None
@@ -81,17 +87,8 @@ class RealtimeSessionCreateResponseAudioOutput(BaseModel, kw_only=True):
 
 
 class RealtimeSessionCreateResponseTracingTracingConfiguration(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateResponseTracingTracingConfiguration`` (spec: ``RealtimeSessionCreateResponse (inline)``)."""
+    """Response type ``RealtimeSessionCreateResponseTracingTracingConfiguration`` (spec: ``RealtimeSessionCreateResponseGA (inline)``)."""
 
     workflow_name: str | None = None
     group_id: str | None = None
     metadata: dict[str, Any] | None = None
-
-
-class RealtimeSessionCreateResponseTurnDetection(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateResponseTurnDetection`` (spec: ``RealtimeSessionCreateResponse (inline)``)."""
-
-    type: str | None = None
-    threshold: float | None = None
-    prefix_padding_ms: int | None = None
-    silence_duration_ms: int | None = None

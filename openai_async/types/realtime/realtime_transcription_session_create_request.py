@@ -3,38 +3,54 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
+from openai_async.types.realtime.realtime_audio_formats import RealtimeAudioFormats
 from openai_async.types.shared.audio_transcription import AudioTranscription
+from openai_async.types.shared.realtime_turn_detection import (
+    RealtimeTurnDetectionSemanticVAD,
+    RealtimeTurnDetectionServerVAD,
+)
 
 __all__ = [
     "RealtimeTranscriptionSessionCreateRequest",
-    "RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction",
-    "RealtimeTranscriptionSessionCreateRequestTurnDetection",
+    "RealtimeTranscriptionSessionCreateRequestAudio",
+    "RealtimeTranscriptionSessionCreateRequestAudioInput",
+    "RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReduction",
 ]
 
 
-class RealtimeTranscriptionSessionCreateRequest(BaseModel, kw_only=True):
-    """Response type ``RealtimeTranscriptionSessionCreateRequest`` (spec: ``RealtimeTranscriptionSessionCreateRequest``)."""
+class RealtimeTranscriptionSessionCreateRequest(
+    BaseModel, kw_only=True, tag_field="type", tag="transcription"
+):
+    """Response type ``RealtimeTranscriptionSessionCreateRequest`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA``)."""
 
-    turn_detection: RealtimeTranscriptionSessionCreateRequestTurnDetection | None = None
-    input_audio_noise_reduction: (
-        RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction | None
-    ) = None
-    input_audio_format: str | None = None
-    input_audio_transcription: AudioTranscription | None = None
+    audio: RealtimeTranscriptionSessionCreateRequestAudio | None = None
     include: list[str] | None = None
 
-
-class RealtimeTranscriptionSessionCreateRequestTurnDetection(BaseModel, kw_only=True):
-    """Response type ``RealtimeTranscriptionSessionCreateRequestTurnDetection`` (spec: ``RealtimeTranscriptionSessionCreateRequest (inline)``)."""
-
-    type: str | None = None
-    threshold: float | None = None
-    prefix_padding_ms: int | None = None
-    silence_duration_ms: int | None = None
+    @property
+    def type(self) -> Literal["transcription"]:
+        """The ``type`` tag of this variant."""
+        return "transcription"
 
 
-class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction(BaseModel, kw_only=True):
-    """Response type ``RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction`` (spec: ``RealtimeTranscriptionSessionCreateRequest (inline)``)."""
+class RealtimeTranscriptionSessionCreateRequestAudio(BaseModel, kw_only=True):
+    """Response type ``RealtimeTranscriptionSessionCreateRequestAudio`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA (inline)``)."""
+
+    input: RealtimeTranscriptionSessionCreateRequestAudioInput | None = None
+
+
+class RealtimeTranscriptionSessionCreateRequestAudioInput(BaseModel, kw_only=True):
+    """Response type ``RealtimeTranscriptionSessionCreateRequestAudioInput`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA (inline)``)."""
+
+    format: RealtimeAudioFormats | None = None
+    transcription: AudioTranscription | None = None
+    noise_reduction: RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReduction | None = None
+    turn_detection: RealtimeTurnDetectionServerVAD | RealtimeTurnDetectionSemanticVAD | None = None
+
+
+class RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReduction(BaseModel, kw_only=True):
+    """Response type ``RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReduction`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA (inline)``)."""
 
     type: str | None = None

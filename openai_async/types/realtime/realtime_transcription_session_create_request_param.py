@@ -6,41 +6,51 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from typing_extensions import TypedDict
+from typing_extensions import Required, TypedDict
 
+from openai_async.types.realtime.realtime_audio_formats_param import RealtimeAudioFormatsParam
 from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
+from openai_async.types.shared.realtime_turn_detection_server_vad_param import (
+    RealtimeTurnDetectionSemanticVADParam,
+    RealtimeTurnDetectionServerVADParam,
+)
 
 __all__ = [
-    "RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam",
+    "RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReductionParam",
+    "RealtimeTranscriptionSessionCreateRequestAudioInputParam",
+    "RealtimeTranscriptionSessionCreateRequestAudioParam",
     "RealtimeTranscriptionSessionCreateRequestParam",
-    "RealtimeTranscriptionSessionCreateRequestTurnDetectionParam",
 ]
 
 
 class RealtimeTranscriptionSessionCreateRequestParam(TypedDict, total=False):
-    """Request shape ``RealtimeTranscriptionSessionCreateRequestParam`` (spec: ``RealtimeTranscriptionSessionCreateRequest``)."""
+    """Request shape ``RealtimeTranscriptionSessionCreateRequestParam`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA``)."""
 
-    turn_detection: RealtimeTranscriptionSessionCreateRequestTurnDetectionParam
-    input_audio_noise_reduction: (
-        RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam
-    )
-    input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
-    input_audio_transcription: AudioTranscriptionParam
+    type: Required[Literal["transcription"]]
+    audio: RealtimeTranscriptionSessionCreateRequestAudioParam
     include: Iterable[Literal["item.input_audio_transcription.logprobs"]]
 
 
-class RealtimeTranscriptionSessionCreateRequestTurnDetectionParam(TypedDict, total=False):
-    """Request shape ``RealtimeTranscriptionSessionCreateRequestTurnDetectionParam`` (spec: ``RealtimeTranscriptionSessionCreateRequest (inline)``)."""
+class RealtimeTranscriptionSessionCreateRequestAudioParam(TypedDict, total=False):
+    """Request shape ``RealtimeTranscriptionSessionCreateRequestAudioParam`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA (inline)``)."""
 
-    type: Literal["server_vad"]
-    threshold: float
-    prefix_padding_ms: int
-    silence_duration_ms: int
+    input: RealtimeTranscriptionSessionCreateRequestAudioInputParam
 
 
-class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam(
+class RealtimeTranscriptionSessionCreateRequestAudioInputParam(TypedDict, total=False):
+    """Request shape ``RealtimeTranscriptionSessionCreateRequestAudioInputParam`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA (inline)``)."""
+
+    format: RealtimeAudioFormatsParam
+    transcription: AudioTranscriptionParam
+    noise_reduction: RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReductionParam
+    turn_detection: (
+        RealtimeTurnDetectionServerVADParam | RealtimeTurnDetectionSemanticVADParam | None
+    )
+
+
+class RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReductionParam(
     TypedDict, total=False
 ):
-    """Request shape ``RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam`` (spec: ``RealtimeTranscriptionSessionCreateRequest (inline)``)."""
+    """Request shape ``RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReductionParam`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA (inline)``)."""
 
     type: Literal["near_field", "far_field"]

@@ -3,37 +3,63 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.realtime.realtime_audio_formats import RealtimeAudioFormats
 from openai_async.types.shared.audio_transcription_response import AudioTranscriptionResponse
 
 __all__ = [
     "RealtimeTranscriptionSessionCreateResponse",
-    "RealtimeTranscriptionSessionCreateResponseClientSecret",
-    "RealtimeTranscriptionSessionCreateResponseTurnDetection",
+    "RealtimeTranscriptionSessionCreateResponseAudio",
+    "RealtimeTranscriptionSessionCreateResponseAudioInput",
+    "RealtimeTranscriptionSessionCreateResponseAudioInputNoiseReduction",
+    "RealtimeTranscriptionSessionCreateResponseAudioInputTurnDetection",
 ]
 
 
-class RealtimeTranscriptionSessionCreateResponse(BaseModel, kw_only=True):
-    """Response type ``RealtimeTranscriptionSessionCreateResponse`` (spec: ``RealtimeTranscriptionSessionCreateResponse``)."""
+class RealtimeTranscriptionSessionCreateResponse(
+    BaseModel, kw_only=True, tag_field="type", tag="transcription"
+):
+    """Response type ``RealtimeTranscriptionSessionCreateResponse`` (spec: ``RealtimeTranscriptionSessionCreateResponseGA``)."""
 
-    client_secret: RealtimeTranscriptionSessionCreateResponseClientSecret
-    modalities: Any = None
-    input_audio_format: str | None = None
-    input_audio_transcription: AudioTranscriptionResponse | None = None
-    turn_detection: RealtimeTranscriptionSessionCreateResponseTurnDetection | None = None
+    id: str
+    object: str
+    expires_at: int | None = None
+    include: list[str] | None = None
+    audio: RealtimeTranscriptionSessionCreateResponseAudio | None = None
+
+    @property
+    def type(self) -> Literal["transcription"]:
+        """The ``type`` tag of this variant."""
+        return "transcription"
 
 
-class RealtimeTranscriptionSessionCreateResponseClientSecret(BaseModel, kw_only=True):
-    """Response type ``RealtimeTranscriptionSessionCreateResponseClientSecret`` (spec: ``RealtimeTranscriptionSessionCreateResponse (inline)``)."""
+class RealtimeTranscriptionSessionCreateResponseAudio(BaseModel, kw_only=True):
+    """Response type ``RealtimeTranscriptionSessionCreateResponseAudio`` (spec: ``RealtimeTranscriptionSessionCreateResponseGA (inline)``)."""
 
-    value: str
-    expires_at: int
+    input: RealtimeTranscriptionSessionCreateResponseAudioInput | None = None
 
 
-class RealtimeTranscriptionSessionCreateResponseTurnDetection(BaseModel, kw_only=True):
-    """Response type ``RealtimeTranscriptionSessionCreateResponseTurnDetection`` (spec: ``RealtimeTranscriptionSessionCreateResponse (inline)``)."""
+class RealtimeTranscriptionSessionCreateResponseAudioInput(BaseModel, kw_only=True):
+    """Response type ``RealtimeTranscriptionSessionCreateResponseAudioInput`` (spec: ``RealtimeTranscriptionSessionCreateResponseGA (inline)``)."""
+
+    format: RealtimeAudioFormats | None = None
+    transcription: AudioTranscriptionResponse | None = None
+    noise_reduction: RealtimeTranscriptionSessionCreateResponseAudioInputNoiseReduction | None = (
+        None
+    )
+    turn_detection: RealtimeTranscriptionSessionCreateResponseAudioInputTurnDetection | None = None
+
+
+class RealtimeTranscriptionSessionCreateResponseAudioInputNoiseReduction(BaseModel, kw_only=True):
+    """Response type ``RealtimeTranscriptionSessionCreateResponseAudioInputNoiseReduction`` (spec: ``RealtimeTranscriptionSessionCreateResponseGA (inline)``)."""
+
+    type: str | None = None
+
+
+class RealtimeTranscriptionSessionCreateResponseAudioInputTurnDetection(BaseModel, kw_only=True):
+    """Response type ``RealtimeTranscriptionSessionCreateResponseAudioInputTurnDetection`` (spec: ``RealtimeTranscriptionSessionCreateResponseGA (inline)``)."""
 
     type: str | None = None
     threshold: float | None = None

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.shared.realtime_translation_client_event_input_audio_buffer_append import (
-    RealtimeTranslationClientEventInputAudioBufferAppend,
+from openai_async.types.realtime.realtime_translation_input_audio_buffer_append_event import (
+    RealtimeTranslationInputAudioBufferAppendEvent,
 )
-from openai_async.types.shared.realtime_translation_client_event_session_close import (
-    RealtimeTranslationClientEventSessionClose,
+from openai_async.types.realtime.realtime_translation_session_close_event import (
+    RealtimeTranslationSessionCloseEvent,
 )
-from openai_async.types.shared.realtime_translation_client_event_session_update import (
-    RealtimeTranslationClientEventSessionUpdate,
+from openai_async.types.realtime.realtime_translation_session_update_event import (
+    RealtimeTranslationSessionUpdateEvent,
 )
 
 __all__ = ["RealtimeTranslationClientEvent"]
 
 
 RealtimeTranslationClientEvent: TypeAlias = (
-    RealtimeTranslationClientEventSessionUpdate
-    | RealtimeTranslationClientEventInputAudioBufferAppend
-    | RealtimeTranslationClientEventSessionClose
+    RealtimeTranslationSessionUpdateEvent
+    | RealtimeTranslationInputAudioBufferAppendEvent
+    | RealtimeTranslationSessionCloseEvent
 )

@@ -5,35 +5,35 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.shared.realtime_server_event_error import RealtimeServerEventError
-from openai_async.types.shared.realtime_translation_server_event_session_closed import (
-    RealtimeTranslationServerEventSessionClosed,
+from openai_async.types.realtime.realtime_error_event import RealtimeErrorEvent
+from openai_async.types.realtime.realtime_translation_input_transcript_delta_event import (
+    RealtimeTranslationInputTranscriptDeltaEvent,
 )
-from openai_async.types.shared.realtime_translation_server_event_session_created import (
-    RealtimeTranslationServerEventSessionCreated,
+from openai_async.types.realtime.realtime_translation_output_audio_delta_event import (
+    RealtimeTranslationOutputAudioDeltaEvent,
 )
-from openai_async.types.shared.realtime_translation_server_event_session_input_transcript_delta import (
-    RealtimeTranslationServerEventSessionInputTranscriptDelta,
+from openai_async.types.realtime.realtime_translation_output_transcript_delta_event import (
+    RealtimeTranslationOutputTranscriptDeltaEvent,
 )
-from openai_async.types.shared.realtime_translation_server_event_session_output_audio_delta import (
-    RealtimeTranslationServerEventSessionOutputAudioDelta,
+from openai_async.types.realtime.realtime_translation_session_closed_event import (
+    RealtimeTranslationSessionClosedEvent,
 )
-from openai_async.types.shared.realtime_translation_server_event_session_output_transcript_delta import (
-    RealtimeTranslationServerEventSessionOutputTranscriptDelta,
+from openai_async.types.realtime.realtime_translation_session_created_event import (
+    RealtimeTranslationSessionCreatedEvent,
 )
-from openai_async.types.shared.realtime_translation_server_event_session_updated import (
-    RealtimeTranslationServerEventSessionUpdated,
+from openai_async.types.realtime.realtime_translation_session_updated_event import (
+    RealtimeTranslationSessionUpdatedEvent,
 )
 
 __all__ = ["RealtimeTranslationServerEvent"]
 
 
 RealtimeTranslationServerEvent: TypeAlias = (
-    RealtimeServerEventError
-    | RealtimeTranslationServerEventSessionCreated
-    | RealtimeTranslationServerEventSessionUpdated
-    | RealtimeTranslationServerEventSessionClosed
-    | RealtimeTranslationServerEventSessionInputTranscriptDelta
-    | RealtimeTranslationServerEventSessionOutputTranscriptDelta
-    | RealtimeTranslationServerEventSessionOutputAudioDelta
+    RealtimeErrorEvent
+    | RealtimeTranslationSessionCreatedEvent
+    | RealtimeTranslationSessionUpdatedEvent
+    | RealtimeTranslationSessionClosedEvent
+    | RealtimeTranslationInputTranscriptDeltaEvent
+    | RealtimeTranslationOutputTranscriptDeltaEvent
+    | RealtimeTranslationOutputAudioDeltaEvent
 )

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.realtime_session_create_response_ga import (
-    RealtimeSessionCreateResponseGA,
+from openai_async.types.realtime.realtime_session_create_response import (
+    RealtimeSessionCreateResponse,
 )
-from openai_async.types.shared.realtime_transcription_session_create_response_ga import (
-    RealtimeTranscriptionSessionCreateResponseGA,
+from openai_async.types.realtime.realtime_transcription_session_create_response import (
+    RealtimeTranscriptionSessionCreateResponse,
 )
 
 __all__ = ["SessionCreatedEvent"]
@@ -20,7 +20,7 @@ class SessionCreatedEvent(BaseModel, kw_only=True, tag_field="type", tag="sessio
     """Response type ``SessionCreatedEvent`` (spec: ``RealtimeServerEventSessionCreated``)."""
 
     event_id: str
-    session: RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
+    session: RealtimeSessionCreateResponse | RealtimeTranscriptionSessionCreateResponse
 
     @property
     def type(self) -> Literal["session.created"]:

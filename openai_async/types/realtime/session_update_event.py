@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.realtime_session_create_request_ga import (
-    RealtimeSessionCreateRequestGA,
-)
-from openai_async.types.shared.realtime_transcription_session_create_request_ga import (
-    RealtimeTranscriptionSessionCreateRequestGA,
+from openai_async.types.realtime.realtime_session_create_request import RealtimeSessionCreateRequest
+from openai_async.types.realtime.realtime_transcription_session_create_request import (
+    RealtimeTranscriptionSessionCreateRequest,
 )
 
 __all__ = ["SessionUpdateEvent"]
@@ -20,7 +18,7 @@ class SessionUpdateEvent(BaseModel, kw_only=True, tag_field="type", tag="session
     """Response type ``SessionUpdateEvent`` (spec: ``RealtimeClientEventSessionUpdate``)."""
 
     event_id: str | None = None
-    session: RealtimeSessionCreateRequestGA | RealtimeTranscriptionSessionCreateRequestGA
+    session: RealtimeSessionCreateRequest | RealtimeTranscriptionSessionCreateRequest
 
     @property
     def type(self) -> Literal["session.update"]:

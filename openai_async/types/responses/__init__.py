@@ -7,17 +7,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from openai_async.types.beta.file_search_tool import FileSearchTool as FileSearchTool
-    from openai_async.types.beta.function_tool import FunctionTool as FunctionTool
-    from openai_async.types.beta.threads.runs.code_interpreter_tool_call import (
-        CodeInterpreterToolCall as ResponseCodeInterpreterToolCall,
-    )
-    from openai_async.types.beta.threads.runs.file_search_tool_call import (
-        FileSearchToolCall as ResponseFileSearchToolCall,
-    )
-    from openai_async.types.beta.threads.runs.function_tool_call import (
-        FunctionToolCall as ResponseFunctionToolCall,
-    )
     from openai_async.types.conversations.input_file_content import (
         InputFileContent as ResponseInputFile,
     )
@@ -35,6 +24,10 @@ if TYPE_CHECKING:
     )
     from openai_async.types.conversations.input_text_content import (
         InputTextContent as ResponseInputTextContent,
+    )
+    from openai_async.types.responses.apply_patch_tool import ApplyPatchTool as ApplyPatchTool
+    from openai_async.types.responses.apply_patch_tool_param import (
+        ApplyPatchToolParam as ApplyPatchToolParam,
     )
     from openai_async.types.responses.compacted_response import (
         CompactedResponse as CompactedResponse,
@@ -56,19 +49,81 @@ if TYPE_CHECKING:
     from openai_async.types.responses.computer_use_preview_tool_param import (
         ComputerUsePreviewToolParam as ComputerUsePreviewToolParam,
     )
+    from openai_async.types.responses.container_auto import ContainerAuto as ContainerAuto
+    from openai_async.types.responses.container_auto_param import (
+        ContainerAutoParam as ContainerAutoParam,
+    )
+    from openai_async.types.responses.container_network_policy_allowlist import (
+        ContainerNetworkPolicyAllowlist as ContainerNetworkPolicyAllowlist,
+    )
+    from openai_async.types.responses.container_network_policy_allowlist_param import (
+        ContainerNetworkPolicyAllowlistParam as ContainerNetworkPolicyAllowlistParam,
+    )
+    from openai_async.types.responses.container_network_policy_disabled import (
+        ContainerNetworkPolicyDisabled as ContainerNetworkPolicyDisabled,
+    )
+    from openai_async.types.responses.container_network_policy_disabled_param import (
+        ContainerNetworkPolicyDisabledParam as ContainerNetworkPolicyDisabledParam,
+    )
+    from openai_async.types.responses.container_network_policy_domain_secret import (
+        ContainerNetworkPolicyDomainSecret as ContainerNetworkPolicyDomainSecret,
+    )
+    from openai_async.types.responses.container_network_policy_domain_secret_param import (
+        ContainerNetworkPolicyDomainSecretParam as ContainerNetworkPolicyDomainSecretParam,
+    )
+    from openai_async.types.responses.container_reference import (
+        ContainerReference as ContainerReference,
+    )
+    from openai_async.types.responses.container_reference_param import (
+        ContainerReferenceParam as ContainerReferenceParam,
+    )
+    from openai_async.types.responses.custom_tool import CustomTool as CustomTool
+    from openai_async.types.responses.custom_tool_param import CustomToolParam as CustomToolParam
     from openai_async.types.responses.easy_input_message import EasyInputMessage as EasyInputMessage
     from openai_async.types.responses.easy_input_message_param import (
         EasyInputMessageParam as EasyInputMessageParam,
     )
+    from openai_async.types.responses.file_search_tool import FileSearchTool as FileSearchTool
+    from openai_async.types.responses.file_search_tool_param import (
+        FileSearchToolParam as FileSearchToolParam,
+    )
+    from openai_async.types.responses.function_shell_tool import (
+        FunctionShellTool as FunctionShellTool,
+    )
+    from openai_async.types.responses.function_shell_tool_param import (
+        FunctionShellToolParam as FunctionShellToolParam,
+    )
+    from openai_async.types.responses.function_tool import FunctionTool as FunctionTool
+    from openai_async.types.responses.function_tool_param import (
+        FunctionToolParam as FunctionToolParam,
+    )
     from openai_async.types.responses.image_detail import ImageDetail as ImageDetail
+    from openai_async.types.responses.inline_skill import InlineSkill as InlineSkill
+    from openai_async.types.responses.inline_skill_param import InlineSkillParam as InlineSkillParam
+    from openai_async.types.responses.inline_skill_source import (
+        InlineSkillSource as InlineSkillSource,
+    )
+    from openai_async.types.responses.inline_skill_source_param import (
+        InlineSkillSourceParam as InlineSkillSourceParam,
+    )
     from openai_async.types.responses.input_token_count_response import (
         InputTokenCountResponse as InputTokenCountResponse,
     )
+    from openai_async.types.responses.local_environment import LocalEnvironment as LocalEnvironment
+    from openai_async.types.responses.local_environment_param import (
+        LocalEnvironmentParam as LocalEnvironmentParam,
+    )
+    from openai_async.types.responses.local_skill import LocalSkill as LocalSkill
+    from openai_async.types.responses.local_skill_param import LocalSkillParam as LocalSkillParam
     from openai_async.types.responses.mcp_tool_call_error import (
         McpToolCallError as McpToolCallError,
     )
     from openai_async.types.responses.mcp_tool_call_error_param import (
         McpToolCallErrorParam as McpToolCallErrorParam,
+    )
+    from openai_async.types.responses.namespace_tool import NamespaceTool as NamespaceTool
+    from openai_async.types.responses.namespace_tool_param import (
+        NamespaceToolParam as NamespaceToolParam,
     )
     from openai_async.types.responses.response import Response as Response
     from openai_async.types.responses.response_apply_patch_tool_call import (
@@ -104,6 +159,12 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_code_interpreter_call_interpreting_event import (
         ResponseCodeInterpreterCallInterpretingEvent as ResponseCodeInterpreterCallInterpretingEvent,
     )
+    from openai_async.types.responses.response_code_interpreter_tool_call import (
+        ResponseCodeInterpreterToolCall as ResponseCodeInterpreterToolCall,
+    )
+    from openai_async.types.responses.response_code_interpreter_tool_call_param import (
+        ResponseCodeInterpreterToolCallParam as ResponseCodeInterpreterToolCallParam,
+    )
     from openai_async.types.responses.response_completed_event import (
         ResponseCompletedEvent as ResponseCompletedEvent,
     )
@@ -125,6 +186,9 @@ if TYPE_CHECKING:
     )
     from openai_async.types.responses.response_content_part_done_event import (
         ResponseContentPartDoneEvent as ResponseContentPartDoneEvent,
+    )
+    from openai_async.types.responses.response_conversation_param import (
+        ResponseConversationParam as ResponseConversationParam,
     )
     from openai_async.types.responses.response_created_event import (
         ResponseCreatedEvent as ResponseCreatedEvent,
@@ -169,6 +233,12 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_file_search_call_searching_event import (
         ResponseFileSearchCallSearchingEvent as ResponseFileSearchCallSearchingEvent,
     )
+    from openai_async.types.responses.response_file_search_tool_call import (
+        ResponseFileSearchToolCall as ResponseFileSearchToolCall,
+    )
+    from openai_async.types.responses.response_file_search_tool_call_param import (
+        ResponseFileSearchToolCallParam as ResponseFileSearchToolCallParam,
+    )
     from openai_async.types.responses.response_function_call_arguments_delta_event import (
         ResponseFunctionCallArgumentsDeltaEvent as ResponseFunctionCallArgumentsDeltaEvent,
     )
@@ -178,11 +248,23 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_function_shell_call_output_content import (
         ResponseFunctionShellCallOutputContent as ResponseFunctionShellCallOutputContent,
     )
+    from openai_async.types.responses.response_function_shell_tool_call import (
+        ResponseFunctionShellToolCall as ResponseFunctionShellToolCall,
+    )
+    from openai_async.types.responses.response_function_shell_tool_call_output import (
+        ResponseFunctionShellToolCallOutput as ResponseFunctionShellToolCallOutput,
+    )
+    from openai_async.types.responses.response_function_tool_call import (
+        ResponseFunctionToolCall as ResponseFunctionToolCall,
+    )
     from openai_async.types.responses.response_function_tool_call_item import (
         ResponseFunctionToolCallItem as ResponseFunctionToolCallItem,
     )
     from openai_async.types.responses.response_function_tool_call_output_item import (
         ResponseFunctionToolCallOutputItem as ResponseFunctionToolCallOutputItem,
+    )
+    from openai_async.types.responses.response_function_tool_call_param import (
+        ResponseFunctionToolCallParam as ResponseFunctionToolCallParam,
     )
     from openai_async.types.responses.response_image_gen_call_completed_event import (
         ResponseImageGenCallCompletedEvent as ResponseImageGenCallCompletedEvent,
@@ -204,12 +286,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.responses.response_input import ResponseInput as ResponseInput
     from openai_async.types.responses.response_input import ResponseInput as ResponseInputContent
-    from openai_async.types.responses.response_input_audio import (
-        ResponseInputAudio as ResponseInputAudio,
-    )
-    from openai_async.types.responses.response_input_audio_param import (
-        ResponseInputAudioParam as ResponseInputAudioParam,
-    )
     from openai_async.types.responses.response_input_item import (
         ResponseInputItem as ResponseInputItem,
     )
@@ -312,6 +388,21 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_refusal_done_event import (
         ResponseRefusalDoneEvent as ResponseRefusalDoneEvent,
     )
+    from openai_async.types.responses.response_shell_call_command_added_event import (
+        ResponseShellCallCommandAddedEvent as ResponseShellCallCommandAddedEvent,
+    )
+    from openai_async.types.responses.response_shell_call_command_delta_event import (
+        ResponseShellCallCommandDeltaEvent as ResponseShellCallCommandDeltaEvent,
+    )
+    from openai_async.types.responses.response_shell_call_command_done_event import (
+        ResponseShellCallCommandDoneEvent as ResponseShellCallCommandDoneEvent,
+    )
+    from openai_async.types.responses.response_shell_call_output_content_delta_event import (
+        ResponseShellCallOutputContentDeltaEvent as ResponseShellCallOutputContentDeltaEvent,
+    )
+    from openai_async.types.responses.response_shell_call_output_content_done_event import (
+        ResponseShellCallOutputContentDoneEvent as ResponseShellCallOutputContentDoneEvent,
+    )
     from openai_async.types.responses.response_stream_event import (
         ResponseStreamEvent as ResponseStreamEvent,
     )
@@ -323,6 +414,9 @@ if TYPE_CHECKING:
     )
     from openai_async.types.responses.response_tool_search_call import (
         ResponseToolSearchCall as ResponseToolSearchCall,
+    )
+    from openai_async.types.responses.response_tool_search_output_item import (
+        ResponseToolSearchOutputItem as ResponseToolSearchOutputItem,
     )
     from openai_async.types.responses.response_tool_search_output_item_param import (
         ResponseToolSearchOutputItemParam as ResponseToolSearchOutputItemParam,
@@ -343,7 +437,10 @@ if TYPE_CHECKING:
     from openai_async.types.responses.responses_server_event import (
         ResponsesServerEvent as ResponsesServerEvent,
     )
-    from openai_async.types.responses.service_tier import ServiceTier as ServiceTier
+    from openai_async.types.responses.skill_reference import SkillReference as SkillReference
+    from openai_async.types.responses.skill_reference_param import (
+        SkillReferenceParam as SkillReferenceParam,
+    )
     from openai_async.types.responses.tool import Tool as Tool
     from openai_async.types.responses.tool_choice_allowed import (
         ToolChoiceAllowed as ToolChoiceAllowed,
@@ -394,6 +491,10 @@ if TYPE_CHECKING:
         ToolChoiceTypesParam as ToolChoiceTypesParam,
     )
     from openai_async.types.responses.tool_param import ToolParam as ToolParam
+    from openai_async.types.responses.tool_search_tool import ToolSearchTool as ToolSearchTool
+    from openai_async.types.responses.tool_search_tool_param import (
+        ToolSearchToolParam as ToolSearchToolParam,
+    )
     from openai_async.types.responses.web_search_preview_tool import (
         WebSearchPreviewTool as WebSearchPreviewTool,
     )
@@ -412,6 +513,8 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "ApplyPatchTool",
+    "ApplyPatchToolParam",
     "CompactedResponse",
     "ComputerAction",
     "ComputerActionList",
@@ -420,14 +523,40 @@ __all__ = [
     "ComputerToolParam",
     "ComputerUsePreviewTool",
     "ComputerUsePreviewToolParam",
+    "ContainerAuto",
+    "ContainerAutoParam",
+    "ContainerNetworkPolicyAllowlist",
+    "ContainerNetworkPolicyAllowlistParam",
+    "ContainerNetworkPolicyDisabled",
+    "ContainerNetworkPolicyDisabledParam",
+    "ContainerNetworkPolicyDomainSecret",
+    "ContainerNetworkPolicyDomainSecretParam",
+    "ContainerReference",
+    "ContainerReferenceParam",
+    "CustomTool",
+    "CustomToolParam",
     "EasyInputMessage",
     "EasyInputMessageParam",
     "FileSearchTool",
+    "FileSearchToolParam",
+    "FunctionShellTool",
+    "FunctionShellToolParam",
     "FunctionTool",
+    "FunctionToolParam",
     "ImageDetail",
+    "InlineSkill",
+    "InlineSkillParam",
+    "InlineSkillSource",
+    "InlineSkillSourceParam",
     "InputTokenCountResponse",
+    "LocalEnvironment",
+    "LocalEnvironmentParam",
+    "LocalSkill",
+    "LocalSkillParam",
     "McpToolCallError",
     "McpToolCallErrorParam",
+    "NamespaceTool",
+    "NamespaceToolParam",
     "Response",
     "ResponseApplyPatchToolCall",
     "ResponseApplyPatchToolCallOutput",
@@ -441,6 +570,7 @@ __all__ = [
     "ResponseCodeInterpreterCallInProgressEvent",
     "ResponseCodeInterpreterCallInterpretingEvent",
     "ResponseCodeInterpreterToolCall",
+    "ResponseCodeInterpreterToolCallParam",
     "ResponseCompletedEvent",
     "ResponseComputerToolCall",
     "ResponseComputerToolCallOutputItem",
@@ -449,6 +579,7 @@ __all__ = [
     "ResponseContent",
     "ResponseContentPartAddedEvent",
     "ResponseContentPartDoneEvent",
+    "ResponseConversationParam",
     "ResponseCreatedEvent",
     "ResponseCustomToolCall",
     "ResponseCustomToolCallInputDeltaEvent",
@@ -465,12 +596,16 @@ __all__ = [
     "ResponseFileSearchCallInProgressEvent",
     "ResponseFileSearchCallSearchingEvent",
     "ResponseFileSearchToolCall",
+    "ResponseFileSearchToolCallParam",
     "ResponseFunctionCallArgumentsDeltaEvent",
     "ResponseFunctionCallArgumentsDoneEvent",
     "ResponseFunctionShellCallOutputContent",
+    "ResponseFunctionShellToolCall",
+    "ResponseFunctionShellToolCallOutput",
     "ResponseFunctionToolCall",
     "ResponseFunctionToolCallItem",
     "ResponseFunctionToolCallOutputItem",
+    "ResponseFunctionToolCallParam",
     "ResponseImageGenCallCompletedEvent",
     "ResponseImageGenCallGeneratingEvent",
     "ResponseImageGenCallInProgressEvent",
@@ -478,8 +613,6 @@ __all__ = [
     "ResponseInProgressEvent",
     "ResponseIncompleteEvent",
     "ResponseInput",
-    "ResponseInputAudio",
-    "ResponseInputAudioParam",
     "ResponseInputContent",
     "ResponseInputFile",
     "ResponseInputFileContent",
@@ -523,10 +656,16 @@ __all__ = [
     "ResponseReasoningTextDoneEvent",
     "ResponseRefusalDeltaEvent",
     "ResponseRefusalDoneEvent",
+    "ResponseShellCallCommandAddedEvent",
+    "ResponseShellCallCommandDeltaEvent",
+    "ResponseShellCallCommandDoneEvent",
+    "ResponseShellCallOutputContentDeltaEvent",
+    "ResponseShellCallOutputContentDoneEvent",
     "ResponseStreamEvent",
     "ResponseTextDeltaEvent",
     "ResponseTextDoneEvent",
     "ResponseToolSearchCall",
+    "ResponseToolSearchOutputItem",
     "ResponseToolSearchOutputItemParam",
     "ResponseUsage",
     "ResponseWebSearchCallCompletedEvent",
@@ -534,7 +673,8 @@ __all__ = [
     "ResponseWebSearchCallSearchingEvent",
     "ResponsesClientEvent",
     "ResponsesServerEvent",
-    "ServiceTier",
+    "SkillReference",
+    "SkillReferenceParam",
     "Tool",
     "ToolChoiceAllowed",
     "ToolChoiceAllowedParam",
@@ -555,6 +695,8 @@ __all__ = [
     "ToolChoiceTypesWebSearchPreview",
     "ToolChoiceTypesWebSearchPreview20250311",
     "ToolParam",
+    "ToolSearchTool",
+    "ToolSearchToolParam",
     "WebSearchPreviewTool",
     "WebSearchPreviewToolParam",
     "WebSearchPreviewToolWebSearchPreview20250311",
@@ -564,6 +706,11 @@ __all__ = [
 ]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "ApplyPatchTool": ("openai_async.types.responses.apply_patch_tool", "ApplyPatchTool"),
+    "ApplyPatchToolParam": (
+        "openai_async.types.responses.apply_patch_tool_param",
+        "ApplyPatchToolParam",
+    ),
     "CompactedResponse": ("openai_async.types.responses.compacted_response", "CompactedResponse"),
     "ComputerAction": ("openai_async.types.responses.computer_action", "ComputerAction"),
     "ComputerActionList": (
@@ -584,22 +731,90 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.computer_use_preview_tool_param",
         "ComputerUsePreviewToolParam",
     ),
+    "ContainerAuto": ("openai_async.types.responses.container_auto", "ContainerAuto"),
+    "ContainerAutoParam": (
+        "openai_async.types.responses.container_auto_param",
+        "ContainerAutoParam",
+    ),
+    "ContainerNetworkPolicyAllowlist": (
+        "openai_async.types.responses.container_network_policy_allowlist",
+        "ContainerNetworkPolicyAllowlist",
+    ),
+    "ContainerNetworkPolicyAllowlistParam": (
+        "openai_async.types.responses.container_network_policy_allowlist_param",
+        "ContainerNetworkPolicyAllowlistParam",
+    ),
+    "ContainerNetworkPolicyDisabled": (
+        "openai_async.types.responses.container_network_policy_disabled",
+        "ContainerNetworkPolicyDisabled",
+    ),
+    "ContainerNetworkPolicyDisabledParam": (
+        "openai_async.types.responses.container_network_policy_disabled_param",
+        "ContainerNetworkPolicyDisabledParam",
+    ),
+    "ContainerNetworkPolicyDomainSecret": (
+        "openai_async.types.responses.container_network_policy_domain_secret",
+        "ContainerNetworkPolicyDomainSecret",
+    ),
+    "ContainerNetworkPolicyDomainSecretParam": (
+        "openai_async.types.responses.container_network_policy_domain_secret_param",
+        "ContainerNetworkPolicyDomainSecretParam",
+    ),
+    "ContainerReference": (
+        "openai_async.types.responses.container_reference",
+        "ContainerReference",
+    ),
+    "ContainerReferenceParam": (
+        "openai_async.types.responses.container_reference_param",
+        "ContainerReferenceParam",
+    ),
+    "CustomTool": ("openai_async.types.responses.custom_tool", "CustomTool"),
+    "CustomToolParam": ("openai_async.types.responses.custom_tool_param", "CustomToolParam"),
     "EasyInputMessage": ("openai_async.types.responses.easy_input_message", "EasyInputMessage"),
     "EasyInputMessageParam": (
         "openai_async.types.responses.easy_input_message_param",
         "EasyInputMessageParam",
     ),
-    "FileSearchTool": ("openai_async.types.beta.file_search_tool", "FileSearchTool"),
-    "FunctionTool": ("openai_async.types.beta.function_tool", "FunctionTool"),
+    "FileSearchTool": ("openai_async.types.responses.file_search_tool", "FileSearchTool"),
+    "FileSearchToolParam": (
+        "openai_async.types.responses.file_search_tool_param",
+        "FileSearchToolParam",
+    ),
+    "FunctionShellTool": ("openai_async.types.responses.function_shell_tool", "FunctionShellTool"),
+    "FunctionShellToolParam": (
+        "openai_async.types.responses.function_shell_tool_param",
+        "FunctionShellToolParam",
+    ),
+    "FunctionTool": ("openai_async.types.responses.function_tool", "FunctionTool"),
+    "FunctionToolParam": ("openai_async.types.responses.function_tool_param", "FunctionToolParam"),
     "ImageDetail": ("openai_async.types.responses.image_detail", "ImageDetail"),
+    "InlineSkill": ("openai_async.types.responses.inline_skill", "InlineSkill"),
+    "InlineSkillParam": ("openai_async.types.responses.inline_skill_param", "InlineSkillParam"),
+    "InlineSkillSource": ("openai_async.types.responses.inline_skill_source", "InlineSkillSource"),
+    "InlineSkillSourceParam": (
+        "openai_async.types.responses.inline_skill_source_param",
+        "InlineSkillSourceParam",
+    ),
     "InputTokenCountResponse": (
         "openai_async.types.responses.input_token_count_response",
         "InputTokenCountResponse",
     ),
+    "LocalEnvironment": ("openai_async.types.responses.local_environment", "LocalEnvironment"),
+    "LocalEnvironmentParam": (
+        "openai_async.types.responses.local_environment_param",
+        "LocalEnvironmentParam",
+    ),
+    "LocalSkill": ("openai_async.types.responses.local_skill", "LocalSkill"),
+    "LocalSkillParam": ("openai_async.types.responses.local_skill_param", "LocalSkillParam"),
     "McpToolCallError": ("openai_async.types.responses.mcp_tool_call_error", "McpToolCallError"),
     "McpToolCallErrorParam": (
         "openai_async.types.responses.mcp_tool_call_error_param",
         "McpToolCallErrorParam",
+    ),
+    "NamespaceTool": ("openai_async.types.responses.namespace_tool", "NamespaceTool"),
+    "NamespaceToolParam": (
+        "openai_async.types.responses.namespace_tool_param",
+        "NamespaceToolParam",
     ),
     "Response": ("openai_async.types.responses.response", "Response"),
     "ResponseApplyPatchToolCall": (
@@ -647,8 +862,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ResponseCodeInterpreterCallInterpretingEvent",
     ),
     "ResponseCodeInterpreterToolCall": (
-        "openai_async.types.beta.threads.runs.code_interpreter_tool_call",
-        "CodeInterpreterToolCall",
+        "openai_async.types.responses.response_code_interpreter_tool_call",
+        "ResponseCodeInterpreterToolCall",
+    ),
+    "ResponseCodeInterpreterToolCallParam": (
+        "openai_async.types.responses.response_code_interpreter_tool_call_param",
+        "ResponseCodeInterpreterToolCallParam",
     ),
     "ResponseCompletedEvent": (
         "openai_async.types.responses.response_completed_event",
@@ -678,6 +897,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ResponseContentPartDoneEvent": (
         "openai_async.types.responses.response_content_part_done_event",
         "ResponseContentPartDoneEvent",
+    ),
+    "ResponseConversationParam": (
+        "openai_async.types.responses.response_conversation_param",
+        "ResponseConversationParam",
     ),
     "ResponseCreatedEvent": (
         "openai_async.types.responses.response_created_event",
@@ -737,8 +960,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ResponseFileSearchCallSearchingEvent",
     ),
     "ResponseFileSearchToolCall": (
-        "openai_async.types.beta.threads.runs.file_search_tool_call",
-        "FileSearchToolCall",
+        "openai_async.types.responses.response_file_search_tool_call",
+        "ResponseFileSearchToolCall",
+    ),
+    "ResponseFileSearchToolCallParam": (
+        "openai_async.types.responses.response_file_search_tool_call_param",
+        "ResponseFileSearchToolCallParam",
     ),
     "ResponseFunctionCallArgumentsDeltaEvent": (
         "openai_async.types.responses.response_function_call_arguments_delta_event",
@@ -752,9 +979,17 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.response_function_shell_call_output_content",
         "ResponseFunctionShellCallOutputContent",
     ),
+    "ResponseFunctionShellToolCall": (
+        "openai_async.types.responses.response_function_shell_tool_call",
+        "ResponseFunctionShellToolCall",
+    ),
+    "ResponseFunctionShellToolCallOutput": (
+        "openai_async.types.responses.response_function_shell_tool_call_output",
+        "ResponseFunctionShellToolCallOutput",
+    ),
     "ResponseFunctionToolCall": (
-        "openai_async.types.beta.threads.runs.function_tool_call",
-        "FunctionToolCall",
+        "openai_async.types.responses.response_function_tool_call",
+        "ResponseFunctionToolCall",
     ),
     "ResponseFunctionToolCallItem": (
         "openai_async.types.responses.response_function_tool_call_item",
@@ -763,6 +998,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ResponseFunctionToolCallOutputItem": (
         "openai_async.types.responses.response_function_tool_call_output_item",
         "ResponseFunctionToolCallOutputItem",
+    ),
+    "ResponseFunctionToolCallParam": (
+        "openai_async.types.responses.response_function_tool_call_param",
+        "ResponseFunctionToolCallParam",
     ),
     "ResponseImageGenCallCompletedEvent": (
         "openai_async.types.responses.response_image_gen_call_completed_event",
@@ -789,14 +1028,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ResponseIncompleteEvent",
     ),
     "ResponseInput": ("openai_async.types.responses.response_input", "ResponseInput"),
-    "ResponseInputAudio": (
-        "openai_async.types.responses.response_input_audio",
-        "ResponseInputAudio",
-    ),
-    "ResponseInputAudioParam": (
-        "openai_async.types.responses.response_input_audio_param",
-        "ResponseInputAudioParam",
-    ),
     "ResponseInputContent": ("openai_async.types.responses.response_input", "ResponseInput"),
     "ResponseInputFile": (
         "openai_async.types.conversations.input_file_content",
@@ -954,6 +1185,26 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.response_refusal_done_event",
         "ResponseRefusalDoneEvent",
     ),
+    "ResponseShellCallCommandAddedEvent": (
+        "openai_async.types.responses.response_shell_call_command_added_event",
+        "ResponseShellCallCommandAddedEvent",
+    ),
+    "ResponseShellCallCommandDeltaEvent": (
+        "openai_async.types.responses.response_shell_call_command_delta_event",
+        "ResponseShellCallCommandDeltaEvent",
+    ),
+    "ResponseShellCallCommandDoneEvent": (
+        "openai_async.types.responses.response_shell_call_command_done_event",
+        "ResponseShellCallCommandDoneEvent",
+    ),
+    "ResponseShellCallOutputContentDeltaEvent": (
+        "openai_async.types.responses.response_shell_call_output_content_delta_event",
+        "ResponseShellCallOutputContentDeltaEvent",
+    ),
+    "ResponseShellCallOutputContentDoneEvent": (
+        "openai_async.types.responses.response_shell_call_output_content_done_event",
+        "ResponseShellCallOutputContentDoneEvent",
+    ),
     "ResponseStreamEvent": (
         "openai_async.types.responses.response_stream_event",
         "ResponseStreamEvent",
@@ -969,6 +1220,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ResponseToolSearchCall": (
         "openai_async.types.responses.response_tool_search_call",
         "ResponseToolSearchCall",
+    ),
+    "ResponseToolSearchOutputItem": (
+        "openai_async.types.responses.response_tool_search_output_item",
+        "ResponseToolSearchOutputItem",
     ),
     "ResponseToolSearchOutputItemParam": (
         "openai_async.types.responses.response_tool_search_output_item_param",
@@ -995,7 +1250,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.responses_server_event",
         "ResponsesServerEvent",
     ),
-    "ServiceTier": ("openai_async.types.responses.service_tier", "ServiceTier"),
+    "SkillReference": ("openai_async.types.responses.skill_reference", "SkillReference"),
+    "SkillReferenceParam": (
+        "openai_async.types.responses.skill_reference_param",
+        "SkillReferenceParam",
+    ),
     "Tool": ("openai_async.types.responses.tool", "Tool"),
     "ToolChoiceAllowed": ("openai_async.types.responses.tool_choice_allowed", "ToolChoiceAllowed"),
     "ToolChoiceAllowedParam": (
@@ -1055,6 +1314,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ToolChoiceTypesWebSearchPreview20250311",
     ),
     "ToolParam": ("openai_async.types.responses.tool_param", "ToolParam"),
+    "ToolSearchTool": ("openai_async.types.responses.tool_search_tool", "ToolSearchTool"),
+    "ToolSearchToolParam": (
+        "openai_async.types.responses.tool_search_tool_param",
+        "ToolSearchToolParam",
+    ),
     "WebSearchPreviewTool": (
         "openai_async.types.responses.web_search_preview_tool",
         "WebSearchPreviewTool",

@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.responses.response_input import ResponseInput
 
 __all__ = ["EasyInputMessage"]
 
 
-class EasyInputMessage(BaseModel, kw_only=True):
+class EasyInputMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
     """Response type ``EasyInputMessage`` (spec: ``EasyInputMessage``)."""
 
     role: str
     content: str | list[ResponseInput]
     phase: str | None = None
-    type: str | None = None
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"

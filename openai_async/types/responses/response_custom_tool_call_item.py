@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.tool_call_caller import ToolCallCaller
 
 __all__ = ["ResponseCustomToolCallItem"]
 
 
-class ResponseCustomToolCallItem(BaseModel, kw_only=True):
+class ResponseCustomToolCallItem(BaseModel, kw_only=True, tag_field="type", tag="custom_tool_call"):
     """Response type ``ResponseCustomToolCallItem`` (spec: ``CustomToolCallResource``)."""
 
-    type: str
     id: str
     call_id: str
     caller: ToolCallCaller | None = None
@@ -21,3 +22,8 @@ class ResponseCustomToolCallItem(BaseModel, kw_only=True):
     input: str
     status: str
     created_by: str | None = None
+
+    @property
+    def type(self) -> Literal["custom_tool_call"]:
+        """The ``type`` tag of this variant."""
+        return "custom_tool_call"

@@ -3,21 +3,94 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from openai_async.types.responses.easy_input_message import EasyInputMessage
+from openai_async._models import BaseModel
+from openai_async.types.responses.response_code_interpreter_tool_call import (
+    ResponseCodeInterpreterToolCall,
+)
+from openai_async.types.responses.response_computer_tool_call import ResponseComputerToolCall
+from openai_async.types.responses.response_custom_tool_call import ResponseCustomToolCall
+from openai_async.types.responses.response_custom_tool_call_output import (
+    ResponseCustomToolCallOutput,
+)
+from openai_async.types.responses.response_file_search_tool_call import ResponseFileSearchToolCall
+from openai_async.types.responses.response_function_tool_call import ResponseFunctionToolCall
+from openai_async.types.responses.response_input import ResponseInput
+from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
+from openai_async.types.shared.additional_tools_item_param import AdditionalToolsItemParam
+from openai_async.types.shared.apply_patch_tool_call_item_param import ApplyPatchToolCallItemParam
+from openai_async.types.shared.apply_patch_tool_call_output_item_param import (
+    ApplyPatchToolCallOutputItemParam,
+)
+from openai_async.types.shared.compaction_summary_item_param import CompactionSummaryItemParam
 from openai_async.types.shared.compaction_trigger_item_param import CompactionTriggerItemParam
-from openai_async.types.shared.item import Item
+from openai_async.types.shared.computer_call_output_item_param import ComputerCallOutputItemParam
+from openai_async.types.shared.function_call_output_item_param import FunctionCallOutputItemParam
+from openai_async.types.shared.function_shell_call_item_param import FunctionShellCallItemParam
+from openai_async.types.shared.function_shell_call_output_item_param import (
+    FunctionShellCallOutputItemParam,
+)
+from openai_async.types.shared.image_gen_tool_call import ImageGenToolCall
 from openai_async.types.shared.item_reference_param import ItemReferenceParam
+from openai_async.types.shared.local_shell_tool_call import LocalShellToolCall
+from openai_async.types.shared.local_shell_tool_call_output import LocalShellToolCallOutput
+from openai_async.types.shared.mcp_approval_request import MCPApprovalRequest
+from openai_async.types.shared.mcp_approval_response import MCPApprovalResponse
+from openai_async.types.shared.mcp_list_tools import MCPListTools
+from openai_async.types.shared.mcp_tool_call import MCPToolCall
+from openai_async.types.shared.output_message_content import OutputMessageContent
 from openai_async.types.shared.program_item_param import ProgramItemParam
 from openai_async.types.shared.program_output_item_param import ProgramOutputItemParam
+from openai_async.types.shared.tool_search_call_item_param import ToolSearchCallItemParam
+from openai_async.types.shared.tool_search_output_item_param import ToolSearchOutputItemParam
+from openai_async.types.shared.web_search_tool_call import WebSearchToolCall
 
-__all__ = ["ResponseInputItem"]
+__all__ = ["ResponseInputItem", "ResponseInputItemMessage"]
+
+
+class ResponseInputItemMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
+    """Response type ``ResponseInputItemMessage`` (spec: ``EasyInputMessage + InputMessage + OutputMessage``)."""
+
+    role: str
+    content: list[ResponseInput | OutputMessageContent] | str
+    phase: str | None = None
+    status: str | None = None
+    id: str | None = None
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"
 
 
 ResponseInputItem: TypeAlias = (
-    EasyInputMessage
-    | Item
+    ResponseInputItemMessage
+    | ResponseFileSearchToolCall
+    | ResponseComputerToolCall
+    | ComputerCallOutputItemParam
+    | WebSearchToolCall
+    | ResponseFunctionToolCall
+    | FunctionCallOutputItemParam
+    | ToolSearchCallItemParam
+    | ToolSearchOutputItemParam
+    | AdditionalToolsItemParam
+    | ResponseReasoningItem
+    | CompactionSummaryItemParam
+    | ImageGenToolCall
+    | ResponseCodeInterpreterToolCall
+    | LocalShellToolCall
+    | LocalShellToolCallOutput
+    | FunctionShellCallItemParam
+    | FunctionShellCallOutputItemParam
+    | ApplyPatchToolCallItemParam
+    | ApplyPatchToolCallOutputItemParam
+    | MCPListTools
+    | MCPApprovalRequest
+    | MCPApprovalResponse
+    | MCPToolCall
+    | ResponseCustomToolCallOutput
+    | ResponseCustomToolCall
     | CompactionTriggerItemParam
     | ItemReferenceParam
     | ProgramItemParam

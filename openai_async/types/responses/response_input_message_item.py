@@ -3,17 +3,23 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.responses.response_input import ResponseInput
 
 __all__ = ["ResponseInputMessageItem"]
 
 
-class ResponseInputMessageItem(BaseModel, kw_only=True):
+class ResponseInputMessageItem(BaseModel, kw_only=True, tag_field="type", tag="message"):
     """Response type ``ResponseInputMessageItem`` (spec: ``InputMessageResource``)."""
 
-    type: str
     role: str
     status: str | None = None
     content: list[ResponseInput]
     id: str
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"

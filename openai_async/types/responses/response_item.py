@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from openai_async.types.beta.threads.runs.code_interpreter_tool_call import CodeInterpreterToolCall
-from openai_async.types.beta.threads.runs.file_search_tool_call import FileSearchToolCall
+from openai_async._models import BaseModel
 from openai_async.types.responses.response_apply_patch_tool_call import ResponseApplyPatchToolCall
 from openai_async.types.responses.response_apply_patch_tool_call_output import (
     ResponseApplyPatchToolCallOutput,
+)
+from openai_async.types.responses.response_code_interpreter_tool_call import (
+    ResponseCodeInterpreterToolCall,
 )
 from openai_async.types.responses.response_computer_tool_call import ResponseComputerToolCall
 from openai_async.types.responses.response_computer_tool_call_output_item import (
@@ -19,20 +21,27 @@ from openai_async.types.responses.response_custom_tool_call_item import Response
 from openai_async.types.responses.response_custom_tool_call_output_item import (
     ResponseCustomToolCallOutputItem,
 )
+from openai_async.types.responses.response_file_search_tool_call import ResponseFileSearchToolCall
+from openai_async.types.responses.response_function_shell_tool_call import (
+    ResponseFunctionShellToolCall,
+)
+from openai_async.types.responses.response_function_shell_tool_call_output import (
+    ResponseFunctionShellToolCallOutput,
+)
 from openai_async.types.responses.response_function_tool_call_item import (
     ResponseFunctionToolCallItem,
 )
 from openai_async.types.responses.response_function_tool_call_output_item import (
     ResponseFunctionToolCallOutputItem,
 )
-from openai_async.types.responses.response_input_message_item import ResponseInputMessageItem
-from openai_async.types.responses.response_output_message import ResponseOutputMessage
+from openai_async.types.responses.response_input import ResponseInput
 from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
 from openai_async.types.responses.response_tool_search_call import ResponseToolSearchCall
+from openai_async.types.responses.response_tool_search_output_item import (
+    ResponseToolSearchOutputItem,
+)
 from openai_async.types.shared.additional_tools import AdditionalTools
 from openai_async.types.shared.compaction_body import CompactionBody
-from openai_async.types.shared.function_shell_call import FunctionShellCall
-from openai_async.types.shared.function_shell_call_output import FunctionShellCallOutput
 from openai_async.types.shared.image_gen_tool_call import ImageGenToolCall
 from openai_async.types.shared.local_shell_tool_call import LocalShellToolCall
 from openai_async.types.shared.local_shell_tool_call_output import LocalShellToolCallOutput
@@ -40,36 +49,50 @@ from openai_async.types.shared.mcp_approval_request import MCPApprovalRequest
 from openai_async.types.shared.mcp_approval_response_resource import MCPApprovalResponseResource
 from openai_async.types.shared.mcp_list_tools import MCPListTools
 from openai_async.types.shared.mcp_tool_call import MCPToolCall
+from openai_async.types.shared.output_message_content import OutputMessageContent
 from openai_async.types.shared.program import Program
 from openai_async.types.shared.program_output import ProgramOutput
-from openai_async.types.shared.tool_search_output import ToolSearchOutput
 from openai_async.types.shared.web_search_tool_call import WebSearchToolCall
 
-__all__ = ["ResponseItem"]
+__all__ = ["ResponseItem", "ResponseItemMessage"]
+
+
+class ResponseItemMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
+    """Response type ``ResponseItemMessage`` (spec: ``InputMessageResource + OutputMessage``)."""
+
+    role: str
+    status: str | None = None
+    content: list[ResponseInput | OutputMessageContent]
+    id: str
+    phase: str | None = None
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"
 
 
 ResponseItem: TypeAlias = (
-    ResponseInputMessageItem
-    | ResponseOutputMessage
-    | FileSearchToolCall
+    ResponseItemMessage
+    | ResponseFileSearchToolCall
     | ResponseComputerToolCall
     | ResponseComputerToolCallOutputItem
     | WebSearchToolCall
     | ResponseFunctionToolCallItem
     | ResponseFunctionToolCallOutputItem
     | ResponseToolSearchCall
-    | ToolSearchOutput
+    | ResponseToolSearchOutputItem
     | AdditionalTools
     | ResponseReasoningItem
     | Program
     | ProgramOutput
     | CompactionBody
     | ImageGenToolCall
-    | CodeInterpreterToolCall
+    | ResponseCodeInterpreterToolCall
     | LocalShellToolCall
     | LocalShellToolCallOutput
-    | FunctionShellCall
-    | FunctionShellCallOutput
+    | ResponseFunctionShellToolCall
+    | ResponseFunctionShellToolCallOutput
     | ResponseApplyPatchToolCall
     | ResponseApplyPatchToolCallOutput
     | MCPListTools

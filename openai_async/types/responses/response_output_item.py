@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.beta.threads.runs.code_interpreter_tool_call import CodeInterpreterToolCall
-from openai_async.types.beta.threads.runs.file_search_tool_call import FileSearchToolCall
-from openai_async.types.beta.threads.runs.function_tool_call import FunctionToolCall
 from openai_async.types.responses.response_apply_patch_tool_call import ResponseApplyPatchToolCall
 from openai_async.types.responses.response_apply_patch_tool_call_output import (
     ResponseApplyPatchToolCallOutput,
+)
+from openai_async.types.responses.response_code_interpreter_tool_call import (
+    ResponseCodeInterpreterToolCall,
 )
 from openai_async.types.responses.response_computer_tool_call import ResponseComputerToolCall
 from openai_async.types.responses.response_computer_tool_call_output_item import (
@@ -20,16 +20,25 @@ from openai_async.types.responses.response_custom_tool_call import ResponseCusto
 from openai_async.types.responses.response_custom_tool_call_output_item import (
     ResponseCustomToolCallOutputItem,
 )
+from openai_async.types.responses.response_file_search_tool_call import ResponseFileSearchToolCall
+from openai_async.types.responses.response_function_shell_tool_call import (
+    ResponseFunctionShellToolCall,
+)
+from openai_async.types.responses.response_function_shell_tool_call_output import (
+    ResponseFunctionShellToolCallOutput,
+)
+from openai_async.types.responses.response_function_tool_call import ResponseFunctionToolCall
 from openai_async.types.responses.response_function_tool_call_output_item import (
     ResponseFunctionToolCallOutputItem,
 )
 from openai_async.types.responses.response_output_message import ResponseOutputMessage
 from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
 from openai_async.types.responses.response_tool_search_call import ResponseToolSearchCall
+from openai_async.types.responses.response_tool_search_output_item import (
+    ResponseToolSearchOutputItem,
+)
 from openai_async.types.shared.additional_tools import AdditionalTools
 from openai_async.types.shared.compaction_body import CompactionBody
-from openai_async.types.shared.function_shell_call import FunctionShellCall
-from openai_async.types.shared.function_shell_call_output import FunctionShellCallOutput
 from openai_async.types.shared.image_gen_tool_call import ImageGenToolCall
 from openai_async.types.shared.local_shell_tool_call import LocalShellToolCall
 from openai_async.types.shared.local_shell_tool_call_output import LocalShellToolCallOutput
@@ -39,7 +48,6 @@ from openai_async.types.shared.mcp_list_tools import MCPListTools
 from openai_async.types.shared.mcp_tool_call import MCPToolCall
 from openai_async.types.shared.program import Program
 from openai_async.types.shared.program_output import ProgramOutput
-from openai_async.types.shared.tool_search_output import ToolSearchOutput
 from openai_async.types.shared.web_search_tool_call import WebSearchToolCall
 
 __all__ = ["ResponseOutputItem"]
@@ -47,8 +55,8 @@ __all__ = ["ResponseOutputItem"]
 
 ResponseOutputItem: TypeAlias = (
     ResponseOutputMessage
-    | FileSearchToolCall
-    | FunctionToolCall
+    | ResponseFileSearchToolCall
+    | ResponseFunctionToolCall
     | ResponseFunctionToolCallOutputItem
     | WebSearchToolCall
     | ResponseComputerToolCall
@@ -57,15 +65,15 @@ ResponseOutputItem: TypeAlias = (
     | Program
     | ProgramOutput
     | ResponseToolSearchCall
-    | ToolSearchOutput
+    | ResponseToolSearchOutputItem
     | AdditionalTools
     | CompactionBody
     | ImageGenToolCall
-    | CodeInterpreterToolCall
+    | ResponseCodeInterpreterToolCall
     | LocalShellToolCall
     | LocalShellToolCallOutput
-    | FunctionShellCall
-    | FunctionShellCallOutput
+    | ResponseFunctionShellToolCall
+    | ResponseFunctionShellToolCallOutput
     | ResponseApplyPatchToolCall
     | ResponseApplyPatchToolCallOutput
     | MCPToolCall

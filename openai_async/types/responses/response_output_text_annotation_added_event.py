@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.beta.threads.annotation import Annotation
+from openai_async.types.shared.annotation import Annotation
 
 __all__ = ["ResponseOutputTextAnnotationAddedEvent"]
 

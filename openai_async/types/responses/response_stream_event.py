@@ -123,6 +123,21 @@ from openai_async.types.responses.response_reasoning_text_done_event import (
 )
 from openai_async.types.responses.response_refusal_delta_event import ResponseRefusalDeltaEvent
 from openai_async.types.responses.response_refusal_done_event import ResponseRefusalDoneEvent
+from openai_async.types.responses.response_shell_call_command_added_event import (
+    ResponseShellCallCommandAddedEvent,
+)
+from openai_async.types.responses.response_shell_call_command_delta_event import (
+    ResponseShellCallCommandDeltaEvent,
+)
+from openai_async.types.responses.response_shell_call_command_done_event import (
+    ResponseShellCallCommandDoneEvent,
+)
+from openai_async.types.responses.response_shell_call_output_content_delta_event import (
+    ResponseShellCallOutputContentDeltaEvent,
+)
+from openai_async.types.responses.response_shell_call_output_content_done_event import (
+    ResponseShellCallOutputContentDoneEvent,
+)
 from openai_async.types.responses.response_text_delta_event import ResponseTextDeltaEvent
 from openai_async.types.responses.response_text_done_event import ResponseTextDoneEvent
 from openai_async.types.responses.response_web_search_call_completed_event import (
@@ -133,21 +148,6 @@ from openai_async.types.responses.response_web_search_call_in_progress_event imp
 )
 from openai_async.types.responses.response_web_search_call_searching_event import (
     ResponseWebSearchCallSearchingEvent,
-)
-from openai_async.types.shared.response_shell_call_command_added_streaming_event import (
-    ResponseShellCallCommandAddedStreamingEvent,
-)
-from openai_async.types.shared.response_shell_call_command_delta_streaming_event import (
-    ResponseShellCallCommandDeltaStreamingEvent,
-)
-from openai_async.types.shared.response_shell_call_command_done_streaming_event import (
-    ResponseShellCallCommandDoneStreamingEvent,
-)
-from openai_async.types.shared.response_shell_call_output_content_delta_streaming_event import (
-    ResponseShellCallOutputContentDeltaStreamingEvent,
-)
-from openai_async.types.shared.response_shell_call_output_content_done_streaming_event import (
-    ResponseShellCallOutputContentDoneStreamingEvent,
 )
 
 __all__ = ["ResponseStreamEvent"]
@@ -173,11 +173,11 @@ ResponseStreamEvent: TypeAlias = (
     | ResponseFileSearchCallSearchingEvent
     | ResponseFunctionCallArgumentsDeltaEvent
     | ResponseFunctionCallArgumentsDoneEvent
-    | ResponseShellCallCommandAddedStreamingEvent
-    | ResponseShellCallCommandDeltaStreamingEvent
-    | ResponseShellCallCommandDoneStreamingEvent
-    | ResponseShellCallOutputContentDeltaStreamingEvent
-    | ResponseShellCallOutputContentDoneStreamingEvent
+    | ResponseShellCallCommandAddedEvent
+    | ResponseShellCallCommandDeltaEvent
+    | ResponseShellCallCommandDoneEvent
+    | ResponseShellCallOutputContentDeltaEvent
+    | ResponseShellCallOutputContentDoneEvent
     | ResponseInProgressEvent
     | ResponseFailedEvent
     | ResponseIncompleteEvent

@@ -14,11 +14,12 @@ __all__ = ["ResponseToolSearchOutputItemParam"]
 
 
 class ResponseToolSearchOutputItemParam(TypedDict, total=False):
-    """Request shape ``ResponseToolSearchOutputItemParam`` (spec: ``ToolSearchOutputItemParam``)."""
+    """Request shape ``ResponseToolSearchOutputItemParam`` (spec: ``ToolSearchOutput``)."""
 
-    id: str | None
-    call_id: str | None
     type: Required[Literal["tool_search_output"]]
-    execution: Literal["server", "client"]
+    id: Required[str]
+    call_id: Required[str | None]
+    execution: Required[Literal["server", "client"]]
     tools: Required[Iterable[ToolParam]]
-    status: Literal["in_progress", "completed", "incomplete"] | None
+    status: Required[Literal["in_progress", "completed", "incomplete"]]
+    created_by: str

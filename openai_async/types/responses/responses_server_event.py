@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from openai_async._models import BaseModel
-from openai_async.types.beta.threads.annotation import Annotation
 from openai_async.types.responses.response import Response
 from openai_async.types.responses.response_function_shell_call_output_content import (
     ResponseFunctionShellCallOutputContent,
@@ -18,6 +17,7 @@ from openai_async.types.responses.response_reasoning_summary_part_added_event im
 from openai_async.types.responses.response_reasoning_summary_part_done_event import (
     ResponseReasoningSummaryPartDoneEventPart,
 )
+from openai_async.types.shared.annotation import Annotation
 from openai_async.types.shared.output_content import OutputContent
 from openai_async.types.shared.response_log_prob import ResponseLogProb
 from openai_async.types.shared.response_ws_error import ResponseWsError

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
-from openai_async.types.beta.file_search_tool import FileSearchTool
-from openai_async.types.beta.function_tool import FunctionTool
+from openai_async.types.responses.apply_patch_tool import ApplyPatchTool
 from openai_async.types.responses.computer_tool import ComputerTool
 from openai_async.types.responses.computer_use_preview_tool import ComputerUsePreviewTool
+from openai_async.types.responses.custom_tool import CustomTool
+from openai_async.types.responses.file_search_tool import FileSearchTool
+from openai_async.types.responses.function_shell_tool import FunctionShellTool
+from openai_async.types.responses.function_tool import FunctionTool
+from openai_async.types.responses.namespace_tool import NamespaceTool
+from openai_async.types.responses.tool_search_tool import ToolSearchTool
 from openai_async.types.responses.web_search_preview_tool import (
     WebSearchPreviewTool,
     WebSearchPreviewToolWebSearchPreview20250311,
@@ -18,15 +22,11 @@ from openai_async.types.responses.web_search_tool import (
     WebSearchTool,
     WebSearchToolWebSearch20250826,
 )
-from openai_async.types.shared.apply_patch_tool_param import ApplyPatchToolParam
-from openai_async.types.shared.custom_tool_param import CustomToolParam
-from openai_async.types.shared.function_shell_tool_param import FunctionShellToolParam
+from openai_async.types.shared.code_interpreter_tool import CodeInterpreterTool
 from openai_async.types.shared.image_gen_tool import ImageGenTool
 from openai_async.types.shared.local_shell_tool_param import LocalShellToolParam
 from openai_async.types.shared.mcp_tool import MCPTool
-from openai_async.types.shared.namespace_tool_param import NamespaceToolParam
 from openai_async.types.shared.programmatic_tool_calling_param import ProgrammaticToolCallingParam
-from openai_async.types.shared.tool_search_tool_param import ToolSearchToolParam
 
 __all__ = ["Tool"]
 
@@ -43,11 +43,11 @@ Tool: TypeAlias = (
     | ProgrammaticToolCallingParam
     | ImageGenTool
     | LocalShellToolParam
-    | FunctionShellToolParam
-    | CustomToolParam
-    | NamespaceToolParam
-    | ToolSearchToolParam
+    | FunctionShellTool
+    | CustomTool
+    | NamespaceTool
+    | ToolSearchTool
     | WebSearchPreviewTool
     | WebSearchPreviewToolWebSearchPreview20250311
-    | ApplyPatchToolParam
+    | ApplyPatchTool
 )

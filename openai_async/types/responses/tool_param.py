@@ -5,24 +5,24 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
-from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
-from openai_async.types.beta.function_tool_param import FunctionToolParam
+from openai_async.types.responses.apply_patch_tool_param import ApplyPatchToolParam
 from openai_async.types.responses.computer_tool_param import ComputerToolParam
 from openai_async.types.responses.computer_use_preview_tool_param import ComputerUsePreviewToolParam
+from openai_async.types.responses.custom_tool_param import CustomToolParam
+from openai_async.types.responses.file_search_tool_param import FileSearchToolParam
+from openai_async.types.responses.function_shell_tool_param import FunctionShellToolParam
+from openai_async.types.responses.function_tool_param import FunctionToolParam
+from openai_async.types.responses.namespace_tool_param import NamespaceToolParam
+from openai_async.types.responses.tool_search_tool_param import ToolSearchToolParam
 from openai_async.types.responses.web_search_preview_tool_param import WebSearchPreviewToolParam
 from openai_async.types.responses.web_search_tool_param import WebSearchToolParam
-from openai_async.types.shared.apply_patch_tool_param_param import ApplyPatchToolParamParam
-from openai_async.types.shared.custom_tool_param_param import CustomToolParamParam
-from openai_async.types.shared.function_shell_tool_param_param import FunctionShellToolParamParam
+from openai_async.types.shared.code_interpreter_tool_param import CodeInterpreterToolParam
 from openai_async.types.shared.image_gen_tool_param import ImageGenToolParam
 from openai_async.types.shared.local_shell_tool_param_param import LocalShellToolParamParam
 from openai_async.types.shared.mcp_tool_param import MCPToolParam
-from openai_async.types.shared.namespace_tool_param_param import NamespaceToolParamParam
 from openai_async.types.shared.programmatic_tool_calling_param_param import (
     ProgrammaticToolCallingParamParam,
 )
-from openai_async.types.shared.tool_search_tool_param_param import ToolSearchToolParamParam
 
 __all__ = ["ToolParam"]
 
@@ -38,10 +38,10 @@ ToolParam: TypeAlias = (
     | ProgrammaticToolCallingParamParam
     | ImageGenToolParam
     | LocalShellToolParamParam
-    | FunctionShellToolParamParam
-    | CustomToolParamParam
-    | NamespaceToolParamParam
-    | ToolSearchToolParamParam
+    | FunctionShellToolParam
+    | CustomToolParam
+    | NamespaceToolParam
+    | ToolSearchToolParam
     | WebSearchPreviewToolParam
-    | ApplyPatchToolParamParam
+    | ApplyPatchToolParam
 )

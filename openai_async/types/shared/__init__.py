@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from openai_async.types.shared.additional_tools_item_param_param import (
         AdditionalToolsItemParamParam as AdditionalToolsItemParamParam,
     )
+    from openai_async.types.shared.annotation import Annotation as Annotation
+    from openai_async.types.shared.annotation_param import AnnotationParam as AnnotationParam
     from openai_async.types.shared.api_key_list import ApiKeyList as ApiKeyList
     from openai_async.types.shared.apply_patch_call_output_status import (
         ApplyPatchCallOutputStatus as ApplyPatchCallOutputStatus,
@@ -69,12 +71,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.apply_patch_tool_call_output_item_param_param import (
         ApplyPatchToolCallOutputItemParamParam as ApplyPatchToolCallOutputItemParamParam,
-    )
-    from openai_async.types.shared.apply_patch_tool_param import (
-        ApplyPatchToolParam as ApplyPatchToolParam,
-    )
-    from openai_async.types.shared.apply_patch_tool_param_param import (
-        ApplyPatchToolParamParam as ApplyPatchToolParamParam,
     )
     from openai_async.types.shared.apply_patch_update_file_operation import (
         ApplyPatchUpdateFileOperation as ApplyPatchUpdateFileOperation,
@@ -262,12 +258,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_apply_patch_tool_call_output_item_param_param import (
         BetaApplyPatchToolCallOutputItemParamParam as BetaApplyPatchToolCallOutputItemParamParam,
     )
-    from openai_async.types.shared.beta_apply_patch_tool_param import (
-        BetaApplyPatchToolParam as BetaApplyPatchToolParam,
-    )
-    from openai_async.types.shared.beta_apply_patch_tool_param_param import (
-        BetaApplyPatchToolParamParam as BetaApplyPatchToolParamParam,
-    )
     from openai_async.types.shared.beta_apply_patch_update_file_operation import (
         BetaApplyPatchUpdateFileOperation as BetaApplyPatchUpdateFileOperation,
     )
@@ -404,12 +394,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_computer_tool_call_output import (
         BetaComputerToolCallOutput as BetaComputerToolCallOutput,
     )
-    from openai_async.types.shared.beta_container_auto_param import (
-        BetaContainerAutoParam as BetaContainerAutoParam,
-    )
-    from openai_async.types.shared.beta_container_auto_param_param import (
-        BetaContainerAutoParamParam as BetaContainerAutoParamParam,
-    )
     from openai_async.types.shared.beta_container_file_citation_body import (
         BetaContainerFileCitationBody as BetaContainerFileCitationBody,
     )
@@ -424,30 +408,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.beta_container_memory_limit import (
         BetaContainerMemoryLimit as BetaContainerMemoryLimit,
-    )
-    from openai_async.types.shared.beta_container_network_policy_allowlist_param import (
-        BetaContainerNetworkPolicyAllowlistParam as BetaContainerNetworkPolicyAllowlistParam,
-    )
-    from openai_async.types.shared.beta_container_network_policy_allowlist_param_param import (
-        BetaContainerNetworkPolicyAllowlistParamParam as BetaContainerNetworkPolicyAllowlistParamParam,
-    )
-    from openai_async.types.shared.beta_container_network_policy_disabled_param import (
-        BetaContainerNetworkPolicyDisabledParam as BetaContainerNetworkPolicyDisabledParam,
-    )
-    from openai_async.types.shared.beta_container_network_policy_disabled_param_param import (
-        BetaContainerNetworkPolicyDisabledParamParam as BetaContainerNetworkPolicyDisabledParamParam,
-    )
-    from openai_async.types.shared.beta_container_network_policy_domain_secret_param import (
-        BetaContainerNetworkPolicyDomainSecretParam as BetaContainerNetworkPolicyDomainSecretParam,
-    )
-    from openai_async.types.shared.beta_container_network_policy_domain_secret_param_param import (
-        BetaContainerNetworkPolicyDomainSecretParamParam as BetaContainerNetworkPolicyDomainSecretParamParam,
-    )
-    from openai_async.types.shared.beta_container_reference_param import (
-        BetaContainerReferenceParam as BetaContainerReferenceParam,
-    )
-    from openai_async.types.shared.beta_container_reference_param_param import (
-        BetaContainerReferenceParamParam as BetaContainerReferenceParamParam,
     )
     from openai_async.types.shared.beta_context_management_param import (
         BetaContextManagementParam as BetaContextManagementParam,
@@ -491,12 +451,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.beta_custom_text_format_param_param import (
         BetaCustomTextFormatParamParam as BetaCustomTextFormatParamParam,
-    )
-    from openai_async.types.shared.beta_custom_tool_param import (
-        BetaCustomToolParam as BetaCustomToolParam,
-    )
-    from openai_async.types.shared.beta_custom_tool_param_param import (
-        BetaCustomToolParamParam as BetaCustomToolParamParam,
     )
     from openai_async.types.shared.beta_detail_enum import BetaDetailEnum as BetaDetailEnum
     from openai_async.types.shared.beta_direct_tool_call_caller import (
@@ -592,9 +546,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_function_shell_action_param_param import (
         BetaFunctionShellActionParamParam as BetaFunctionShellActionParamParam,
     )
-    from openai_async.types.shared.beta_function_shell_call import (
-        BetaFunctionShellCall as BetaFunctionShellCall,
-    )
     from openai_async.types.shared.beta_function_shell_call_item_param import (
         BetaFunctionShellCallItemParam as BetaFunctionShellCallItemParam,
     )
@@ -603,9 +554,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.beta_function_shell_call_item_status import (
         BetaFunctionShellCallItemStatus as BetaFunctionShellCallItemStatus,
-    )
-    from openai_async.types.shared.beta_function_shell_call_output import (
-        BetaFunctionShellCallOutput as BetaFunctionShellCallOutput,
     )
     from openai_async.types.shared.beta_function_shell_call_output_content_param import (
         BetaFunctionShellCallOutputContentParam as BetaFunctionShellCallOutputContentParam,
@@ -649,12 +597,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_function_shell_call_status import (
         BetaFunctionShellCallStatus as BetaFunctionShellCallStatus,
     )
-    from openai_async.types.shared.beta_function_shell_tool_param import (
-        BetaFunctionShellToolParam as BetaFunctionShellToolParam,
-    )
-    from openai_async.types.shared.beta_function_shell_tool_param_param import (
-        BetaFunctionShellToolParamParam as BetaFunctionShellToolParamParam,
-    )
     from openai_async.types.shared.beta_function_tool_call_output import (
         BetaFunctionToolCallOutput as BetaFunctionToolCallOutput,
     )
@@ -691,18 +633,6 @@ if TYPE_CHECKING:
         BetaImageGenToolParam as BetaImageGenToolParam,
     )
     from openai_async.types.shared.beta_include_enum import BetaIncludeEnum as BetaIncludeEnum
-    from openai_async.types.shared.beta_inline_skill_param import (
-        BetaInlineSkillParam as BetaInlineSkillParam,
-    )
-    from openai_async.types.shared.beta_inline_skill_param_param import (
-        BetaInlineSkillParamParam as BetaInlineSkillParamParam,
-    )
-    from openai_async.types.shared.beta_inline_skill_source_param import (
-        BetaInlineSkillSourceParam as BetaInlineSkillSourceParam,
-    )
-    from openai_async.types.shared.beta_inline_skill_source_param_param import (
-        BetaInlineSkillSourceParamParam as BetaInlineSkillSourceParamParam,
-    )
     from openai_async.types.shared.beta_input_fidelity import BetaInputFidelity as BetaInputFidelity
     from openai_async.types.shared.beta_input_file_content_param import (
         BetaInputFileContentParam as BetaInputFileContentParam,
@@ -745,12 +675,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_key_press_action_param import (
         BetaKeyPressActionParam as BetaKeyPressActionParam,
     )
-    from openai_async.types.shared.beta_local_environment_param import (
-        BetaLocalEnvironmentParam as BetaLocalEnvironmentParam,
-    )
-    from openai_async.types.shared.beta_local_environment_param_param import (
-        BetaLocalEnvironmentParamParam as BetaLocalEnvironmentParamParam,
-    )
     from openai_async.types.shared.beta_local_shell_exec_action import (
         BetaLocalShellExecAction as BetaLocalShellExecAction,
     )
@@ -774,12 +698,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.beta_local_shell_tool_param_param import (
         BetaLocalShellToolParamParam as BetaLocalShellToolParamParam,
-    )
-    from openai_async.types.shared.beta_local_skill_param import (
-        BetaLocalSkillParam as BetaLocalSkillParam,
-    )
-    from openai_async.types.shared.beta_local_skill_param_param import (
-        BetaLocalSkillParamParam as BetaLocalSkillParamParam,
     )
     from openai_async.types.shared.beta_log_prob import BetaLogProb as BetaLogProb
     from openai_async.types.shared.beta_log_prob_param import BetaLogProbParam as BetaLogProbParam
@@ -926,12 +844,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.beta_multi_agent_param_param import (
         BetaMultiAgentParamParam as BetaMultiAgentParamParam,
-    )
-    from openai_async.types.shared.beta_namespace_tool_param import (
-        BetaNamespaceToolParam as BetaNamespaceToolParam,
-    )
-    from openai_async.types.shared.beta_namespace_tool_param_param import (
-        BetaNamespaceToolParamParam as BetaNamespaceToolParamParam,
     )
     from openai_async.types.shared.beta_output_content import BetaOutputContent as BetaOutputContent
     from openai_async.types.shared.beta_output_message_content import (
@@ -1084,21 +996,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_response_properties import (
         BetaResponseProperties as BetaResponseProperties,
     )
-    from openai_async.types.shared.beta_response_shell_call_command_added_streaming_event import (
-        BetaResponseShellCallCommandAddedStreamingEvent as BetaResponseShellCallCommandAddedStreamingEvent,
-    )
-    from openai_async.types.shared.beta_response_shell_call_command_delta_streaming_event import (
-        BetaResponseShellCallCommandDeltaStreamingEvent as BetaResponseShellCallCommandDeltaStreamingEvent,
-    )
-    from openai_async.types.shared.beta_response_shell_call_command_done_streaming_event import (
-        BetaResponseShellCallCommandDoneStreamingEvent as BetaResponseShellCallCommandDoneStreamingEvent,
-    )
-    from openai_async.types.shared.beta_response_shell_call_output_content_delta_streaming_event import (
-        BetaResponseShellCallOutputContentDeltaStreamingEvent as BetaResponseShellCallOutputContentDeltaStreamingEvent,
-    )
-    from openai_async.types.shared.beta_response_shell_call_output_content_done_streaming_event import (
-        BetaResponseShellCallOutputContentDoneStreamingEvent as BetaResponseShellCallOutputContentDoneStreamingEvent,
-    )
     from openai_async.types.shared.beta_response_stream_options import (
         BetaResponseStreamOptions as BetaResponseStreamOptions,
     )
@@ -1141,12 +1038,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.beta_shell_call_output_delta import (
         BetaShellCallOutputDelta as BetaShellCallOutputDelta,
-    )
-    from openai_async.types.shared.beta_skill_reference_param import (
-        BetaSkillReferenceParam as BetaSkillReferenceParam,
-    )
-    from openai_async.types.shared.beta_skill_reference_param_param import (
-        BetaSkillReferenceParamParam as BetaSkillReferenceParamParam,
     )
     from openai_async.types.shared.beta_specific_apply_patch_param import (
         BetaSpecificApplyPatchParam as BetaSpecificApplyPatchParam,
@@ -1218,17 +1109,11 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_tool_search_execution_type import (
         BetaToolSearchExecutionType as BetaToolSearchExecutionType,
     )
-    from openai_async.types.shared.beta_tool_search_output import (
-        BetaToolSearchOutput as BetaToolSearchOutput,
-    )
     from openai_async.types.shared.beta_tool_search_output_item_param import (
         BetaToolSearchOutputItemParam as BetaToolSearchOutputItemParam,
     )
-    from openai_async.types.shared.beta_tool_search_tool_param import (
-        BetaToolSearchToolParam as BetaToolSearchToolParam,
-    )
-    from openai_async.types.shared.beta_tool_search_tool_param_param import (
-        BetaToolSearchToolParamParam as BetaToolSearchToolParamParam,
+    from openai_async.types.shared.beta_tool_search_output_item_param_param import (
+        BetaToolSearchOutputItemParamParam as BetaToolSearchOutputItemParamParam,
     )
     from openai_async.types.shared.beta_tools_array import BetaToolsArray as BetaToolsArray
     from openai_async.types.shared.beta_top_log_prob import BetaTopLogProb as BetaTopLogProb
@@ -1448,6 +1333,12 @@ if TYPE_CHECKING:
     from openai_async.types.shared.code_interpreter_file_output import (
         CodeInterpreterFileOutput as CodeInterpreterFileOutput,
     )
+    from openai_async.types.shared.code_interpreter_output_image import (
+        CodeInterpreterOutputImage as CodeInterpreterOutputImage,
+    )
+    from openai_async.types.shared.code_interpreter_output_image_param import (
+        CodeInterpreterOutputImageParam as CodeInterpreterOutputImageParam,
+    )
     from openai_async.types.shared.code_interpreter_output_logs import (
         CodeInterpreterOutputLogs as CodeInterpreterOutputLogs,
     )
@@ -1456,6 +1347,12 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.code_interpreter_text_output import (
         CodeInterpreterTextOutput as CodeInterpreterTextOutput,
+    )
+    from openai_async.types.shared.code_interpreter_tool import (
+        CodeInterpreterTool as CodeInterpreterTool,
+    )
+    from openai_async.types.shared.code_interpreter_tool_param import (
+        CodeInterpreterToolParam as CodeInterpreterToolParam,
     )
     from openai_async.types.shared.compact_response_method_public_body import (
         CompactResponseMethodPublicBody as CompactResponseMethodPublicBody,
@@ -1509,12 +1406,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.computer_tool_call_output import (
         ComputerToolCallOutput as ComputerToolCallOutput,
     )
-    from openai_async.types.shared.container_auto_param import (
-        ContainerAutoParam as ContainerAutoParam,
-    )
-    from openai_async.types.shared.container_auto_param_param import (
-        ContainerAutoParamParam as ContainerAutoParamParam,
-    )
     from openai_async.types.shared.container_file_citation_body import (
         ContainerFileCitationBody as ContainerFileCitationBody,
     )
@@ -1532,30 +1423,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.container_memory_limit import (
         ContainerMemoryLimit as ContainerMemoryLimit,
-    )
-    from openai_async.types.shared.container_network_policy_allowlist_param import (
-        ContainerNetworkPolicyAllowlistParam as ContainerNetworkPolicyAllowlistParam,
-    )
-    from openai_async.types.shared.container_network_policy_allowlist_param_param import (
-        ContainerNetworkPolicyAllowlistParamParam as ContainerNetworkPolicyAllowlistParamParam,
-    )
-    from openai_async.types.shared.container_network_policy_disabled_param import (
-        ContainerNetworkPolicyDisabledParam as ContainerNetworkPolicyDisabledParam,
-    )
-    from openai_async.types.shared.container_network_policy_disabled_param_param import (
-        ContainerNetworkPolicyDisabledParamParam as ContainerNetworkPolicyDisabledParamParam,
-    )
-    from openai_async.types.shared.container_network_policy_domain_secret_param import (
-        ContainerNetworkPolicyDomainSecretParam as ContainerNetworkPolicyDomainSecretParam,
-    )
-    from openai_async.types.shared.container_network_policy_domain_secret_param_param import (
-        ContainerNetworkPolicyDomainSecretParamParam as ContainerNetworkPolicyDomainSecretParamParam,
-    )
-    from openai_async.types.shared.container_reference_param import (
-        ContainerReferenceParam as ContainerReferenceParam,
-    )
-    from openai_async.types.shared.container_reference_param_param import (
-        ContainerReferenceParamParam as ContainerReferenceParamParam,
     )
     from openai_async.types.shared.context_management_param import (
         ContextManagementParam as ContextManagementParam,
@@ -1922,10 +1789,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.custom_tool_chat_completions_param import (
         CustomToolChatCompletionsParam as CustomToolChatCompletionsParam,
     )
-    from openai_async.types.shared.custom_tool_param import CustomToolParam as CustomToolParam
-    from openai_async.types.shared.custom_tool_param_param import (
-        CustomToolParamParam as CustomToolParamParam,
-    )
     from openai_async.types.shared.deleted_conversation import (
         DeletedConversation as DeletedConversation,
     )
@@ -2138,7 +2001,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.function_shell_action_param_param import (
         FunctionShellActionParamParam as FunctionShellActionParamParam,
     )
-    from openai_async.types.shared.function_shell_call import FunctionShellCall as FunctionShellCall
     from openai_async.types.shared.function_shell_call_item_param import (
         FunctionShellCallItemParam as FunctionShellCallItemParam,
     )
@@ -2147,9 +2009,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.function_shell_call_item_status import (
         FunctionShellCallItemStatus as FunctionShellCallItemStatus,
-    )
-    from openai_async.types.shared.function_shell_call_output import (
-        FunctionShellCallOutput as FunctionShellCallOutput,
     )
     from openai_async.types.shared.function_shell_call_output_content_param import (
         FunctionShellCallOutputContentParam as FunctionShellCallOutputContentParam,
@@ -2193,12 +2052,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.function_shell_call_status import (
         FunctionShellCallStatus as FunctionShellCallStatus,
     )
-    from openai_async.types.shared.function_shell_tool_param import (
-        FunctionShellToolParam as FunctionShellToolParam,
-    )
-    from openai_async.types.shared.function_shell_tool_param_param import (
-        FunctionShellToolParamParam as FunctionShellToolParamParam,
-    )
     from openai_async.types.shared.function_tool_call_output import (
         FunctionToolCallOutput as FunctionToolCallOutput,
     )
@@ -2207,11 +2060,8 @@ if TYPE_CHECKING:
         FunctionToolParamParam as FunctionToolParamParam,
     )
     from openai_async.types.shared.grammar_syntax1 import GrammarSyntax1 as GrammarSyntax1
+    from openai_async.types.shared.group import Group as Group
     from openai_async.types.shared.group_list_resource import GroupListResource as GroupListResource
-    from openai_async.types.shared.group_response import GroupResponse as GroupResponse
-    from openai_async.types.shared.group_user_deleted_resource import (
-        GroupUserDeletedResource as GroupUserDeletedResource,
-    )
     from openai_async.types.shared.history_param import HistoryParam as HistoryParam
     from openai_async.types.shared.history_param_param import HistoryParamParam as HistoryParamParam
     from openai_async.types.shared.hosted_tool_permission import (
@@ -2260,16 +2110,8 @@ if TYPE_CHECKING:
     from openai_async.types.shared.images_usage import ImagesUsage as ImagesUsage
     from openai_async.types.shared.include_enum import IncludeEnum as IncludeEnum
     from openai_async.types.shared.inference_options import InferenceOptions as InferenceOptions
-    from openai_async.types.shared.inline_skill_param import InlineSkillParam as InlineSkillParam
-    from openai_async.types.shared.inline_skill_param_param import (
-        InlineSkillParamParam as InlineSkillParamParam,
-    )
-    from openai_async.types.shared.inline_skill_source_param import (
-        InlineSkillSourceParam as InlineSkillSourceParam,
-    )
-    from openai_async.types.shared.inline_skill_source_param_param import (
-        InlineSkillSourceParamParam as InlineSkillSourceParamParam,
-    )
+    from openai_async.types.shared.input_audio import InputAudio as InputAudio
+    from openai_async.types.shared.input_audio_param import InputAudioParam as InputAudioParam
     from openai_async.types.shared.input_fidelity import InputFidelity as InputFidelity
     from openai_async.types.shared.input_file_content_param import (
         InputFileContentParam as InputFileContentParam,
@@ -2360,12 +2202,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.list_vector_stores_response import (
         ListVectorStoresResponse as ListVectorStoresResponse,
     )
-    from openai_async.types.shared.local_environment_param import (
-        LocalEnvironmentParam as LocalEnvironmentParam,
-    )
-    from openai_async.types.shared.local_environment_param_param import (
-        LocalEnvironmentParamParam as LocalEnvironmentParamParam,
-    )
     from openai_async.types.shared.local_shell_exec_action import (
         LocalShellExecAction as LocalShellExecAction,
     )
@@ -2389,10 +2225,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.local_shell_tool_param_param import (
         LocalShellToolParamParam as LocalShellToolParamParam,
-    )
-    from openai_async.types.shared.local_skill_param import LocalSkillParam as LocalSkillParam
-    from openai_async.types.shared.local_skill_param_param import (
-        LocalSkillParamParam as LocalSkillParamParam,
     )
     from openai_async.types.shared.locked_status import LockedStatus as LockedStatus
     from openai_async.types.shared.log_prob import LogProb as LogProb
@@ -2442,28 +2274,6 @@ if TYPE_CHECKING:
         MCPToolFilterParam as MCPToolFilterParam,
     )
     from openai_async.types.shared.mcp_tool_param import MCPToolParam as MCPToolParam
-    from openai_async.types.shared.message_content_refusal_object import (
-        MessageContentRefusalObject as MessageContentRefusalObject,
-    )
-    from openai_async.types.shared.message_content_text_annotations_file_citation_object import (
-        MessageContentTextAnnotationsFileCitationObject as MessageContentTextAnnotationsFileCitationObject,
-    )
-    from openai_async.types.shared.message_content_text_annotations_file_path_object import (
-        MessageContentTextAnnotationsFilePathObject as MessageContentTextAnnotationsFilePathObject,
-    )
-    from openai_async.types.shared.message_delta_content_refusal_object import (
-        MessageDeltaContentRefusalObject as MessageDeltaContentRefusalObject,
-    )
-    from openai_async.types.shared.message_delta_content_text_annotations_file_citation_object import (
-        MessageDeltaContentTextAnnotationsFileCitationObject as MessageDeltaContentTextAnnotationsFileCitationObject,
-    )
-    from openai_async.types.shared.message_delta_content_text_annotations_file_path_object import (
-        MessageDeltaContentTextAnnotationsFilePathObject as MessageDeltaContentTextAnnotationsFilePathObject,
-    )
-    from openai_async.types.shared.message_delta_object import (
-        MessageDeltaObject as MessageDeltaObject,
-    )
-    from openai_async.types.shared.message_object import MessageObject as MessageObject
     from openai_async.types.shared.message_phase import MessagePhase as MessagePhase
     from openai_async.types.shared.message_phase2 import MessagePhase2 as MessagePhase2
     from openai_async.types.shared.message_request_content_text_object import (
@@ -2548,12 +2358,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.move_param import MoveParam as MoveParam
     from openai_async.types.shared.move_param_param import MoveParamParam as MoveParamParam
-    from openai_async.types.shared.namespace_tool_param import (
-        NamespaceToolParam as NamespaceToolParam,
-    )
-    from openai_async.types.shared.namespace_tool_param_param import (
-        NamespaceToolParamParam as NamespaceToolParamParam,
-    )
     from openai_async.types.shared.noise_reduction_type import (
         NoiseReductionType as NoiseReductionType,
     )
@@ -2697,9 +2501,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.project_user_create_request_param import (
         ProjectUserCreateRequestParam as ProjectUserCreateRequestParam,
-    )
-    from openai_async.types.shared.project_user_delete_response import (
-        ProjectUserDeleteResponse as ProjectUserDeleteResponse,
     )
     from openai_async.types.shared.project_user_list_response import (
         ProjectUserListResponse as ProjectUserListResponse,
@@ -2845,15 +2646,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.realtime_client_event_transcription_session_update import (
         RealtimeClientEventTranscriptionSessionUpdate as RealtimeClientEventTranscriptionSessionUpdate,
     )
-    from openai_async.types.shared.realtime_conversation_item_message_assistant import (
-        RealtimeConversationItemMessageAssistant as RealtimeConversationItemMessageAssistant,
-    )
-    from openai_async.types.shared.realtime_conversation_item_message_system import (
-        RealtimeConversationItemMessageSystem as RealtimeConversationItemMessageSystem,
-    )
-    from openai_async.types.shared.realtime_conversation_item_message_user import (
-        RealtimeConversationItemMessageUser as RealtimeConversationItemMessageUser,
-    )
     from openai_async.types.shared.realtime_create_client_secret_request import (
         RealtimeCreateClientSecretRequest as RealtimeCreateClientSecretRequest,
     )
@@ -2862,9 +2654,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.realtime_server_event_conversation_item_retrieved import (
         RealtimeServerEventConversationItemRetrieved as RealtimeServerEventConversationItemRetrieved,
-    )
-    from openai_async.types.shared.realtime_server_event_error import (
-        RealtimeServerEventError as RealtimeServerEventError,
     )
     from openai_async.types.shared.realtime_server_event_output_audio_buffer_cleared import (
         RealtimeServerEventOutputAudioBufferCleared as RealtimeServerEventOutputAudioBufferCleared,
@@ -2875,50 +2664,17 @@ if TYPE_CHECKING:
     from openai_async.types.shared.realtime_server_event_output_audio_buffer_stopped import (
         RealtimeServerEventOutputAudioBufferStopped as RealtimeServerEventOutputAudioBufferStopped,
     )
-    from openai_async.types.shared.realtime_session_create_request_ga import (
-        RealtimeSessionCreateRequestGA as RealtimeSessionCreateRequestGA,
+    from openai_async.types.shared.realtime_session_create_request import (
+        RealtimeSessionCreateRequest as RealtimeSessionCreateRequest,
     )
-    from openai_async.types.shared.realtime_session_create_request_ga_param import (
-        RealtimeSessionCreateRequestGAParam as RealtimeSessionCreateRequestGAParam,
+    from openai_async.types.shared.realtime_session_create_request_param import (
+        RealtimeSessionCreateRequestParam as RealtimeSessionCreateRequestParam,
     )
-    from openai_async.types.shared.realtime_session_create_response_ga import (
-        RealtimeSessionCreateResponseGA as RealtimeSessionCreateResponseGA,
+    from openai_async.types.shared.realtime_transcription_session_create_request import (
+        RealtimeTranscriptionSessionCreateRequest as RealtimeTranscriptionSessionCreateRequest,
     )
-    from openai_async.types.shared.realtime_transcription_session_create_request_ga import (
-        RealtimeTranscriptionSessionCreateRequestGA as RealtimeTranscriptionSessionCreateRequestGA,
-    )
-    from openai_async.types.shared.realtime_transcription_session_create_request_ga_param import (
-        RealtimeTranscriptionSessionCreateRequestGAParam as RealtimeTranscriptionSessionCreateRequestGAParam,
-    )
-    from openai_async.types.shared.realtime_transcription_session_create_response_ga import (
-        RealtimeTranscriptionSessionCreateResponseGA as RealtimeTranscriptionSessionCreateResponseGA,
-    )
-    from openai_async.types.shared.realtime_translation_client_event_input_audio_buffer_append import (
-        RealtimeTranslationClientEventInputAudioBufferAppend as RealtimeTranslationClientEventInputAudioBufferAppend,
-    )
-    from openai_async.types.shared.realtime_translation_client_event_session_close import (
-        RealtimeTranslationClientEventSessionClose as RealtimeTranslationClientEventSessionClose,
-    )
-    from openai_async.types.shared.realtime_translation_client_event_session_update import (
-        RealtimeTranslationClientEventSessionUpdate as RealtimeTranslationClientEventSessionUpdate,
-    )
-    from openai_async.types.shared.realtime_translation_server_event_session_closed import (
-        RealtimeTranslationServerEventSessionClosed as RealtimeTranslationServerEventSessionClosed,
-    )
-    from openai_async.types.shared.realtime_translation_server_event_session_created import (
-        RealtimeTranslationServerEventSessionCreated as RealtimeTranslationServerEventSessionCreated,
-    )
-    from openai_async.types.shared.realtime_translation_server_event_session_input_transcript_delta import (
-        RealtimeTranslationServerEventSessionInputTranscriptDelta as RealtimeTranslationServerEventSessionInputTranscriptDelta,
-    )
-    from openai_async.types.shared.realtime_translation_server_event_session_output_audio_delta import (
-        RealtimeTranslationServerEventSessionOutputAudioDelta as RealtimeTranslationServerEventSessionOutputAudioDelta,
-    )
-    from openai_async.types.shared.realtime_translation_server_event_session_output_transcript_delta import (
-        RealtimeTranslationServerEventSessionOutputTranscriptDelta as RealtimeTranslationServerEventSessionOutputTranscriptDelta,
-    )
-    from openai_async.types.shared.realtime_translation_server_event_session_updated import (
-        RealtimeTranslationServerEventSessionUpdated as RealtimeTranslationServerEventSessionUpdated,
+    from openai_async.types.shared.realtime_transcription_session_create_request_param import (
+        RealtimeTranscriptionSessionCreateRequestParam as RealtimeTranscriptionSessionCreateRequestParam,
     )
     from openai_async.types.shared.realtime_turn_detection import (
         RealtimeTurnDetection as RealtimeTurnDetection,
@@ -2950,21 +2706,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.response_properties import (
         ResponseProperties as ResponseProperties,
     )
-    from openai_async.types.shared.response_shell_call_command_added_streaming_event import (
-        ResponseShellCallCommandAddedStreamingEvent as ResponseShellCallCommandAddedStreamingEvent,
-    )
-    from openai_async.types.shared.response_shell_call_command_delta_streaming_event import (
-        ResponseShellCallCommandDeltaStreamingEvent as ResponseShellCallCommandDeltaStreamingEvent,
-    )
-    from openai_async.types.shared.response_shell_call_command_done_streaming_event import (
-        ResponseShellCallCommandDoneStreamingEvent as ResponseShellCallCommandDoneStreamingEvent,
-    )
-    from openai_async.types.shared.response_shell_call_output_content_delta_streaming_event import (
-        ResponseShellCallOutputContentDeltaStreamingEvent as ResponseShellCallOutputContentDeltaStreamingEvent,
-    )
-    from openai_async.types.shared.response_shell_call_output_content_done_streaming_event import (
-        ResponseShellCallOutputContentDoneStreamingEvent as ResponseShellCallOutputContentDoneStreamingEvent,
-    )
     from openai_async.types.shared.response_stream_options import (
         ResponseStreamOptions as ResponseStreamOptions,
     )
@@ -2990,9 +2731,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.run_step_completion_usage import (
         RunStepCompletionUsage as RunStepCompletionUsage,
     )
-    from openai_async.types.shared.run_step_delta_object import (
-        RunStepDeltaObject as RunStepDeltaObject,
-    )
     from openai_async.types.shared.run_step_delta_step_details_message_creation_object import (
         RunStepDeltaStepDetailsMessageCreationObject as RunStepDeltaStepDetailsMessageCreationObject,
     )
@@ -3005,17 +2743,8 @@ if TYPE_CHECKING:
     from openai_async.types.shared.run_step_delta_step_details_tool_calls_code_output_logs_object import (
         RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject as RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject,
     )
-    from openai_async.types.shared.run_step_delta_step_details_tool_calls_file_search_object import (
-        RunStepDeltaStepDetailsToolCallsFileSearchObject as RunStepDeltaStepDetailsToolCallsFileSearchObject,
-    )
-    from openai_async.types.shared.run_step_delta_step_details_tool_calls_function_object import (
-        RunStepDeltaStepDetailsToolCallsFunctionObject as RunStepDeltaStepDetailsToolCallsFunctionObject,
-    )
     from openai_async.types.shared.run_step_delta_step_details_tool_calls_object import (
         RunStepDeltaStepDetailsToolCallsObject as RunStepDeltaStepDetailsToolCallsObject,
-    )
-    from openai_async.types.shared.run_step_details_message_creation_object import (
-        RunStepDetailsMessageCreationObject as RunStepDetailsMessageCreationObject,
     )
     from openai_async.types.shared.run_step_details_tool_calls_code_object import (
         RunStepDetailsToolCallsCodeObject as RunStepDetailsToolCallsCodeObject,
@@ -3023,23 +2752,11 @@ if TYPE_CHECKING:
     from openai_async.types.shared.run_step_details_tool_calls_code_output_image_object import (
         RunStepDetailsToolCallsCodeOutputImageObject as RunStepDetailsToolCallsCodeOutputImageObject,
     )
-    from openai_async.types.shared.run_step_details_tool_calls_code_output_logs_object import (
-        RunStepDetailsToolCallsCodeOutputLogsObject as RunStepDetailsToolCallsCodeOutputLogsObject,
-    )
-    from openai_async.types.shared.run_step_details_tool_calls_file_search_object import (
-        RunStepDetailsToolCallsFileSearchObject as RunStepDetailsToolCallsFileSearchObject,
-    )
     from openai_async.types.shared.run_step_details_tool_calls_file_search_ranking_options_object import (
         RunStepDetailsToolCallsFileSearchRankingOptionsObject as RunStepDetailsToolCallsFileSearchRankingOptionsObject,
     )
     from openai_async.types.shared.run_step_details_tool_calls_file_search_result_object import (
         RunStepDetailsToolCallsFileSearchResultObject as RunStepDetailsToolCallsFileSearchResultObject,
-    )
-    from openai_async.types.shared.run_step_details_tool_calls_function_object import (
-        RunStepDetailsToolCallsFunctionObject as RunStepDetailsToolCallsFunctionObject,
-    )
-    from openai_async.types.shared.run_step_details_tool_calls_object import (
-        RunStepDetailsToolCallsObject as RunStepDetailsToolCallsObject,
     )
     from openai_async.types.shared.run_tool_call_object import (
         RunToolCallObject as RunToolCallObject,
@@ -3052,6 +2769,7 @@ if TYPE_CHECKING:
     from openai_async.types.shared.scroll_param_param import ScrollParamParam as ScrollParamParam
     from openai_async.types.shared.search_content_type import SearchContentType as SearchContentType
     from openai_async.types.shared.search_context_size import SearchContextSize as SearchContextSize
+    from openai_async.types.shared.service_tier import ServiceTier as ServiceTier
     from openai_async.types.shared.service_tier_enum import ServiceTierEnum as ServiceTierEnum
     from openai_async.types.shared.service_tier_responses import (
         ServiceTierResponses as ServiceTierResponses,
@@ -3066,12 +2784,6 @@ if TYPE_CHECKING:
         ShellCallOutputDelta as ShellCallOutputDelta,
     )
     from openai_async.types.shared.skill_list_resource import SkillListResource as SkillListResource
-    from openai_async.types.shared.skill_reference_param import (
-        SkillReferenceParam as SkillReferenceParam,
-    )
-    from openai_async.types.shared.skill_reference_param_param import (
-        SkillReferenceParamParam as SkillReferenceParamParam,
-    )
     from openai_async.types.shared.skill_version_list_resource import (
         SkillVersionListResource as SkillVersionListResource,
     )
@@ -3203,28 +2915,15 @@ if TYPE_CHECKING:
     from openai_async.types.shared.tool_search_execution_type import (
         ToolSearchExecutionType as ToolSearchExecutionType,
     )
-    from openai_async.types.shared.tool_search_output import ToolSearchOutput as ToolSearchOutput
     from openai_async.types.shared.tool_search_output_item_param import (
         ToolSearchOutputItemParam as ToolSearchOutputItemParam,
     )
-    from openai_async.types.shared.tool_search_tool_param import (
-        ToolSearchToolParam as ToolSearchToolParam,
-    )
-    from openai_async.types.shared.tool_search_tool_param_param import (
-        ToolSearchToolParamParam as ToolSearchToolParamParam,
+    from openai_async.types.shared.tool_search_output_item_param_param import (
+        ToolSearchOutputItemParamParam as ToolSearchOutputItemParamParam,
     )
     from openai_async.types.shared.tools_array import ToolsArray as ToolsArray
     from openai_async.types.shared.top_log_prob import TopLogProb as TopLogProb
     from openai_async.types.shared.top_log_prob_param import TopLogProbParam as TopLogProbParam
-    from openai_async.types.shared.transcript_text_delta_event import (
-        TranscriptTextDeltaEvent as TranscriptTextDeltaEvent,
-    )
-    from openai_async.types.shared.transcript_text_done_event import (
-        TranscriptTextDoneEvent as TranscriptTextDoneEvent,
-    )
-    from openai_async.types.shared.transcript_text_segment_event import (
-        TranscriptTextSegmentEvent as TranscriptTextSegmentEvent,
-    )
     from openai_async.types.shared.transcript_text_usage_duration import (
         TranscriptTextUsageDuration as TranscriptTextUsageDuration,
     )
@@ -3474,6 +3173,8 @@ __all__ = [
     "AdditionalTools",
     "AdditionalToolsItemParam",
     "AdditionalToolsItemParamParam",
+    "Annotation",
+    "AnnotationParam",
     "ApiKeyList",
     "ApplyPatchCallOutputStatus",
     "ApplyPatchCallOutputStatusParam",
@@ -3491,8 +3192,6 @@ __all__ = [
     "ApplyPatchToolCallItemParamParam",
     "ApplyPatchToolCallOutputItemParam",
     "ApplyPatchToolCallOutputItemParamParam",
-    "ApplyPatchToolParam",
-    "ApplyPatchToolParamParam",
     "ApplyPatchUpdateFileOperation",
     "ApplyPatchUpdateFileOperationParam",
     "ApplyPatchUpdateFileOperationParamParam",
@@ -3557,8 +3256,6 @@ __all__ = [
     "BetaApplyPatchToolCallItemParamParam",
     "BetaApplyPatchToolCallOutputItemParam",
     "BetaApplyPatchToolCallOutputItemParamParam",
-    "BetaApplyPatchToolParam",
-    "BetaApplyPatchToolParamParam",
     "BetaApplyPatchUpdateFileOperation",
     "BetaApplyPatchUpdateFileOperationParam",
     "BetaApplyPatchUpdateFileOperationParamParam",
@@ -3605,21 +3302,11 @@ __all__ = [
     "BetaComputerScreenshotImage",
     "BetaComputerScreenshotImageParam",
     "BetaComputerToolCallOutput",
-    "BetaContainerAutoParam",
-    "BetaContainerAutoParamParam",
     "BetaContainerFileCitationBody",
     "BetaContainerFileCitationBodyParam",
     "BetaContainerFileCitationParam",
     "BetaContainerFileCitationParamParam",
     "BetaContainerMemoryLimit",
-    "BetaContainerNetworkPolicyAllowlistParam",
-    "BetaContainerNetworkPolicyAllowlistParamParam",
-    "BetaContainerNetworkPolicyDisabledParam",
-    "BetaContainerNetworkPolicyDisabledParamParam",
-    "BetaContainerNetworkPolicyDomainSecretParam",
-    "BetaContainerNetworkPolicyDomainSecretParamParam",
-    "BetaContainerReferenceParam",
-    "BetaContainerReferenceParamParam",
     "BetaContextManagementParam",
     "BetaContextManagementParamParam",
     "BetaConversationParam",
@@ -3635,8 +3322,6 @@ __all__ = [
     "BetaCustomGrammarFormatParamParam",
     "BetaCustomTextFormatParam",
     "BetaCustomTextFormatParamParam",
-    "BetaCustomToolParam",
-    "BetaCustomToolParamParam",
     "BetaDetailEnum",
     "BetaDirectToolCallCaller",
     "BetaDirectToolCallCallerParam",
@@ -3673,11 +3358,9 @@ __all__ = [
     "BetaFunctionShellAction",
     "BetaFunctionShellActionParam",
     "BetaFunctionShellActionParamParam",
-    "BetaFunctionShellCall",
     "BetaFunctionShellCallItemParam",
     "BetaFunctionShellCallItemParamParam",
     "BetaFunctionShellCallItemStatus",
-    "BetaFunctionShellCallOutput",
     "BetaFunctionShellCallOutputContentParam",
     "BetaFunctionShellCallOutputContentParamParam",
     "BetaFunctionShellCallOutputExitOutcome",
@@ -3692,8 +3375,6 @@ __all__ = [
     "BetaFunctionShellCallOutputTimeoutOutcomeParam",
     "BetaFunctionShellCallOutputTimeoutOutcomeParamParam",
     "BetaFunctionShellCallStatus",
-    "BetaFunctionShellToolParam",
-    "BetaFunctionShellToolParamParam",
     "BetaFunctionToolCallOutput",
     "BetaFunctionToolParam",
     "BetaFunctionToolParamParam",
@@ -3708,10 +3389,6 @@ __all__ = [
     "BetaImageGenToolCallParam",
     "BetaImageGenToolParam",
     "BetaIncludeEnum",
-    "BetaInlineSkillParam",
-    "BetaInlineSkillParamParam",
-    "BetaInlineSkillSourceParam",
-    "BetaInlineSkillSourceParamParam",
     "BetaInputFidelity",
     "BetaInputFileContentParam",
     "BetaInputFileContentParamParam",
@@ -3730,8 +3407,6 @@ __all__ = [
     "BetaItemReferenceParamParam",
     "BetaKeyPressAction",
     "BetaKeyPressActionParam",
-    "BetaLocalEnvironmentParam",
-    "BetaLocalEnvironmentParamParam",
     "BetaLocalShellExecAction",
     "BetaLocalShellExecActionParam",
     "BetaLocalShellToolCall",
@@ -3740,8 +3415,6 @@ __all__ = [
     "BetaLocalShellToolCallParam",
     "BetaLocalShellToolParam",
     "BetaLocalShellToolParamParam",
-    "BetaLocalSkillParam",
-    "BetaLocalSkillParamParam",
     "BetaLogProb",
     "BetaLogProbParam",
     "BetaMCPApprovalRequest",
@@ -3800,8 +3473,6 @@ __all__ = [
     "BetaMultiAgentCallOutputItemParamParam",
     "BetaMultiAgentParam",
     "BetaMultiAgentParamParam",
-    "BetaNamespaceToolParam",
-    "BetaNamespaceToolParamParam",
     "BetaOutputContent",
     "BetaOutputMessageContent",
     "BetaOutputMessageContentParam",
@@ -3855,11 +3526,6 @@ __all__ = [
     "BetaResponseLogProb",
     "BetaResponsePromptVariables",
     "BetaResponseProperties",
-    "BetaResponseShellCallCommandAddedStreamingEvent",
-    "BetaResponseShellCallCommandDeltaStreamingEvent",
-    "BetaResponseShellCallCommandDoneStreamingEvent",
-    "BetaResponseShellCallOutputContentDeltaStreamingEvent",
-    "BetaResponseShellCallOutputContentDoneStreamingEvent",
     "BetaResponseStreamOptions",
     "BetaResponseTextParam",
     "BetaResponseTextParamParam",
@@ -3875,8 +3541,6 @@ __all__ = [
     "BetaServiceTierEnum",
     "BetaServiceTierResponses",
     "BetaShellCallOutputDelta",
-    "BetaSkillReferenceParam",
-    "BetaSkillReferenceParamParam",
     "BetaSpecificApplyPatchParam",
     "BetaSpecificApplyPatchParamParam",
     "BetaSpecificFunctionShellParam",
@@ -3901,10 +3565,8 @@ __all__ = [
     "BetaToolSearchCallItemParam",
     "BetaToolSearchCallItemParamParam",
     "BetaToolSearchExecutionType",
-    "BetaToolSearchOutput",
     "BetaToolSearchOutputItemParam",
-    "BetaToolSearchToolParam",
-    "BetaToolSearchToolParamParam",
+    "BetaToolSearchOutputItemParamParam",
     "BetaToolsArray",
     "BetaTopLogProb",
     "BetaTopLogProbParam",
@@ -3987,9 +3649,13 @@ __all__ = [
     "ClientToolCallStatus",
     "ClosedStatus",
     "CodeInterpreterFileOutput",
+    "CodeInterpreterOutputImage",
+    "CodeInterpreterOutputImageParam",
     "CodeInterpreterOutputLogs",
     "CodeInterpreterOutputLogsParam",
     "CodeInterpreterTextOutput",
+    "CodeInterpreterTool",
+    "CodeInterpreterToolParam",
     "CompactResponseMethodPublicBody",
     "CompactResponseMethodPublicBodyParam",
     "CompactionBody",
@@ -4008,22 +3674,12 @@ __all__ = [
     "ComputerScreenshotImage",
     "ComputerScreenshotImageParam",
     "ComputerToolCallOutput",
-    "ContainerAutoParam",
-    "ContainerAutoParamParam",
     "ContainerFileCitationBody",
     "ContainerFileCitationBodyParam",
     "ContainerFileCitationParam",
     "ContainerFileListResource",
     "ContainerListResource",
     "ContainerMemoryLimit",
-    "ContainerNetworkPolicyAllowlistParam",
-    "ContainerNetworkPolicyAllowlistParamParam",
-    "ContainerNetworkPolicyDisabledParam",
-    "ContainerNetworkPolicyDisabledParamParam",
-    "ContainerNetworkPolicyDomainSecretParam",
-    "ContainerNetworkPolicyDomainSecretParamParam",
-    "ContainerReferenceParam",
-    "ContainerReferenceParamParam",
     "ContextManagementParam",
     "ContextManagementParamParam",
     "ConversationParam",
@@ -4153,8 +3809,6 @@ __all__ = [
     "CustomTextFormatParamParam",
     "CustomToolChatCompletions",
     "CustomToolChatCompletionsParam",
-    "CustomToolParam",
-    "CustomToolParamParam",
     "DeletedConversation",
     "DeletedThreadResource",
     "DetailEnum",
@@ -4247,11 +3901,9 @@ __all__ = [
     "FunctionShellAction",
     "FunctionShellActionParam",
     "FunctionShellActionParamParam",
-    "FunctionShellCall",
     "FunctionShellCallItemParam",
     "FunctionShellCallItemParamParam",
     "FunctionShellCallItemStatus",
-    "FunctionShellCallOutput",
     "FunctionShellCallOutputContentParam",
     "FunctionShellCallOutputContentParamParam",
     "FunctionShellCallOutputExitOutcome",
@@ -4266,15 +3918,12 @@ __all__ = [
     "FunctionShellCallOutputTimeoutOutcomeParam",
     "FunctionShellCallOutputTimeoutOutcomeParamParam",
     "FunctionShellCallStatus",
-    "FunctionShellToolParam",
-    "FunctionShellToolParamParam",
     "FunctionToolCallOutput",
     "FunctionToolParam",
     "FunctionToolParamParam",
     "GrammarSyntax1",
+    "Group",
     "GroupListResource",
-    "GroupResponse",
-    "GroupUserDeletedResource",
     "HTTPError",
     "HTTPErrorParam",
     "HistoryParam",
@@ -4299,10 +3948,8 @@ __all__ = [
     "ImagesUsage",
     "IncludeEnum",
     "InferenceOptions",
-    "InlineSkillParam",
-    "InlineSkillParamParam",
-    "InlineSkillSourceParam",
-    "InlineSkillSourceParamParam",
+    "InputAudio",
+    "InputAudioParam",
     "InputFidelity",
     "InputFileContentParam",
     "InputFileContentParamParam",
@@ -4341,8 +3988,6 @@ __all__ = [
     "ListRunsResponse",
     "ListVectorStoreFilesResponse",
     "ListVectorStoresResponse",
-    "LocalEnvironmentParam",
-    "LocalEnvironmentParamParam",
     "LocalShellExecAction",
     "LocalShellExecActionParam",
     "LocalShellToolCall",
@@ -4351,8 +3996,6 @@ __all__ = [
     "LocalShellToolCallParam",
     "LocalShellToolParam",
     "LocalShellToolParamParam",
-    "LocalSkillParam",
-    "LocalSkillParamParam",
     "LockedStatus",
     "LogProb",
     "LogProbParam",
@@ -4377,14 +4020,6 @@ __all__ = [
     "MCPToolFilter",
     "MCPToolFilterParam",
     "MCPToolParam",
-    "MessageContentRefusalObject",
-    "MessageContentTextAnnotationsFileCitationObject",
-    "MessageContentTextAnnotationsFilePathObject",
-    "MessageDeltaContentRefusalObject",
-    "MessageDeltaContentTextAnnotationsFileCitationObject",
-    "MessageDeltaContentTextAnnotationsFilePathObject",
-    "MessageDeltaObject",
-    "MessageObject",
     "MessagePhase",
     "MessagePhase2",
     "MessageRequestContentTextObject",
@@ -4421,8 +4056,6 @@ __all__ = [
     "ModifyThreadRequestParam",
     "MoveParam",
     "MoveParamParam",
-    "NamespaceToolParam",
-    "NamespaceToolParamParam",
     "NoiseReductionType",
     "OrderEnum",
     "OrganizationCertificateActivationResponse",
@@ -4477,7 +4110,6 @@ __all__ = [
     "ProjectUpdateRequestParam",
     "ProjectUserCreateRequest",
     "ProjectUserCreateRequestParam",
-    "ProjectUserDeleteResponse",
     "ProjectUserListResponse",
     "ProjectUserUpdateRequest",
     "ProjectUserUpdateRequestParam",
@@ -4528,31 +4160,16 @@ __all__ = [
     "RealtimeCallRejectRequest",
     "RealtimeCallRejectRequestParam",
     "RealtimeClientEventTranscriptionSessionUpdate",
-    "RealtimeConversationItemMessageAssistant",
-    "RealtimeConversationItemMessageSystem",
-    "RealtimeConversationItemMessageUser",
     "RealtimeCreateClientSecretRequest",
     "RealtimeCreateClientSecretRequestParam",
     "RealtimeServerEventConversationItemRetrieved",
-    "RealtimeServerEventError",
     "RealtimeServerEventOutputAudioBufferCleared",
     "RealtimeServerEventOutputAudioBufferStarted",
     "RealtimeServerEventOutputAudioBufferStopped",
-    "RealtimeSessionCreateRequestGA",
-    "RealtimeSessionCreateRequestGAParam",
-    "RealtimeSessionCreateResponseGA",
-    "RealtimeTranscriptionSessionCreateRequestGA",
-    "RealtimeTranscriptionSessionCreateRequestGAParam",
-    "RealtimeTranscriptionSessionCreateResponseGA",
-    "RealtimeTranslationClientEventInputAudioBufferAppend",
-    "RealtimeTranslationClientEventSessionClose",
-    "RealtimeTranslationClientEventSessionUpdate",
-    "RealtimeTranslationServerEventSessionClosed",
-    "RealtimeTranslationServerEventSessionCreated",
-    "RealtimeTranslationServerEventSessionInputTranscriptDelta",
-    "RealtimeTranslationServerEventSessionOutputAudioDelta",
-    "RealtimeTranslationServerEventSessionOutputTranscriptDelta",
-    "RealtimeTranslationServerEventSessionUpdated",
+    "RealtimeSessionCreateRequest",
+    "RealtimeSessionCreateRequestParam",
+    "RealtimeTranscriptionSessionCreateRequest",
+    "RealtimeTranscriptionSessionCreateRequestParam",
     "RealtimeTurnDetection",
     "ReasoningModeEnum",
     "ReasoningModeEnumParam",
@@ -4565,11 +4182,6 @@ __all__ = [
     "ResponseModalities",
     "ResponsePromptVariables",
     "ResponseProperties",
-    "ResponseShellCallCommandAddedStreamingEvent",
-    "ResponseShellCallCommandDeltaStreamingEvent",
-    "ResponseShellCallCommandDoneStreamingEvent",
-    "ResponseShellCallOutputContentDeltaStreamingEvent",
-    "ResponseShellCallOutputContentDoneStreamingEvent",
     "ResponseStreamOptions",
     "ResponseTextParam",
     "ResponseTextParamParam",
@@ -4581,23 +4193,15 @@ __all__ = [
     "RunGraderRequest",
     "RunGraderRequestParam",
     "RunStepCompletionUsage",
-    "RunStepDeltaObject",
     "RunStepDeltaStepDetailsMessageCreationObject",
     "RunStepDeltaStepDetailsToolCallsCodeObject",
     "RunStepDeltaStepDetailsToolCallsCodeOutputImageObject",
     "RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject",
-    "RunStepDeltaStepDetailsToolCallsFileSearchObject",
-    "RunStepDeltaStepDetailsToolCallsFunctionObject",
     "RunStepDeltaStepDetailsToolCallsObject",
-    "RunStepDetailsMessageCreationObject",
     "RunStepDetailsToolCallsCodeObject",
     "RunStepDetailsToolCallsCodeOutputImageObject",
-    "RunStepDetailsToolCallsCodeOutputLogsObject",
-    "RunStepDetailsToolCallsFileSearchObject",
     "RunStepDetailsToolCallsFileSearchRankingOptionsObject",
     "RunStepDetailsToolCallsFileSearchResultObject",
-    "RunStepDetailsToolCallsFunctionObject",
-    "RunStepDetailsToolCallsObject",
     "RunToolCallObject",
     "ScreenshotParam",
     "ScreenshotParamParam",
@@ -4605,14 +4209,13 @@ __all__ = [
     "ScrollParamParam",
     "SearchContentType",
     "SearchContextSize",
+    "ServiceTier",
     "ServiceTierEnum",
     "ServiceTierResponses",
     "SetDefaultSkillVersionBody",
     "SetDefaultSkillVersionBodyParam",
     "ShellCallOutputDelta",
     "SkillListResource",
-    "SkillReferenceParam",
-    "SkillReferenceParamParam",
     "SkillVersionListResource",
     "SpecificApplyPatchParam",
     "SpecificApplyPatchParamParam",
@@ -4664,16 +4267,11 @@ __all__ = [
     "ToolSearchCallItemParam",
     "ToolSearchCallItemParamParam",
     "ToolSearchExecutionType",
-    "ToolSearchOutput",
     "ToolSearchOutputItemParam",
-    "ToolSearchToolParam",
-    "ToolSearchToolParamParam",
+    "ToolSearchOutputItemParamParam",
     "ToolsArray",
     "TopLogProb",
     "TopLogProbParam",
-    "TranscriptTextDeltaEvent",
-    "TranscriptTextDoneEvent",
-    "TranscriptTextSegmentEvent",
     "TranscriptTextUsageDuration",
     "TranscriptTextUsageTokens",
     "TranscriptionChunkingStrategy",
@@ -4792,6 +4390,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.additional_tools_item_param_param",
         "AdditionalToolsItemParamParam",
     ),
+    "Annotation": ("openai_async.types.shared.annotation", "Annotation"),
+    "AnnotationParam": ("openai_async.types.shared.annotation_param", "AnnotationParam"),
     "ApiKeyList": ("openai_async.types.shared.api_key_list", "ApiKeyList"),
     "ApplyPatchCallOutputStatus": (
         "openai_async.types.shared.apply_patch_call_output_status",
@@ -4856,14 +4456,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ApplyPatchToolCallOutputItemParamParam": (
         "openai_async.types.shared.apply_patch_tool_call_output_item_param_param",
         "ApplyPatchToolCallOutputItemParamParam",
-    ),
-    "ApplyPatchToolParam": (
-        "openai_async.types.shared.apply_patch_tool_param",
-        "ApplyPatchToolParam",
-    ),
-    "ApplyPatchToolParamParam": (
-        "openai_async.types.shared.apply_patch_tool_param_param",
-        "ApplyPatchToolParamParam",
     ),
     "ApplyPatchUpdateFileOperation": (
         "openai_async.types.shared.apply_patch_update_file_operation",
@@ -5088,14 +4680,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_apply_patch_tool_call_output_item_param_param",
         "BetaApplyPatchToolCallOutputItemParamParam",
     ),
-    "BetaApplyPatchToolParam": (
-        "openai_async.types.shared.beta_apply_patch_tool_param",
-        "BetaApplyPatchToolParam",
-    ),
-    "BetaApplyPatchToolParamParam": (
-        "openai_async.types.shared.beta_apply_patch_tool_param_param",
-        "BetaApplyPatchToolParamParam",
-    ),
     "BetaApplyPatchUpdateFileOperation": (
         "openai_async.types.shared.beta_apply_patch_update_file_operation",
         "BetaApplyPatchUpdateFileOperation",
@@ -5271,14 +4855,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_computer_tool_call_output",
         "BetaComputerToolCallOutput",
     ),
-    "BetaContainerAutoParam": (
-        "openai_async.types.shared.beta_container_auto_param",
-        "BetaContainerAutoParam",
-    ),
-    "BetaContainerAutoParamParam": (
-        "openai_async.types.shared.beta_container_auto_param_param",
-        "BetaContainerAutoParamParam",
-    ),
     "BetaContainerFileCitationBody": (
         "openai_async.types.shared.beta_container_file_citation_body",
         "BetaContainerFileCitationBody",
@@ -5298,38 +4874,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaContainerMemoryLimit": (
         "openai_async.types.shared.beta_container_memory_limit",
         "BetaContainerMemoryLimit",
-    ),
-    "BetaContainerNetworkPolicyAllowlistParam": (
-        "openai_async.types.shared.beta_container_network_policy_allowlist_param",
-        "BetaContainerNetworkPolicyAllowlistParam",
-    ),
-    "BetaContainerNetworkPolicyAllowlistParamParam": (
-        "openai_async.types.shared.beta_container_network_policy_allowlist_param_param",
-        "BetaContainerNetworkPolicyAllowlistParamParam",
-    ),
-    "BetaContainerNetworkPolicyDisabledParam": (
-        "openai_async.types.shared.beta_container_network_policy_disabled_param",
-        "BetaContainerNetworkPolicyDisabledParam",
-    ),
-    "BetaContainerNetworkPolicyDisabledParamParam": (
-        "openai_async.types.shared.beta_container_network_policy_disabled_param_param",
-        "BetaContainerNetworkPolicyDisabledParamParam",
-    ),
-    "BetaContainerNetworkPolicyDomainSecretParam": (
-        "openai_async.types.shared.beta_container_network_policy_domain_secret_param",
-        "BetaContainerNetworkPolicyDomainSecretParam",
-    ),
-    "BetaContainerNetworkPolicyDomainSecretParamParam": (
-        "openai_async.types.shared.beta_container_network_policy_domain_secret_param_param",
-        "BetaContainerNetworkPolicyDomainSecretParamParam",
-    ),
-    "BetaContainerReferenceParam": (
-        "openai_async.types.shared.beta_container_reference_param",
-        "BetaContainerReferenceParam",
-    ),
-    "BetaContainerReferenceParamParam": (
-        "openai_async.types.shared.beta_container_reference_param_param",
-        "BetaContainerReferenceParamParam",
     ),
     "BetaContextManagementParam": (
         "openai_async.types.shared.beta_context_management_param",
@@ -5384,14 +4928,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaCustomTextFormatParamParam": (
         "openai_async.types.shared.beta_custom_text_format_param_param",
         "BetaCustomTextFormatParamParam",
-    ),
-    "BetaCustomToolParam": (
-        "openai_async.types.shared.beta_custom_tool_param",
-        "BetaCustomToolParam",
-    ),
-    "BetaCustomToolParamParam": (
-        "openai_async.types.shared.beta_custom_tool_param_param",
-        "BetaCustomToolParamParam",
     ),
     "BetaDetailEnum": ("openai_async.types.shared.beta_detail_enum", "BetaDetailEnum"),
     "BetaDirectToolCallCaller": (
@@ -5507,10 +5043,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_function_shell_action_param_param",
         "BetaFunctionShellActionParamParam",
     ),
-    "BetaFunctionShellCall": (
-        "openai_async.types.shared.beta_function_shell_call",
-        "BetaFunctionShellCall",
-    ),
     "BetaFunctionShellCallItemParam": (
         "openai_async.types.shared.beta_function_shell_call_item_param",
         "BetaFunctionShellCallItemParam",
@@ -5522,10 +5054,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaFunctionShellCallItemStatus": (
         "openai_async.types.shared.beta_function_shell_call_item_status",
         "BetaFunctionShellCallItemStatus",
-    ),
-    "BetaFunctionShellCallOutput": (
-        "openai_async.types.shared.beta_function_shell_call_output",
-        "BetaFunctionShellCallOutput",
     ),
     "BetaFunctionShellCallOutputContentParam": (
         "openai_async.types.shared.beta_function_shell_call_output_content_param",
@@ -5583,14 +5111,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_function_shell_call_status",
         "BetaFunctionShellCallStatus",
     ),
-    "BetaFunctionShellToolParam": (
-        "openai_async.types.shared.beta_function_shell_tool_param",
-        "BetaFunctionShellToolParam",
-    ),
-    "BetaFunctionShellToolParamParam": (
-        "openai_async.types.shared.beta_function_shell_tool_param_param",
-        "BetaFunctionShellToolParamParam",
-    ),
     "BetaFunctionToolCallOutput": (
         "openai_async.types.shared.beta_function_tool_call_output",
         "BetaFunctionToolCallOutput",
@@ -5632,22 +5152,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "BetaImageGenToolParam",
     ),
     "BetaIncludeEnum": ("openai_async.types.shared.beta_include_enum", "BetaIncludeEnum"),
-    "BetaInlineSkillParam": (
-        "openai_async.types.shared.beta_inline_skill_param",
-        "BetaInlineSkillParam",
-    ),
-    "BetaInlineSkillParamParam": (
-        "openai_async.types.shared.beta_inline_skill_param_param",
-        "BetaInlineSkillParamParam",
-    ),
-    "BetaInlineSkillSourceParam": (
-        "openai_async.types.shared.beta_inline_skill_source_param",
-        "BetaInlineSkillSourceParam",
-    ),
-    "BetaInlineSkillSourceParamParam": (
-        "openai_async.types.shared.beta_inline_skill_source_param_param",
-        "BetaInlineSkillSourceParamParam",
-    ),
     "BetaInputFidelity": ("openai_async.types.shared.beta_input_fidelity", "BetaInputFidelity"),
     "BetaInputFileContentParam": (
         "openai_async.types.shared.beta_input_file_content_param",
@@ -5699,14 +5203,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_key_press_action_param",
         "BetaKeyPressActionParam",
     ),
-    "BetaLocalEnvironmentParam": (
-        "openai_async.types.shared.beta_local_environment_param",
-        "BetaLocalEnvironmentParam",
-    ),
-    "BetaLocalEnvironmentParamParam": (
-        "openai_async.types.shared.beta_local_environment_param_param",
-        "BetaLocalEnvironmentParamParam",
-    ),
     "BetaLocalShellExecAction": (
         "openai_async.types.shared.beta_local_shell_exec_action",
         "BetaLocalShellExecAction",
@@ -5738,14 +5234,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaLocalShellToolParamParam": (
         "openai_async.types.shared.beta_local_shell_tool_param_param",
         "BetaLocalShellToolParamParam",
-    ),
-    "BetaLocalSkillParam": (
-        "openai_async.types.shared.beta_local_skill_param",
-        "BetaLocalSkillParam",
-    ),
-    "BetaLocalSkillParamParam": (
-        "openai_async.types.shared.beta_local_skill_param_param",
-        "BetaLocalSkillParamParam",
     ),
     "BetaLogProb": ("openai_async.types.shared.beta_log_prob", "BetaLogProb"),
     "BetaLogProbParam": ("openai_async.types.shared.beta_log_prob_param", "BetaLogProbParam"),
@@ -5921,14 +5409,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaMultiAgentParamParam": (
         "openai_async.types.shared.beta_multi_agent_param_param",
         "BetaMultiAgentParamParam",
-    ),
-    "BetaNamespaceToolParam": (
-        "openai_async.types.shared.beta_namespace_tool_param",
-        "BetaNamespaceToolParam",
-    ),
-    "BetaNamespaceToolParamParam": (
-        "openai_async.types.shared.beta_namespace_tool_param_param",
-        "BetaNamespaceToolParamParam",
     ),
     "BetaOutputContent": ("openai_async.types.shared.beta_output_content", "BetaOutputContent"),
     "BetaOutputMessageContent": (
@@ -6121,26 +5601,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_response_properties",
         "BetaResponseProperties",
     ),
-    "BetaResponseShellCallCommandAddedStreamingEvent": (
-        "openai_async.types.shared.beta_response_shell_call_command_added_streaming_event",
-        "BetaResponseShellCallCommandAddedStreamingEvent",
-    ),
-    "BetaResponseShellCallCommandDeltaStreamingEvent": (
-        "openai_async.types.shared.beta_response_shell_call_command_delta_streaming_event",
-        "BetaResponseShellCallCommandDeltaStreamingEvent",
-    ),
-    "BetaResponseShellCallCommandDoneStreamingEvent": (
-        "openai_async.types.shared.beta_response_shell_call_command_done_streaming_event",
-        "BetaResponseShellCallCommandDoneStreamingEvent",
-    ),
-    "BetaResponseShellCallOutputContentDeltaStreamingEvent": (
-        "openai_async.types.shared.beta_response_shell_call_output_content_delta_streaming_event",
-        "BetaResponseShellCallOutputContentDeltaStreamingEvent",
-    ),
-    "BetaResponseShellCallOutputContentDoneStreamingEvent": (
-        "openai_async.types.shared.beta_response_shell_call_output_content_done_streaming_event",
-        "BetaResponseShellCallOutputContentDoneStreamingEvent",
-    ),
     "BetaResponseStreamOptions": (
         "openai_async.types.shared.beta_response_stream_options",
         "BetaResponseStreamOptions",
@@ -6197,14 +5657,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaShellCallOutputDelta": (
         "openai_async.types.shared.beta_shell_call_output_delta",
         "BetaShellCallOutputDelta",
-    ),
-    "BetaSkillReferenceParam": (
-        "openai_async.types.shared.beta_skill_reference_param",
-        "BetaSkillReferenceParam",
-    ),
-    "BetaSkillReferenceParamParam": (
-        "openai_async.types.shared.beta_skill_reference_param_param",
-        "BetaSkillReferenceParamParam",
     ),
     "BetaSpecificApplyPatchParam": (
         "openai_async.types.shared.beta_specific_apply_patch_param",
@@ -6296,21 +5748,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_tool_search_execution_type",
         "BetaToolSearchExecutionType",
     ),
-    "BetaToolSearchOutput": (
-        "openai_async.types.shared.beta_tool_search_output",
-        "BetaToolSearchOutput",
-    ),
     "BetaToolSearchOutputItemParam": (
         "openai_async.types.shared.beta_tool_search_output_item_param",
         "BetaToolSearchOutputItemParam",
     ),
-    "BetaToolSearchToolParam": (
-        "openai_async.types.shared.beta_tool_search_tool_param",
-        "BetaToolSearchToolParam",
-    ),
-    "BetaToolSearchToolParamParam": (
-        "openai_async.types.shared.beta_tool_search_tool_param_param",
-        "BetaToolSearchToolParamParam",
+    "BetaToolSearchOutputItemParamParam": (
+        "openai_async.types.shared.beta_tool_search_output_item_param_param",
+        "BetaToolSearchOutputItemParamParam",
     ),
     "BetaToolsArray": ("openai_async.types.shared.beta_tools_array", "BetaToolsArray"),
     "BetaTopLogProb": ("openai_async.types.shared.beta_top_log_prob", "BetaTopLogProb"),
@@ -6583,6 +6027,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.code_interpreter_file_output",
         "CodeInterpreterFileOutput",
     ),
+    "CodeInterpreterOutputImage": (
+        "openai_async.types.shared.code_interpreter_output_image",
+        "CodeInterpreterOutputImage",
+    ),
+    "CodeInterpreterOutputImageParam": (
+        "openai_async.types.shared.code_interpreter_output_image_param",
+        "CodeInterpreterOutputImageParam",
+    ),
     "CodeInterpreterOutputLogs": (
         "openai_async.types.shared.code_interpreter_output_logs",
         "CodeInterpreterOutputLogs",
@@ -6594,6 +6046,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "CodeInterpreterTextOutput": (
         "openai_async.types.shared.code_interpreter_text_output",
         "CodeInterpreterTextOutput",
+    ),
+    "CodeInterpreterTool": (
+        "openai_async.types.shared.code_interpreter_tool",
+        "CodeInterpreterTool",
+    ),
+    "CodeInterpreterToolParam": (
+        "openai_async.types.shared.code_interpreter_tool_param",
+        "CodeInterpreterToolParam",
     ),
     "CompactResponseMethodPublicBody": (
         "openai_async.types.shared.compact_response_method_public_body",
@@ -6664,11 +6124,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.computer_tool_call_output",
         "ComputerToolCallOutput",
     ),
-    "ContainerAutoParam": ("openai_async.types.shared.container_auto_param", "ContainerAutoParam"),
-    "ContainerAutoParamParam": (
-        "openai_async.types.shared.container_auto_param_param",
-        "ContainerAutoParamParam",
-    ),
     "ContainerFileCitationBody": (
         "openai_async.types.shared.container_file_citation_body",
         "ContainerFileCitationBody",
@@ -6692,38 +6147,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ContainerMemoryLimit": (
         "openai_async.types.shared.container_memory_limit",
         "ContainerMemoryLimit",
-    ),
-    "ContainerNetworkPolicyAllowlistParam": (
-        "openai_async.types.shared.container_network_policy_allowlist_param",
-        "ContainerNetworkPolicyAllowlistParam",
-    ),
-    "ContainerNetworkPolicyAllowlistParamParam": (
-        "openai_async.types.shared.container_network_policy_allowlist_param_param",
-        "ContainerNetworkPolicyAllowlistParamParam",
-    ),
-    "ContainerNetworkPolicyDisabledParam": (
-        "openai_async.types.shared.container_network_policy_disabled_param",
-        "ContainerNetworkPolicyDisabledParam",
-    ),
-    "ContainerNetworkPolicyDisabledParamParam": (
-        "openai_async.types.shared.container_network_policy_disabled_param_param",
-        "ContainerNetworkPolicyDisabledParamParam",
-    ),
-    "ContainerNetworkPolicyDomainSecretParam": (
-        "openai_async.types.shared.container_network_policy_domain_secret_param",
-        "ContainerNetworkPolicyDomainSecretParam",
-    ),
-    "ContainerNetworkPolicyDomainSecretParamParam": (
-        "openai_async.types.shared.container_network_policy_domain_secret_param_param",
-        "ContainerNetworkPolicyDomainSecretParamParam",
-    ),
-    "ContainerReferenceParam": (
-        "openai_async.types.shared.container_reference_param",
-        "ContainerReferenceParam",
-    ),
-    "ContainerReferenceParamParam": (
-        "openai_async.types.shared.container_reference_param_param",
-        "ContainerReferenceParamParam",
     ),
     "ContextManagementParam": (
         "openai_async.types.shared.context_management_param",
@@ -7196,11 +6619,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.custom_tool_chat_completions_param",
         "CustomToolChatCompletionsParam",
     ),
-    "CustomToolParam": ("openai_async.types.shared.custom_tool_param", "CustomToolParam"),
-    "CustomToolParamParam": (
-        "openai_async.types.shared.custom_tool_param_param",
-        "CustomToolParamParam",
-    ),
     "DeletedConversation": (
         "openai_async.types.shared.deleted_conversation",
         "DeletedConversation",
@@ -7467,7 +6885,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.function_shell_action_param_param",
         "FunctionShellActionParamParam",
     ),
-    "FunctionShellCall": ("openai_async.types.shared.function_shell_call", "FunctionShellCall"),
     "FunctionShellCallItemParam": (
         "openai_async.types.shared.function_shell_call_item_param",
         "FunctionShellCallItemParam",
@@ -7479,10 +6896,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FunctionShellCallItemStatus": (
         "openai_async.types.shared.function_shell_call_item_status",
         "FunctionShellCallItemStatus",
-    ),
-    "FunctionShellCallOutput": (
-        "openai_async.types.shared.function_shell_call_output",
-        "FunctionShellCallOutput",
     ),
     "FunctionShellCallOutputContentParam": (
         "openai_async.types.shared.function_shell_call_output_content_param",
@@ -7540,14 +6953,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.function_shell_call_status",
         "FunctionShellCallStatus",
     ),
-    "FunctionShellToolParam": (
-        "openai_async.types.shared.function_shell_tool_param",
-        "FunctionShellToolParam",
-    ),
-    "FunctionShellToolParamParam": (
-        "openai_async.types.shared.function_shell_tool_param_param",
-        "FunctionShellToolParamParam",
-    ),
     "FunctionToolCallOutput": (
         "openai_async.types.shared.function_tool_call_output",
         "FunctionToolCallOutput",
@@ -7558,12 +6963,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "FunctionToolParamParam",
     ),
     "GrammarSyntax1": ("openai_async.types.shared.grammar_syntax1", "GrammarSyntax1"),
+    "Group": ("openai_async.types.shared.group", "Group"),
     "GroupListResource": ("openai_async.types.shared.group_list_resource", "GroupListResource"),
-    "GroupResponse": ("openai_async.types.shared.group_response", "GroupResponse"),
-    "GroupUserDeletedResource": (
-        "openai_async.types.shared.group_user_deleted_resource",
-        "GroupUserDeletedResource",
-    ),
     "HTTPError": ("openai_async.types.shared.http_error", "HTTPError"),
     "HTTPErrorParam": ("openai_async.types.shared.http_error_param", "HTTPErrorParam"),
     "HistoryParam": ("openai_async.types.shared.history_param", "HistoryParam"),
@@ -7615,19 +7016,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ImagesUsage": ("openai_async.types.shared.images_usage", "ImagesUsage"),
     "IncludeEnum": ("openai_async.types.shared.include_enum", "IncludeEnum"),
     "InferenceOptions": ("openai_async.types.shared.inference_options", "InferenceOptions"),
-    "InlineSkillParam": ("openai_async.types.shared.inline_skill_param", "InlineSkillParam"),
-    "InlineSkillParamParam": (
-        "openai_async.types.shared.inline_skill_param_param",
-        "InlineSkillParamParam",
-    ),
-    "InlineSkillSourceParam": (
-        "openai_async.types.shared.inline_skill_source_param",
-        "InlineSkillSourceParam",
-    ),
-    "InlineSkillSourceParamParam": (
-        "openai_async.types.shared.inline_skill_source_param_param",
-        "InlineSkillSourceParamParam",
-    ),
+    "InputAudio": ("openai_async.types.shared.input_audio", "InputAudio"),
+    "InputAudioParam": ("openai_async.types.shared.input_audio_param", "InputAudioParam"),
     "InputFidelity": ("openai_async.types.shared.input_fidelity", "InputFidelity"),
     "InputFileContentParam": (
         "openai_async.types.shared.input_file_content_param",
@@ -7732,14 +7122,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.list_vector_stores_response",
         "ListVectorStoresResponse",
     ),
-    "LocalEnvironmentParam": (
-        "openai_async.types.shared.local_environment_param",
-        "LocalEnvironmentParam",
-    ),
-    "LocalEnvironmentParamParam": (
-        "openai_async.types.shared.local_environment_param_param",
-        "LocalEnvironmentParamParam",
-    ),
     "LocalShellExecAction": (
         "openai_async.types.shared.local_shell_exec_action",
         "LocalShellExecAction",
@@ -7768,11 +7150,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "LocalShellToolParamParam": (
         "openai_async.types.shared.local_shell_tool_param_param",
         "LocalShellToolParamParam",
-    ),
-    "LocalSkillParam": ("openai_async.types.shared.local_skill_param", "LocalSkillParam"),
-    "LocalSkillParamParam": (
-        "openai_async.types.shared.local_skill_param_param",
-        "LocalSkillParamParam",
     ),
     "LockedStatus": ("openai_async.types.shared.locked_status", "LockedStatus"),
     "LogProb": ("openai_async.types.shared.log_prob", "LogProb"),
@@ -7822,32 +7199,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "MCPToolFilter": ("openai_async.types.shared.mcp_tool_filter", "MCPToolFilter"),
     "MCPToolFilterParam": ("openai_async.types.shared.mcp_tool_filter_param", "MCPToolFilterParam"),
     "MCPToolParam": ("openai_async.types.shared.mcp_tool_param", "MCPToolParam"),
-    "MessageContentRefusalObject": (
-        "openai_async.types.shared.message_content_refusal_object",
-        "MessageContentRefusalObject",
-    ),
-    "MessageContentTextAnnotationsFileCitationObject": (
-        "openai_async.types.shared.message_content_text_annotations_file_citation_object",
-        "MessageContentTextAnnotationsFileCitationObject",
-    ),
-    "MessageContentTextAnnotationsFilePathObject": (
-        "openai_async.types.shared.message_content_text_annotations_file_path_object",
-        "MessageContentTextAnnotationsFilePathObject",
-    ),
-    "MessageDeltaContentRefusalObject": (
-        "openai_async.types.shared.message_delta_content_refusal_object",
-        "MessageDeltaContentRefusalObject",
-    ),
-    "MessageDeltaContentTextAnnotationsFileCitationObject": (
-        "openai_async.types.shared.message_delta_content_text_annotations_file_citation_object",
-        "MessageDeltaContentTextAnnotationsFileCitationObject",
-    ),
-    "MessageDeltaContentTextAnnotationsFilePathObject": (
-        "openai_async.types.shared.message_delta_content_text_annotations_file_path_object",
-        "MessageDeltaContentTextAnnotationsFilePathObject",
-    ),
-    "MessageDeltaObject": ("openai_async.types.shared.message_delta_object", "MessageDeltaObject"),
-    "MessageObject": ("openai_async.types.shared.message_object", "MessageObject"),
     "MessagePhase": ("openai_async.types.shared.message_phase", "MessagePhase"),
     "MessagePhase2": ("openai_async.types.shared.message_phase2", "MessagePhase2"),
     "MessageRequestContentTextObject": (
@@ -7953,11 +7304,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "MoveParam": ("openai_async.types.shared.move_param", "MoveParam"),
     "MoveParamParam": ("openai_async.types.shared.move_param_param", "MoveParamParam"),
-    "NamespaceToolParam": ("openai_async.types.shared.namespace_tool_param", "NamespaceToolParam"),
-    "NamespaceToolParamParam": (
-        "openai_async.types.shared.namespace_tool_param_param",
-        "NamespaceToolParamParam",
-    ),
     "NoiseReductionType": ("openai_async.types.shared.noise_reduction_type", "NoiseReductionType"),
     "OrderEnum": ("openai_async.types.shared.order_enum", "OrderEnum"),
     "OrganizationCertificateActivationResponse": (
@@ -8144,10 +7490,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.project_user_create_request_param",
         "ProjectUserCreateRequestParam",
     ),
-    "ProjectUserDeleteResponse": (
-        "openai_async.types.shared.project_user_delete_response",
-        "ProjectUserDeleteResponse",
-    ),
     "ProjectUserListResponse": (
         "openai_async.types.shared.project_user_list_response",
         "ProjectUserListResponse",
@@ -8333,18 +7675,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.realtime_client_event_transcription_session_update",
         "RealtimeClientEventTranscriptionSessionUpdate",
     ),
-    "RealtimeConversationItemMessageAssistant": (
-        "openai_async.types.shared.realtime_conversation_item_message_assistant",
-        "RealtimeConversationItemMessageAssistant",
-    ),
-    "RealtimeConversationItemMessageSystem": (
-        "openai_async.types.shared.realtime_conversation_item_message_system",
-        "RealtimeConversationItemMessageSystem",
-    ),
-    "RealtimeConversationItemMessageUser": (
-        "openai_async.types.shared.realtime_conversation_item_message_user",
-        "RealtimeConversationItemMessageUser",
-    ),
     "RealtimeCreateClientSecretRequest": (
         "openai_async.types.shared.realtime_create_client_secret_request",
         "RealtimeCreateClientSecretRequest",
@@ -8356,10 +7686,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RealtimeServerEventConversationItemRetrieved": (
         "openai_async.types.shared.realtime_server_event_conversation_item_retrieved",
         "RealtimeServerEventConversationItemRetrieved",
-    ),
-    "RealtimeServerEventError": (
-        "openai_async.types.shared.realtime_server_event_error",
-        "RealtimeServerEventError",
     ),
     "RealtimeServerEventOutputAudioBufferCleared": (
         "openai_async.types.shared.realtime_server_event_output_audio_buffer_cleared",
@@ -8373,65 +7699,21 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.realtime_server_event_output_audio_buffer_stopped",
         "RealtimeServerEventOutputAudioBufferStopped",
     ),
-    "RealtimeSessionCreateRequestGA": (
-        "openai_async.types.shared.realtime_session_create_request_ga",
-        "RealtimeSessionCreateRequestGA",
+    "RealtimeSessionCreateRequest": (
+        "openai_async.types.shared.realtime_session_create_request",
+        "RealtimeSessionCreateRequest",
     ),
-    "RealtimeSessionCreateRequestGAParam": (
-        "openai_async.types.shared.realtime_session_create_request_ga_param",
-        "RealtimeSessionCreateRequestGAParam",
+    "RealtimeSessionCreateRequestParam": (
+        "openai_async.types.shared.realtime_session_create_request_param",
+        "RealtimeSessionCreateRequestParam",
     ),
-    "RealtimeSessionCreateResponseGA": (
-        "openai_async.types.shared.realtime_session_create_response_ga",
-        "RealtimeSessionCreateResponseGA",
+    "RealtimeTranscriptionSessionCreateRequest": (
+        "openai_async.types.shared.realtime_transcription_session_create_request",
+        "RealtimeTranscriptionSessionCreateRequest",
     ),
-    "RealtimeTranscriptionSessionCreateRequestGA": (
-        "openai_async.types.shared.realtime_transcription_session_create_request_ga",
-        "RealtimeTranscriptionSessionCreateRequestGA",
-    ),
-    "RealtimeTranscriptionSessionCreateRequestGAParam": (
-        "openai_async.types.shared.realtime_transcription_session_create_request_ga_param",
-        "RealtimeTranscriptionSessionCreateRequestGAParam",
-    ),
-    "RealtimeTranscriptionSessionCreateResponseGA": (
-        "openai_async.types.shared.realtime_transcription_session_create_response_ga",
-        "RealtimeTranscriptionSessionCreateResponseGA",
-    ),
-    "RealtimeTranslationClientEventInputAudioBufferAppend": (
-        "openai_async.types.shared.realtime_translation_client_event_input_audio_buffer_append",
-        "RealtimeTranslationClientEventInputAudioBufferAppend",
-    ),
-    "RealtimeTranslationClientEventSessionClose": (
-        "openai_async.types.shared.realtime_translation_client_event_session_close",
-        "RealtimeTranslationClientEventSessionClose",
-    ),
-    "RealtimeTranslationClientEventSessionUpdate": (
-        "openai_async.types.shared.realtime_translation_client_event_session_update",
-        "RealtimeTranslationClientEventSessionUpdate",
-    ),
-    "RealtimeTranslationServerEventSessionClosed": (
-        "openai_async.types.shared.realtime_translation_server_event_session_closed",
-        "RealtimeTranslationServerEventSessionClosed",
-    ),
-    "RealtimeTranslationServerEventSessionCreated": (
-        "openai_async.types.shared.realtime_translation_server_event_session_created",
-        "RealtimeTranslationServerEventSessionCreated",
-    ),
-    "RealtimeTranslationServerEventSessionInputTranscriptDelta": (
-        "openai_async.types.shared.realtime_translation_server_event_session_input_transcript_delta",
-        "RealtimeTranslationServerEventSessionInputTranscriptDelta",
-    ),
-    "RealtimeTranslationServerEventSessionOutputAudioDelta": (
-        "openai_async.types.shared.realtime_translation_server_event_session_output_audio_delta",
-        "RealtimeTranslationServerEventSessionOutputAudioDelta",
-    ),
-    "RealtimeTranslationServerEventSessionOutputTranscriptDelta": (
-        "openai_async.types.shared.realtime_translation_server_event_session_output_transcript_delta",
-        "RealtimeTranslationServerEventSessionOutputTranscriptDelta",
-    ),
-    "RealtimeTranslationServerEventSessionUpdated": (
-        "openai_async.types.shared.realtime_translation_server_event_session_updated",
-        "RealtimeTranslationServerEventSessionUpdated",
+    "RealtimeTranscriptionSessionCreateRequestParam": (
+        "openai_async.types.shared.realtime_transcription_session_create_request_param",
+        "RealtimeTranscriptionSessionCreateRequestParam",
     ),
     "RealtimeTurnDetection": (
         "openai_async.types.shared.realtime_turn_detection",
@@ -8466,26 +7748,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ResponsePromptVariables",
     ),
     "ResponseProperties": ("openai_async.types.shared.response_properties", "ResponseProperties"),
-    "ResponseShellCallCommandAddedStreamingEvent": (
-        "openai_async.types.shared.response_shell_call_command_added_streaming_event",
-        "ResponseShellCallCommandAddedStreamingEvent",
-    ),
-    "ResponseShellCallCommandDeltaStreamingEvent": (
-        "openai_async.types.shared.response_shell_call_command_delta_streaming_event",
-        "ResponseShellCallCommandDeltaStreamingEvent",
-    ),
-    "ResponseShellCallCommandDoneStreamingEvent": (
-        "openai_async.types.shared.response_shell_call_command_done_streaming_event",
-        "ResponseShellCallCommandDoneStreamingEvent",
-    ),
-    "ResponseShellCallOutputContentDeltaStreamingEvent": (
-        "openai_async.types.shared.response_shell_call_output_content_delta_streaming_event",
-        "ResponseShellCallOutputContentDeltaStreamingEvent",
-    ),
-    "ResponseShellCallOutputContentDoneStreamingEvent": (
-        "openai_async.types.shared.response_shell_call_output_content_done_streaming_event",
-        "ResponseShellCallOutputContentDoneStreamingEvent",
-    ),
     "ResponseStreamOptions": (
         "openai_async.types.shared.response_stream_options",
         "ResponseStreamOptions",
@@ -8515,7 +7777,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.run_step_completion_usage",
         "RunStepCompletionUsage",
     ),
-    "RunStepDeltaObject": ("openai_async.types.shared.run_step_delta_object", "RunStepDeltaObject"),
     "RunStepDeltaStepDetailsMessageCreationObject": (
         "openai_async.types.shared.run_step_delta_step_details_message_creation_object",
         "RunStepDeltaStepDetailsMessageCreationObject",
@@ -8532,21 +7793,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.run_step_delta_step_details_tool_calls_code_output_logs_object",
         "RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject",
     ),
-    "RunStepDeltaStepDetailsToolCallsFileSearchObject": (
-        "openai_async.types.shared.run_step_delta_step_details_tool_calls_file_search_object",
-        "RunStepDeltaStepDetailsToolCallsFileSearchObject",
-    ),
-    "RunStepDeltaStepDetailsToolCallsFunctionObject": (
-        "openai_async.types.shared.run_step_delta_step_details_tool_calls_function_object",
-        "RunStepDeltaStepDetailsToolCallsFunctionObject",
-    ),
     "RunStepDeltaStepDetailsToolCallsObject": (
         "openai_async.types.shared.run_step_delta_step_details_tool_calls_object",
         "RunStepDeltaStepDetailsToolCallsObject",
-    ),
-    "RunStepDetailsMessageCreationObject": (
-        "openai_async.types.shared.run_step_details_message_creation_object",
-        "RunStepDetailsMessageCreationObject",
     ),
     "RunStepDetailsToolCallsCodeObject": (
         "openai_async.types.shared.run_step_details_tool_calls_code_object",
@@ -8556,14 +7805,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.run_step_details_tool_calls_code_output_image_object",
         "RunStepDetailsToolCallsCodeOutputImageObject",
     ),
-    "RunStepDetailsToolCallsCodeOutputLogsObject": (
-        "openai_async.types.shared.run_step_details_tool_calls_code_output_logs_object",
-        "RunStepDetailsToolCallsCodeOutputLogsObject",
-    ),
-    "RunStepDetailsToolCallsFileSearchObject": (
-        "openai_async.types.shared.run_step_details_tool_calls_file_search_object",
-        "RunStepDetailsToolCallsFileSearchObject",
-    ),
     "RunStepDetailsToolCallsFileSearchRankingOptionsObject": (
         "openai_async.types.shared.run_step_details_tool_calls_file_search_ranking_options_object",
         "RunStepDetailsToolCallsFileSearchRankingOptionsObject",
@@ -8571,14 +7812,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RunStepDetailsToolCallsFileSearchResultObject": (
         "openai_async.types.shared.run_step_details_tool_calls_file_search_result_object",
         "RunStepDetailsToolCallsFileSearchResultObject",
-    ),
-    "RunStepDetailsToolCallsFunctionObject": (
-        "openai_async.types.shared.run_step_details_tool_calls_function_object",
-        "RunStepDetailsToolCallsFunctionObject",
-    ),
-    "RunStepDetailsToolCallsObject": (
-        "openai_async.types.shared.run_step_details_tool_calls_object",
-        "RunStepDetailsToolCallsObject",
     ),
     "RunToolCallObject": ("openai_async.types.shared.run_tool_call_object", "RunToolCallObject"),
     "ScreenshotParam": ("openai_async.types.shared.screenshot_param", "ScreenshotParam"),
@@ -8590,6 +7823,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ScrollParamParam": ("openai_async.types.shared.scroll_param_param", "ScrollParamParam"),
     "SearchContentType": ("openai_async.types.shared.search_content_type", "SearchContentType"),
     "SearchContextSize": ("openai_async.types.shared.search_context_size", "SearchContextSize"),
+    "ServiceTier": ("openai_async.types.shared.service_tier", "ServiceTier"),
     "ServiceTierEnum": ("openai_async.types.shared.service_tier_enum", "ServiceTierEnum"),
     "ServiceTierResponses": (
         "openai_async.types.shared.service_tier_responses",
@@ -8608,14 +7842,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ShellCallOutputDelta",
     ),
     "SkillListResource": ("openai_async.types.shared.skill_list_resource", "SkillListResource"),
-    "SkillReferenceParam": (
-        "openai_async.types.shared.skill_reference_param",
-        "SkillReferenceParam",
-    ),
-    "SkillReferenceParamParam": (
-        "openai_async.types.shared.skill_reference_param_param",
-        "SkillReferenceParamParam",
-    ),
     "SkillVersionListResource": (
         "openai_async.types.shared.skill_version_list_resource",
         "SkillVersionListResource",
@@ -8778,34 +8004,17 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.tool_search_execution_type",
         "ToolSearchExecutionType",
     ),
-    "ToolSearchOutput": ("openai_async.types.shared.tool_search_output", "ToolSearchOutput"),
     "ToolSearchOutputItemParam": (
         "openai_async.types.shared.tool_search_output_item_param",
         "ToolSearchOutputItemParam",
     ),
-    "ToolSearchToolParam": (
-        "openai_async.types.shared.tool_search_tool_param",
-        "ToolSearchToolParam",
-    ),
-    "ToolSearchToolParamParam": (
-        "openai_async.types.shared.tool_search_tool_param_param",
-        "ToolSearchToolParamParam",
+    "ToolSearchOutputItemParamParam": (
+        "openai_async.types.shared.tool_search_output_item_param_param",
+        "ToolSearchOutputItemParamParam",
     ),
     "ToolsArray": ("openai_async.types.shared.tools_array", "ToolsArray"),
     "TopLogProb": ("openai_async.types.shared.top_log_prob", "TopLogProb"),
     "TopLogProbParam": ("openai_async.types.shared.top_log_prob_param", "TopLogProbParam"),
-    "TranscriptTextDeltaEvent": (
-        "openai_async.types.shared.transcript_text_delta_event",
-        "TranscriptTextDeltaEvent",
-    ),
-    "TranscriptTextDoneEvent": (
-        "openai_async.types.shared.transcript_text_done_event",
-        "TranscriptTextDoneEvent",
-    ),
-    "TranscriptTextSegmentEvent": (
-        "openai_async.types.shared.transcript_text_segment_event",
-        "TranscriptTextSegmentEvent",
-    ),
     "TranscriptTextUsageDuration": (
         "openai_async.types.shared.transcript_text_usage_duration",
         "TranscriptTextUsageDuration",

@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.responses.tool import Tool
 
 __all__ = ["AdditionalToolsItemParam"]
 
 
-class AdditionalToolsItemParam(BaseModel, kw_only=True):
+class AdditionalToolsItemParam(BaseModel, kw_only=True, tag_field="type", tag="additional_tools"):
     """Response type ``AdditionalToolsItemParam`` (spec: ``AdditionalToolsItemParam``)."""
 
     id: str | None = None
-    type: str
     role: str
     tools: list[Tool]
+
+    @property
+    def type(self) -> Literal["additional_tools"]:
+        """The ``type`` tag of this variant."""
+        return "additional_tools"

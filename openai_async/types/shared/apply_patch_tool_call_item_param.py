@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.apply_patch_operation_param import ApplyPatchOperationParam
 from openai_async.types.shared.tool_call_caller_param import ToolCallCallerParam
@@ -10,12 +12,18 @@ from openai_async.types.shared.tool_call_caller_param import ToolCallCallerParam
 __all__ = ["ApplyPatchToolCallItemParam"]
 
 
-class ApplyPatchToolCallItemParam(BaseModel, kw_only=True):
+class ApplyPatchToolCallItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="apply_patch_call"
+):
     """Response type ``ApplyPatchToolCallItemParam`` (spec: ``ApplyPatchToolCallItemParam``)."""
 
-    type: str
     id: str | None = None
     call_id: str
     caller: ToolCallCallerParam | None = None
     status: str
     operation: ApplyPatchOperationParam
+
+    @property
+    def type(self) -> Literal["apply_patch_call"]:
+        """The ``type`` tag of this variant."""
+        return "apply_patch_call"

@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.tool_call_caller_param import ToolCallCallerParam
 
 __all__ = ["ApplyPatchToolCallOutputItemParam"]
 
 
-class ApplyPatchToolCallOutputItemParam(BaseModel, kw_only=True):
+class ApplyPatchToolCallOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="apply_patch_call_output"
+):
     """Response type ``ApplyPatchToolCallOutputItemParam`` (spec: ``ApplyPatchToolCallOutputItemParam``)."""
 
-    type: str
     id: str | None = None
     call_id: str
     caller: ToolCallCallerParam | None = None
     status: str
     output: str | None = None
+
+    @property
+    def type(self) -> Literal["apply_patch_call_output"]:
+        """The ``type`` tag of this variant."""
+        return "apply_patch_call_output"

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.container_network_policy_allowlist_param import (
-    ContainerNetworkPolicyAllowlistParam,
+from openai_async.types.responses.container_network_policy_allowlist import (
+    ContainerNetworkPolicyAllowlist,
 )
-from openai_async.types.shared.container_network_policy_disabled_param import (
-    ContainerNetworkPolicyDisabledParam,
+from openai_async.types.responses.container_network_policy_disabled import (
+    ContainerNetworkPolicyDisabled,
 )
 
 __all__ = ["AutoCodeInterpreterToolParam"]
@@ -20,6 +20,4 @@ class AutoCodeInterpreterToolParam(BaseModel, kw_only=True):
     type: str
     file_ids: list[str] | None = None
     memory_limit: str | None = None
-    network_policy: (
-        ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam | None
-    ) = None
+    network_policy: ContainerNetworkPolicyDisabled | ContainerNetworkPolicyAllowlist | None = None

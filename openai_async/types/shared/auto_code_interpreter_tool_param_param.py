@@ -8,11 +8,11 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.shared.container_network_policy_allowlist_param_param import (
-    ContainerNetworkPolicyAllowlistParamParam,
+from openai_async.types.responses.container_network_policy_allowlist_param import (
+    ContainerNetworkPolicyAllowlistParam,
 )
-from openai_async.types.shared.container_network_policy_disabled_param_param import (
-    ContainerNetworkPolicyDisabledParamParam,
+from openai_async.types.responses.container_network_policy_disabled_param import (
+    ContainerNetworkPolicyDisabledParam,
 )
 
 __all__ = ["AutoCodeInterpreterToolParamParam"]
@@ -24,6 +24,4 @@ class AutoCodeInterpreterToolParamParam(TypedDict, total=False):
     type: Required[Literal["auto"]]
     file_ids: Iterable[str]
     memory_limit: Literal["1g", "4g", "16g", "64g"] | None
-    network_policy: (
-        ContainerNetworkPolicyDisabledParamParam | ContainerNetworkPolicyAllowlistParamParam
-    )
+    network_policy: ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.beta.beta_tool import BetaTool
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
@@ -10,11 +12,17 @@ from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 __all__ = ["BetaAdditionalToolsItemParam"]
 
 
-class BetaAdditionalToolsItemParam(BaseModel, kw_only=True):
+class BetaAdditionalToolsItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="additional_tools"
+):
     """Response type ``BetaAdditionalToolsItemParam`` (spec: ``BetaAdditionalToolsItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
-    type: str
     role: str
     tools: list[BetaTool]
+
+    @property
+    def type(self) -> Literal["additional_tools"]:
+        """The ``type`` tag of this variant."""
+        return "additional_tools"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 from openai_async.types.shared.beta_encrypted_content_param import BetaEncryptedContentParam
@@ -14,14 +16,18 @@ from openai_async.types.shared.beta_input_text_content_param import BetaInputTex
 __all__ = ["BetaAgentMessageItemParam"]
 
 
-class BetaAgentMessageItemParam(BaseModel, kw_only=True):
+class BetaAgentMessageItemParam(BaseModel, kw_only=True, tag_field="type", tag="agent_message"):
     """Response type ``BetaAgentMessageItemParam`` (spec: ``BetaAgentMessageItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
-    type: str
     author: str
     recipient: str
     content: list[
         BetaInputTextContentParam | BetaInputImageContentParamAutoParam | BetaEncryptedContentParam
     ]
+
+    @property
+    def type(self) -> Literal["agent_message"]:
+        """The ``type`` tag of this variant."""
+        return "agent_message"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 from openai_async.types.shared.beta_apply_patch_operation_param import BetaApplyPatchOperationParam
@@ -11,13 +13,19 @@ from openai_async.types.shared.beta_tool_call_caller_param import BetaToolCallCa
 __all__ = ["BetaApplyPatchToolCallItemParam"]
 
 
-class BetaApplyPatchToolCallItemParam(BaseModel, kw_only=True):
+class BetaApplyPatchToolCallItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="apply_patch_call"
+):
     """Response type ``BetaApplyPatchToolCallItemParam`` (spec: ``BetaApplyPatchToolCallItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
-    type: str
     id: str | None = None
     call_id: str
     caller: BetaToolCallCallerParam | None = None
     status: str
     operation: BetaApplyPatchOperationParam
+
+    @property
+    def type(self) -> Literal["apply_patch_call"]:
+        """The ``type`` tag of this variant."""
+        return "apply_patch_call"

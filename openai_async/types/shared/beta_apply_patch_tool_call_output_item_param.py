@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 from openai_async.types.shared.beta_tool_call_caller_param import BetaToolCallCallerParam
@@ -10,13 +12,19 @@ from openai_async.types.shared.beta_tool_call_caller_param import BetaToolCallCa
 __all__ = ["BetaApplyPatchToolCallOutputItemParam"]
 
 
-class BetaApplyPatchToolCallOutputItemParam(BaseModel, kw_only=True):
+class BetaApplyPatchToolCallOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="apply_patch_call_output"
+):
     """Response type ``BetaApplyPatchToolCallOutputItemParam`` (spec: ``BetaApplyPatchToolCallOutputItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
-    type: str
     id: str | None = None
     call_id: str
     caller: BetaToolCallCallerParam | None = None
     status: str
     output: str | None = None
+
+    @property
+    def type(self) -> Literal["apply_patch_call_output"]:
+        """The ``type`` tag of this variant."""
+        return "apply_patch_call_output"

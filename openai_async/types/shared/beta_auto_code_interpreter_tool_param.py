@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.beta_container_network_policy_allowlist_param import (
-    BetaContainerNetworkPolicyAllowlistParam,
+from openai_async.types.beta.beta_container_network_policy_allowlist import (
+    BetaContainerNetworkPolicyAllowlist,
 )
-from openai_async.types.shared.beta_container_network_policy_disabled_param import (
-    BetaContainerNetworkPolicyDisabledParam,
+from openai_async.types.beta.beta_container_network_policy_disabled import (
+    BetaContainerNetworkPolicyDisabled,
 )
 
 __all__ = ["BetaAutoCodeInterpreterToolParam"]
@@ -21,5 +21,5 @@ class BetaAutoCodeInterpreterToolParam(BaseModel, kw_only=True):
     file_ids: list[str] | None = None
     memory_limit: str | None = None
     network_policy: (
-        BetaContainerNetworkPolicyDisabledParam | BetaContainerNetworkPolicyAllowlistParam | None
+        BetaContainerNetworkPolicyDisabled | BetaContainerNetworkPolicyAllowlist | None
     ) = None

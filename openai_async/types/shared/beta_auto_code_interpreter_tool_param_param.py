@@ -8,11 +8,11 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.shared.beta_container_network_policy_allowlist_param_param import (
-    BetaContainerNetworkPolicyAllowlistParamParam,
+from openai_async.types.beta.beta_container_network_policy_allowlist_param import (
+    BetaContainerNetworkPolicyAllowlistParam,
 )
-from openai_async.types.shared.beta_container_network_policy_disabled_param_param import (
-    BetaContainerNetworkPolicyDisabledParamParam,
+from openai_async.types.beta.beta_container_network_policy_disabled_param import (
+    BetaContainerNetworkPolicyDisabledParam,
 )
 
 __all__ = ["BetaAutoCodeInterpreterToolParamParam"]
@@ -25,5 +25,5 @@ class BetaAutoCodeInterpreterToolParamParam(TypedDict, total=False):
     file_ids: Iterable[str]
     memory_limit: Literal["1g", "4g", "16g", "64g"] | None
     network_policy: (
-        BetaContainerNetworkPolicyDisabledParamParam | BetaContainerNetworkPolicyAllowlistParamParam
+        BetaContainerNetworkPolicyDisabledParam | BetaContainerNetworkPolicyAllowlistParam
     )

@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 
 __all__ = ["BetaCompactionSummaryItemParam"]
 
 
-class BetaCompactionSummaryItemParam(BaseModel, kw_only=True):
+class BetaCompactionSummaryItemParam(BaseModel, kw_only=True, tag_field="type", tag="compaction"):
     """Response type ``BetaCompactionSummaryItemParam`` (spec: ``BetaCompactionSummaryItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
-    type: str
     encrypted_content: str
+
+    @property
+    def type(self) -> Literal["compaction"]:
+        """The ``type`` tag of this variant."""
+        return "compaction"

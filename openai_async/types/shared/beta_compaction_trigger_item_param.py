@@ -3,14 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 
 __all__ = ["BetaCompactionTriggerItemParam"]
 
 
-class BetaCompactionTriggerItemParam(BaseModel, kw_only=True):
+class BetaCompactionTriggerItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="compaction_trigger"
+):
     """Response type ``BetaCompactionTriggerItemParam`` (spec: ``BetaCompactionTriggerItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
-    type: str
+
+    @property
+    def type(self) -> Literal["compaction_trigger"]:
+        """The ``type`` tag of this variant."""
+        return "compaction_trigger"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 from openai_async.types.shared.beta_computer_call_safety_check_param import (
@@ -13,13 +15,19 @@ from openai_async.types.shared.beta_computer_screenshot_image import BetaCompute
 __all__ = ["BetaComputerCallOutputItemParam"]
 
 
-class BetaComputerCallOutputItemParam(BaseModel, kw_only=True):
+class BetaComputerCallOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="computer_call_output"
+):
     """Response type ``BetaComputerCallOutputItemParam`` (spec: ``BetaComputerCallOutputItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
     call_id: str
-    type: str
     output: BetaComputerScreenshotImage
     acknowledged_safety_checks: list[BetaComputerCallSafetyCheckParam] | None = None
     status: str | None = None
+
+    @property
+    def type(self) -> Literal["computer_call_output"]:
+        """The ``type`` tag of this variant."""
+        return "computer_call_output"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 from openai_async.types.shared.beta_input_file_content_param import BetaInputFileContentParam
@@ -15,13 +17,14 @@ from openai_async.types.shared.beta_tool_call_caller_param import BetaToolCallCa
 __all__ = ["BetaFunctionCallOutputItemParam"]
 
 
-class BetaFunctionCallOutputItemParam(BaseModel, kw_only=True):
+class BetaFunctionCallOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="function_call_output"
+):
     """Response type ``BetaFunctionCallOutputItemParam`` (spec: ``BetaFunctionCallOutputItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
     call_id: str | None = None
-    type: str
     output: (
         str
         | list[
@@ -34,3 +37,8 @@ class BetaFunctionCallOutputItemParam(BaseModel, kw_only=True):
     namespace: str | None = None
     caller: BetaToolCallCallerParam | None = None
     status: str | None = None
+
+    @property
+    def type(self) -> Literal["function_call_output"]:
+        """The ``type`` tag of this variant."""
+        return "function_call_output"

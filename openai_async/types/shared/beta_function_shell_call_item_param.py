@@ -3,24 +3,30 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
+from openai_async.types.beta.beta_container_reference import BetaContainerReference
+from openai_async.types.beta.beta_local_environment import BetaLocalEnvironment
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
-from openai_async.types.shared.beta_container_reference_param import BetaContainerReferenceParam
 from openai_async.types.shared.beta_function_shell_action_param import BetaFunctionShellActionParam
-from openai_async.types.shared.beta_local_environment_param import BetaLocalEnvironmentParam
 from openai_async.types.shared.beta_tool_call_caller_param import BetaToolCallCallerParam
 
 __all__ = ["BetaFunctionShellCallItemParam"]
 
 
-class BetaFunctionShellCallItemParam(BaseModel, kw_only=True):
+class BetaFunctionShellCallItemParam(BaseModel, kw_only=True, tag_field="type", tag="shell_call"):
     """Response type ``BetaFunctionShellCallItemParam`` (spec: ``BetaFunctionShellCallItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
     call_id: str
     caller: BetaToolCallCallerParam | None = None
-    type: str
     action: BetaFunctionShellActionParam
     status: str | None = None
-    environment: BetaLocalEnvironmentParam | BetaContainerReferenceParam | None = None
+    environment: BetaLocalEnvironment | BetaContainerReference | None = None
+
+    @property
+    def type(self) -> Literal["shell_call"]:
+        """The ``type`` tag of this variant."""
+        return "shell_call"

@@ -7,15 +7,11 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
+from openai_async.types.beta.beta_container_reference_param import BetaContainerReferenceParam
+from openai_async.types.beta.beta_local_environment_param import BetaLocalEnvironmentParam
 from openai_async.types.shared.beta_agent_tag_param_param import Beta_AgentTagParamParam
-from openai_async.types.shared.beta_container_reference_param_param import (
-    BetaContainerReferenceParamParam,
-)
 from openai_async.types.shared.beta_function_shell_action_param_param import (
     BetaFunctionShellActionParamParam,
-)
-from openai_async.types.shared.beta_local_environment_param_param import (
-    BetaLocalEnvironmentParamParam,
 )
 from openai_async.types.shared.beta_tool_call_caller_param_param import BetaToolCallCallerParamParam
 
@@ -32,4 +28,4 @@ class BetaFunctionShellCallItemParamParam(TypedDict, total=False):
     type: Required[Literal["shell_call"]]
     action: Required[BetaFunctionShellActionParamParam]
     status: Literal["in_progress", "completed", "incomplete"] | None
-    environment: BetaLocalEnvironmentParamParam | BetaContainerReferenceParamParam | None
+    environment: BetaLocalEnvironmentParam | BetaContainerReferenceParam | None

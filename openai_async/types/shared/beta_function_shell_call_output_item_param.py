@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 from openai_async.types.shared.beta_function_shell_call_output_content_param import (
@@ -13,14 +15,20 @@ from openai_async.types.shared.beta_tool_call_caller_param import BetaToolCallCa
 __all__ = ["BetaFunctionShellCallOutputItemParam"]
 
 
-class BetaFunctionShellCallOutputItemParam(BaseModel, kw_only=True):
+class BetaFunctionShellCallOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="shell_call_output"
+):
     """Response type ``BetaFunctionShellCallOutputItemParam`` (spec: ``BetaFunctionShellCallOutputItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
     call_id: str
     caller: BetaToolCallCallerParam | None = None
-    type: str
     output: list[BetaFunctionShellCallOutputContentParam]
     status: str | None = None
     max_output_length: int | None = None
+
+    @property
+    def type(self) -> Literal["shell_call_output"]:
+        """The ``type`` tag of this variant."""
+        return "shell_call_output"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.beta.beta_response_input import BetaResponseInput
 from openai_async.types.shared.beta_agent_tag import BetaAgentTag
@@ -10,11 +12,15 @@ from openai_async.types.shared.beta_agent_tag import BetaAgentTag
 __all__ = ["BetaInputMessage"]
 
 
-class BetaInputMessage(BaseModel, kw_only=True):
+class BetaInputMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
     """Response type ``BetaInputMessage`` (spec: ``BetaInputMessage``)."""
 
     agent: BetaAgentTag | None = None
-    type: str | None = None
     role: str
     status: str | None = None
     content: list[BetaResponseInput]
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"

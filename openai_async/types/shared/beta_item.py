@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
+from openai_async._models import BaseModel
 from openai_async.types.beta.beta_response_code_interpreter_tool_call import (
     BetaResponseCodeInterpreterToolCall,
 )
@@ -17,10 +18,11 @@ from openai_async.types.beta.beta_response_file_search_tool_call import (
     BetaResponseFileSearchToolCall,
 )
 from openai_async.types.beta.beta_response_function_tool_call import BetaResponseFunctionToolCall
-from openai_async.types.beta.beta_response_output_message import BetaResponseOutputMessage
+from openai_async.types.beta.beta_response_input import BetaResponseInput
 from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from openai_async.types.shared.beta_additional_tools_item_param import BetaAdditionalToolsItemParam
 from openai_async.types.shared.beta_agent_message_item_param import BetaAgentMessageItemParam
+from openai_async.types.shared.beta_agent_tag import BetaAgentTag
 from openai_async.types.shared.beta_apply_patch_tool_call_item_param import (
     BetaApplyPatchToolCallItemParam,
 )
@@ -43,7 +45,6 @@ from openai_async.types.shared.beta_function_shell_call_output_item_param import
     BetaFunctionShellCallOutputItemParam,
 )
 from openai_async.types.shared.beta_image_gen_tool_call import BetaImageGenToolCall
-from openai_async.types.shared.beta_input_message import BetaInputMessage
 from openai_async.types.shared.beta_local_shell_tool_call import BetaLocalShellToolCall
 from openai_async.types.shared.beta_local_shell_tool_call_output import BetaLocalShellToolCallOutput
 from openai_async.types.shared.beta_mcp_approval_request import BetaMCPApprovalRequest
@@ -54,18 +55,34 @@ from openai_async.types.shared.beta_multi_agent_call_item_param import BetaMulti
 from openai_async.types.shared.beta_multi_agent_call_output_item_param import (
     BetaMultiAgentCallOutputItemParam,
 )
+from openai_async.types.shared.beta_output_message_content import BetaOutputMessageContent
 from openai_async.types.shared.beta_tool_search_call_item_param import BetaToolSearchCallItemParam
 from openai_async.types.shared.beta_tool_search_output_item_param import (
     BetaToolSearchOutputItemParam,
 )
 from openai_async.types.shared.beta_web_search_tool_call import BetaWebSearchToolCall
 
-__all__ = ["BetaItem"]
+__all__ = ["BetaItem", "BetaItemMessage"]
+
+
+class BetaItemMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
+    """Response type ``BetaItemMessage`` (spec: ``BetaInputMessage + BetaOutputMessage``)."""
+
+    agent: BetaAgentTag | None = None
+    role: str
+    status: str | None = None
+    content: list[BetaResponseInput | BetaOutputMessageContent]
+    id: str | None = None
+    phase: str | None = None
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"
 
 
 BetaItem: TypeAlias = (
-    BetaInputMessage
-    | BetaResponseOutputMessage
+    BetaItemMessage
     | BetaResponseFileSearchToolCall
     | BetaResponseComputerToolCall
     | BetaComputerCallOutputItemParam

@@ -25,14 +25,21 @@ from openai_async.types.beta.beta_response_custom_tool_call_output import (
 from openai_async.types.beta.beta_response_file_search_tool_call import (
     BetaResponseFileSearchToolCall,
 )
+from openai_async.types.beta.beta_response_function_shell_tool_call import (
+    BetaResponseFunctionShellToolCall,
+)
+from openai_async.types.beta.beta_response_function_shell_tool_call_output import (
+    BetaResponseFunctionShellToolCallOutput,
+)
 from openai_async.types.beta.beta_response_function_tool_call import BetaResponseFunctionToolCall
 from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from openai_async.types.beta.beta_response_tool_search_call import BetaResponseToolSearchCall
+from openai_async.types.beta.beta_response_tool_search_output_item import (
+    BetaResponseToolSearchOutputItem,
+)
 from openai_async.types.shared.beta_additional_tools import BetaAdditionalTools
 from openai_async.types.shared.beta_agent_message import BetaAgentMessage
 from openai_async.types.shared.beta_compaction_body import BetaCompactionBody
-from openai_async.types.shared.beta_function_shell_call import BetaFunctionShellCall
-from openai_async.types.shared.beta_function_shell_call_output import BetaFunctionShellCallOutput
 from openai_async.types.shared.beta_function_tool_call_output import BetaFunctionToolCallOutput
 from openai_async.types.shared.beta_image_gen_tool_call import BetaImageGenToolCall
 from openai_async.types.shared.beta_local_shell_tool_call import BetaLocalShellToolCall
@@ -48,7 +55,6 @@ from openai_async.types.shared.beta_multi_agent_call import BetaMultiAgentCall
 from openai_async.types.shared.beta_multi_agent_call_output import BetaMultiAgentCallOutput
 from openai_async.types.shared.beta_program import BetaProgram
 from openai_async.types.shared.beta_program_output import BetaProgramOutput
-from openai_async.types.shared.beta_tool_search_output import BetaToolSearchOutput
 from openai_async.types.shared.beta_web_search_tool_call import BetaWebSearchToolCall
 
 __all__ = ["BetaItemField"]
@@ -62,7 +68,7 @@ BetaItemField: TypeAlias = (
     | BetaMultiAgentCall
     | BetaMultiAgentCallOutput
     | BetaResponseToolSearchCall
-    | BetaToolSearchOutput
+    | BetaResponseToolSearchOutputItem
     | BetaAdditionalTools
     | BetaAgentMessage
     | BetaFunctionToolCallOutput
@@ -76,8 +82,8 @@ BetaItemField: TypeAlias = (
     | BetaResponseCodeInterpreterToolCall
     | BetaLocalShellToolCall
     | BetaLocalShellToolCallOutput
-    | BetaFunctionShellCall
-    | BetaFunctionShellCallOutput
+    | BetaResponseFunctionShellToolCall
+    | BetaResponseFunctionShellToolCallOutput
     | BetaResponseApplyPatchToolCall
     | BetaResponseApplyPatchToolCallOutput
     | BetaMCPListTools

@@ -29,9 +29,6 @@ from openai_async.types.beta.beta_response_output_message_param import (
 from openai_async.types.beta.beta_response_reasoning_item_param import (
     BetaResponseReasoningItemParam,
 )
-from openai_async.types.beta.beta_response_tool_search_output_item_param import (
-    BetaResponseToolSearchOutputItemParam,
-)
 from openai_async.types.shared.beta_additional_tools_item_param_param import (
     BetaAdditionalToolsItemParamParam,
 )
@@ -78,6 +75,9 @@ from openai_async.types.shared.beta_multi_agent_call_output_item_param_param imp
 from openai_async.types.shared.beta_tool_search_call_item_param_param import (
     BetaToolSearchCallItemParamParam,
 )
+from openai_async.types.shared.beta_tool_search_output_item_param_param import (
+    BetaToolSearchOutputItemParamParam,
+)
 from openai_async.types.shared.beta_web_search_tool_call_param import BetaWebSearchToolCallParam
 
 __all__ = ["BetaItemParam"]
@@ -96,7 +96,7 @@ BetaItemParam: TypeAlias = (
     | BetaMultiAgentCallItemParamParam
     | BetaMultiAgentCallOutputItemParamParam
     | BetaToolSearchCallItemParamParam
-    | BetaResponseToolSearchOutputItemParam
+    | BetaToolSearchOutputItemParamParam
     | BetaAdditionalToolsItemParamParam
     | BetaResponseReasoningItemParam
     | BetaCompactionSummaryItemParamParam

@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 
 __all__ = ["BetaItemReferenceParam"]
 
 
-class BetaItemReferenceParam(BaseModel, kw_only=True):
+class BetaItemReferenceParam(BaseModel, kw_only=True, tag_field="type", tag="item_reference"):
     """Response type ``BetaItemReferenceParam`` (spec: ``BetaItemReferenceParam``)."""
 
     agent: Beta_AgentTagParam | None = None
-    type: str | None = None
     id: str
+
+    @property
+    def type(self) -> Literal["item_reference"]:
+        """The ``type`` tag of this variant."""
+        return "item_reference"

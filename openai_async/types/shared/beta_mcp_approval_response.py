@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaMCPApprovalResponse"]
 
 
-class BetaMCPApprovalResponse(BaseModel, kw_only=True):
+class BetaMCPApprovalResponse(
+    BaseModel, kw_only=True, tag_field="type", tag="mcp_approval_response"
+):
     """Response type ``BetaMCPApprovalResponse`` (spec: ``BetaMCPApprovalResponse``)."""
 
     agent: BetaAgentTag | None = None
-    type: str
     id: str | None = None
     approval_request_id: str
     approve: bool
     reason: str | None = None
+
+    @property
+    def type(self) -> Literal["mcp_approval_response"]:
+        """The ``type`` tag of this variant."""
+        return "mcp_approval_response"

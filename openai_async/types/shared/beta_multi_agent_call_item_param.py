@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 
 __all__ = ["BetaMultiAgentCallItemParam"]
 
 
-class BetaMultiAgentCallItemParam(BaseModel, kw_only=True):
+class BetaMultiAgentCallItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="multi_agent_call"
+):
     """Response type ``BetaMultiAgentCallItemParam`` (spec: ``BetaMultiAgentCallItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
     call_id: str
-    type: str
     action: str
     arguments: str
+
+    @property
+    def type(self) -> Literal["multi_agent_call"]:
+        """The ``type`` tag of this variant."""
+        return "multi_agent_call"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 from openai_async.types.shared.beta_output_text_content_param import BetaOutputTextContentParam
@@ -10,12 +12,18 @@ from openai_async.types.shared.beta_output_text_content_param import BetaOutputT
 __all__ = ["BetaMultiAgentCallOutputItemParam"]
 
 
-class BetaMultiAgentCallOutputItemParam(BaseModel, kw_only=True):
+class BetaMultiAgentCallOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="multi_agent_call_output"
+):
     """Response type ``BetaMultiAgentCallOutputItemParam`` (spec: ``BetaMultiAgentCallOutputItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
     call_id: str
-    type: str
     action: str
     output: list[BetaOutputTextContentParam]
+
+    @property
+    def type(self) -> Literal["multi_agent_call_output"]:
+        """The ``type`` tag of this variant."""
+        return "multi_agent_call_output"

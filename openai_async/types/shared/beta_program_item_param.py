@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 
 __all__ = ["BetaProgramItemParam"]
 
 
-class BetaProgramItemParam(BaseModel, kw_only=True):
+class BetaProgramItemParam(BaseModel, kw_only=True, tag_field="type", tag="program"):
     """Response type ``BetaProgramItemParam`` (spec: ``BetaProgramItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str
-    type: str
     call_id: str
     code: str
     fingerprint: str
+
+    @property
+    def type(self) -> Literal["program"]:
+        """The ``type`` tag of this variant."""
+        return "program"

@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 
 __all__ = ["BetaProgramOutputItemParam"]
 
 
-class BetaProgramOutputItemParam(BaseModel, kw_only=True):
+class BetaProgramOutputItemParam(BaseModel, kw_only=True, tag_field="type", tag="program_output"):
     """Response type ``BetaProgramOutputItemParam`` (spec: ``BetaProgramOutputItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str
-    type: str
     call_id: str
     result: str
     status: str
+
+    @property
+    def type(self) -> Literal["program_output"]:
+        """The ``type`` tag of this variant."""
+        return "program_output"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 from openai_async.types.shared.beta_empty_model_param import BetaEmptyModelParam
@@ -10,13 +12,19 @@ from openai_async.types.shared.beta_empty_model_param import BetaEmptyModelParam
 __all__ = ["BetaToolSearchCallItemParam"]
 
 
-class BetaToolSearchCallItemParam(BaseModel, kw_only=True):
+class BetaToolSearchCallItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="tool_search_call"
+):
     """Response type ``BetaToolSearchCallItemParam`` (spec: ``BetaToolSearchCallItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
     call_id: str | None = None
-    type: str
     execution: str | None = None
     arguments: BetaEmptyModelParam
     status: str | None = None
+
+    @property
+    def type(self) -> Literal["tool_search_call"]:
+        """The ``type`` tag of this variant."""
+        return "tool_search_call"

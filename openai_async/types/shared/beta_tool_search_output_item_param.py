@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.beta.beta_tool import BetaTool
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
@@ -10,13 +12,19 @@ from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 __all__ = ["BetaToolSearchOutputItemParam"]
 
 
-class BetaToolSearchOutputItemParam(BaseModel, kw_only=True):
+class BetaToolSearchOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="tool_search_output"
+):
     """Response type ``BetaToolSearchOutputItemParam`` (spec: ``BetaToolSearchOutputItemParam``)."""
 
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
     call_id: str | None = None
-    type: str
     execution: str | None = None
     tools: list[BetaTool]
     status: str | None = None
+
+    @property
+    def type(self) -> Literal["tool_search_output"]:
+        """The ``type`` tag of this variant."""
+        return "tool_search_output"

@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["CompactionSummaryItemParam"]
 
 
-class CompactionSummaryItemParam(BaseModel, kw_only=True):
+class CompactionSummaryItemParam(BaseModel, kw_only=True, tag_field="type", tag="compaction"):
     """Response type ``CompactionSummaryItemParam`` (spec: ``CompactionSummaryItemParam``)."""
 
     id: str | None = None
-    type: str
     encrypted_content: str
+
+    @property
+    def type(self) -> Literal["compaction"]:
+        """The ``type`` tag of this variant."""
+        return "compaction"

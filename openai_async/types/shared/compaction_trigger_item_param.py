@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["CompactionTriggerItemParam"]
 
 
-class CompactionTriggerItemParam(BaseModel, kw_only=True):
+class CompactionTriggerItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="compaction_trigger"
+):
     """Response type ``CompactionTriggerItemParam`` (spec: ``CompactionTriggerItemParam``)."""
 
-    type: str
+    @property
+    def type(self) -> Literal["compaction_trigger"]:
+        """The ``type`` tag of this variant."""
+        return "compaction_trigger"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.computer_call_safety_check_param import ComputerCallSafetyCheckParam
 from openai_async.types.shared.computer_screenshot_image import ComputerScreenshotImage
@@ -10,12 +12,18 @@ from openai_async.types.shared.computer_screenshot_image import ComputerScreensh
 __all__ = ["ComputerCallOutputItemParam"]
 
 
-class ComputerCallOutputItemParam(BaseModel, kw_only=True):
+class ComputerCallOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="computer_call_output"
+):
     """Response type ``ComputerCallOutputItemParam`` (spec: ``ComputerCallOutputItemParam``)."""
 
     id: str | None = None
     call_id: str
-    type: str
     output: ComputerScreenshotImage
     acknowledged_safety_checks: list[ComputerCallSafetyCheckParam] | None = None
     status: str | None = None
+
+    @property
+    def type(self) -> Literal["computer_call_output"]:
+        """The ``type`` tag of this variant."""
+        return "computer_call_output"

@@ -14,7 +14,7 @@ class CreateCompletionRequest(BaseModel, kw_only=True):
     """Response type ``CreateCompletionRequest`` (spec: ``CreateCompletionRequest``)."""
 
     model: str
-    prompt: str | list[str] | list[int] | list[list[int]] | None
+    prompt: list[str | int | list[int]] | str | None
     best_of: int | None = None
     echo: bool | None = None
     frequency_penalty: float | None = None

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.container_network_policy_allowlist_param import (
-    ContainerNetworkPolicyAllowlistParam,
+from openai_async.types.responses.container_network_policy_allowlist import (
+    ContainerNetworkPolicyAllowlist,
 )
-from openai_async.types.shared.container_network_policy_disabled_param import (
-    ContainerNetworkPolicyDisabledParam,
+from openai_async.types.responses.container_network_policy_disabled import (
+    ContainerNetworkPolicyDisabled,
 )
-from openai_async.types.shared.inline_skill_param import InlineSkillParam
-from openai_async.types.shared.skill_reference_param import SkillReferenceParam
+from openai_async.types.responses.inline_skill import InlineSkill
+from openai_async.types.responses.skill_reference import SkillReference
 
 __all__ = ["CreateContainerBody", "CreateContainerBodyExpiresAfter"]
 
@@ -22,11 +22,9 @@ class CreateContainerBody(BaseModel, kw_only=True):
     name: str
     file_ids: list[str] | None = None
     expires_after: CreateContainerBodyExpiresAfter | None = None
-    skills: list[SkillReferenceParam | InlineSkillParam] | None = None
+    skills: list[SkillReference | InlineSkill] | None = None
     memory_limit: str | None = None
-    network_policy: (
-        ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam | None
-    ) = None
+    network_policy: ContainerNetworkPolicyDisabled | ContainerNetworkPolicyAllowlist | None = None
 
 
 class CreateContainerBodyExpiresAfter(BaseModel, kw_only=True):

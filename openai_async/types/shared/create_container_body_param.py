@@ -8,14 +8,14 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.shared.container_network_policy_allowlist_param_param import (
-    ContainerNetworkPolicyAllowlistParamParam,
+from openai_async.types.responses.container_network_policy_allowlist_param import (
+    ContainerNetworkPolicyAllowlistParam,
 )
-from openai_async.types.shared.container_network_policy_disabled_param_param import (
-    ContainerNetworkPolicyDisabledParamParam,
+from openai_async.types.responses.container_network_policy_disabled_param import (
+    ContainerNetworkPolicyDisabledParam,
 )
-from openai_async.types.shared.inline_skill_param_param import InlineSkillParamParam
-from openai_async.types.shared.skill_reference_param_param import SkillReferenceParamParam
+from openai_async.types.responses.inline_skill_param import InlineSkillParam
+from openai_async.types.responses.skill_reference_param import SkillReferenceParam
 
 __all__ = ["CreateContainerBodyExpiresAfterParam", "CreateContainerBodyParam"]
 
@@ -26,11 +26,9 @@ class CreateContainerBodyParam(TypedDict, total=False):
     name: Required[str]
     file_ids: Iterable[str]
     expires_after: CreateContainerBodyExpiresAfterParam
-    skills: Iterable[SkillReferenceParamParam | InlineSkillParamParam]
+    skills: Iterable[SkillReferenceParam | InlineSkillParam]
     memory_limit: Literal["1g", "4g", "16g", "64g"]
-    network_policy: (
-        ContainerNetworkPolicyDisabledParamParam | ContainerNetworkPolicyAllowlistParamParam
-    )
+    network_policy: ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam
 
 
 class CreateContainerBodyExpiresAfterParam(TypedDict, total=False):

@@ -11,7 +11,7 @@ __all__ = ["CreateEmbeddingRequest"]
 class CreateEmbeddingRequest(BaseModel, kw_only=True):
     """Response type ``CreateEmbeddingRequest`` (spec: ``CreateEmbeddingRequest``)."""
 
-    input: str | list[str] | list[int] | list[list[int]]
+    input: list[str | int | list[int]] | str
     model: str
     encoding_format: str | None = None
     dimensions: int | None = None

@@ -19,12 +19,12 @@ class CreateModerationRequest(BaseModel, kw_only=True):
     """Response type ``CreateModerationRequest`` (spec: ``CreateModerationRequest``)."""
 
     input: (
-        str
-        | list[str]
-        | list[
-            CreateModerationRequestInputVariant2ItemImageUrl
+        list[
+            str
+            | CreateModerationRequestInputVariant2ItemImageUrl
             | CreateModerationRequestInputVariant2ItemText
         ]
+        | str
     )
     model: str | None = None
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.shared.transcript_text_delta_event import TranscriptTextDeltaEvent
-from openai_async.types.shared.transcript_text_done_event import TranscriptTextDoneEvent
-from openai_async.types.shared.transcript_text_segment_event import TranscriptTextSegmentEvent
+from openai_async.types.audio.transcription_text_delta_event import TranscriptionTextDeltaEvent
+from openai_async.types.audio.transcription_text_done_event import TranscriptionTextDoneEvent
+from openai_async.types.audio.transcription_text_segment_event import TranscriptionTextSegmentEvent
 
 __all__ = ["CreateTranscriptionResponseStreamEvent"]
 
 
 CreateTranscriptionResponseStreamEvent: TypeAlias = (
-    TranscriptTextSegmentEvent | TranscriptTextDeltaEvent | TranscriptTextDoneEvent
+    TranscriptionTextSegmentEvent | TranscriptionTextDeltaEvent | TranscriptionTextDoneEvent
 )

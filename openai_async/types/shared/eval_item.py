@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.eval_item_content import EvalItemContent
 
 __all__ = ["EvalItem"]
 
 
-class EvalItem(BaseModel, kw_only=True):
+class EvalItem(BaseModel, kw_only=True, tag_field="type", tag="message"):
     """Response type ``EvalItem`` (spec: ``EvalItem``)."""
 
     role: str
     content: EvalItemContent
-    type: str | None = None
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"

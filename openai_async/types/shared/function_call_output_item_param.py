@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.input_file_content_param import InputFileContentParam
 from openai_async.types.shared.input_image_content_param_auto_param import (
@@ -14,12 +16,13 @@ from openai_async.types.shared.tool_call_caller_param import ToolCallCallerParam
 __all__ = ["FunctionCallOutputItemParam"]
 
 
-class FunctionCallOutputItemParam(BaseModel, kw_only=True):
+class FunctionCallOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="function_call_output"
+):
     """Response type ``FunctionCallOutputItemParam`` (spec: ``FunctionCallOutputItemParam``)."""
 
     id: str | None = None
     call_id: str | None = None
-    type: str
     output: (
         str | list[InputTextContentParam | InputImageContentParamAutoParam | InputFileContentParam]
     )
@@ -27,3 +30,8 @@ class FunctionCallOutputItemParam(BaseModel, kw_only=True):
     namespace: str | None = None
     caller: ToolCallCallerParam | None = None
     status: str | None = None
+
+    @property
+    def type(self) -> Literal["function_call_output"]:
+        """The ``type`` tag of this variant."""
+        return "function_call_output"

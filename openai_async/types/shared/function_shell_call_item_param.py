@@ -3,22 +3,28 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
-from openai_async.types.shared.container_reference_param import ContainerReferenceParam
+from openai_async.types.responses.container_reference import ContainerReference
+from openai_async.types.responses.local_environment import LocalEnvironment
 from openai_async.types.shared.function_shell_action_param import FunctionShellActionParam
-from openai_async.types.shared.local_environment_param import LocalEnvironmentParam
 from openai_async.types.shared.tool_call_caller_param import ToolCallCallerParam
 
 __all__ = ["FunctionShellCallItemParam"]
 
 
-class FunctionShellCallItemParam(BaseModel, kw_only=True):
+class FunctionShellCallItemParam(BaseModel, kw_only=True, tag_field="type", tag="shell_call"):
     """Response type ``FunctionShellCallItemParam`` (spec: ``FunctionShellCallItemParam``)."""
 
     id: str | None = None
     call_id: str
     caller: ToolCallCallerParam | None = None
-    type: str
     action: FunctionShellActionParam
     status: str | None = None
-    environment: LocalEnvironmentParam | ContainerReferenceParam | None = None
+    environment: LocalEnvironment | ContainerReference | None = None
+
+    @property
+    def type(self) -> Literal["shell_call"]:
+        """The ``type`` tag of this variant."""
+        return "shell_call"

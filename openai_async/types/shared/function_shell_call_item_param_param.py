@@ -7,11 +7,11 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.shared.container_reference_param_param import ContainerReferenceParamParam
+from openai_async.types.responses.container_reference_param import ContainerReferenceParam
+from openai_async.types.responses.local_environment_param import LocalEnvironmentParam
 from openai_async.types.shared.function_shell_action_param_param import (
     FunctionShellActionParamParam,
 )
-from openai_async.types.shared.local_environment_param_param import LocalEnvironmentParamParam
 from openai_async.types.shared.tool_call_caller_param_param import ToolCallCallerParamParam
 
 __all__ = ["FunctionShellCallItemParamParam"]
@@ -26,4 +26,4 @@ class FunctionShellCallItemParamParam(TypedDict, total=False):
     type: Required[Literal["shell_call"]]
     action: Required[FunctionShellActionParamParam]
     status: Literal["in_progress", "completed", "incomplete"] | None
-    environment: LocalEnvironmentParamParam | ContainerReferenceParamParam | None
+    environment: LocalEnvironmentParam | ContainerReferenceParam | None

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.function_shell_call_output_content_param import (
     FunctionShellCallOutputContentParam,
@@ -12,13 +14,19 @@ from openai_async.types.shared.tool_call_caller_param import ToolCallCallerParam
 __all__ = ["FunctionShellCallOutputItemParam"]
 
 
-class FunctionShellCallOutputItemParam(BaseModel, kw_only=True):
+class FunctionShellCallOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="shell_call_output"
+):
     """Response type ``FunctionShellCallOutputItemParam`` (spec: ``FunctionShellCallOutputItemParam``)."""
 
     id: str | None = None
     call_id: str
     caller: ToolCallCallerParam | None = None
-    type: str
     output: list[FunctionShellCallOutputContentParam]
     status: str | None = None
     max_output_length: int | None = None
+
+    @property
+    def type(self) -> Literal["shell_call_output"]:
+        """The ``type`` tag of this variant."""
+        return "shell_call_output"

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.group_response import GroupResponse
+from openai_async.types.admin.organization.group import Group
 
 __all__ = ["GroupListResource"]
 
@@ -13,6 +13,6 @@ class GroupListResource(BaseModel, kw_only=True):
     """Response type ``GroupListResource`` (spec: ``GroupListResource``)."""
 
     object: str
-    data: list[GroupResponse]
+    data: list[Group]
     has_more: bool
     next: str | None

@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.responses.response_input import ResponseInput
 
 __all__ = ["InputMessage"]
 
 
-class InputMessage(BaseModel, kw_only=True):
+class InputMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
     """Response type ``InputMessage`` (spec: ``InputMessage``)."""
 
-    type: str | None = None
     role: str
     status: str | None = None
     content: list[ResponseInput]
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from openai_async.types.beta.threads.runs.code_interpreter_tool_call import CodeInterpreterToolCall
-from openai_async.types.beta.threads.runs.file_search_tool_call import FileSearchToolCall
-from openai_async.types.beta.threads.runs.function_tool_call import FunctionToolCall
+from openai_async._models import BaseModel
+from openai_async.types.responses.response_code_interpreter_tool_call import (
+    ResponseCodeInterpreterToolCall,
+)
 from openai_async.types.responses.response_computer_tool_call import ResponseComputerToolCall
 from openai_async.types.responses.response_custom_tool_call import ResponseCustomToolCall
 from openai_async.types.responses.response_custom_tool_call_output import (
     ResponseCustomToolCallOutput,
 )
-from openai_async.types.responses.response_output_message import ResponseOutputMessage
+from openai_async.types.responses.response_file_search_tool_call import ResponseFileSearchToolCall
+from openai_async.types.responses.response_function_tool_call import ResponseFunctionToolCall
+from openai_async.types.responses.response_input import ResponseInput
 from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
 from openai_async.types.shared.additional_tools_item_param import AdditionalToolsItemParam
 from openai_async.types.shared.apply_patch_tool_call_item_param import ApplyPatchToolCallItemParam
@@ -28,28 +31,42 @@ from openai_async.types.shared.function_shell_call_output_item_param import (
     FunctionShellCallOutputItemParam,
 )
 from openai_async.types.shared.image_gen_tool_call import ImageGenToolCall
-from openai_async.types.shared.input_message import InputMessage
 from openai_async.types.shared.local_shell_tool_call import LocalShellToolCall
 from openai_async.types.shared.local_shell_tool_call_output import LocalShellToolCallOutput
 from openai_async.types.shared.mcp_approval_request import MCPApprovalRequest
 from openai_async.types.shared.mcp_approval_response import MCPApprovalResponse
 from openai_async.types.shared.mcp_list_tools import MCPListTools
 from openai_async.types.shared.mcp_tool_call import MCPToolCall
+from openai_async.types.shared.output_message_content import OutputMessageContent
 from openai_async.types.shared.tool_search_call_item_param import ToolSearchCallItemParam
 from openai_async.types.shared.tool_search_output_item_param import ToolSearchOutputItemParam
 from openai_async.types.shared.web_search_tool_call import WebSearchToolCall
 
-__all__ = ["Item"]
+__all__ = ["Item", "ItemMessage"]
+
+
+class ItemMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
+    """Response type ``ItemMessage`` (spec: ``InputMessage + OutputMessage``)."""
+
+    role: str
+    status: str | None = None
+    content: list[ResponseInput | OutputMessageContent]
+    id: str | None = None
+    phase: str | None = None
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"
 
 
 Item: TypeAlias = (
-    InputMessage
-    | ResponseOutputMessage
-    | FileSearchToolCall
+    ItemMessage
+    | ResponseFileSearchToolCall
     | ResponseComputerToolCall
     | ComputerCallOutputItemParam
     | WebSearchToolCall
-    | FunctionToolCall
+    | ResponseFunctionToolCall
     | FunctionCallOutputItemParam
     | ToolSearchCallItemParam
     | ToolSearchOutputItemParam
@@ -57,7 +74,7 @@ Item: TypeAlias = (
     | ResponseReasoningItem
     | CompactionSummaryItemParam
     | ImageGenToolCall
-    | CodeInterpreterToolCall
+    | ResponseCodeInterpreterToolCall
     | LocalShellToolCall
     | LocalShellToolCallOutput
     | FunctionShellCallItemParam

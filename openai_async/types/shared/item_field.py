@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.beta.threads.message import Message
-from openai_async.types.beta.threads.runs.code_interpreter_tool_call import CodeInterpreterToolCall
-from openai_async.types.beta.threads.runs.file_search_tool_call import FileSearchToolCall
-from openai_async.types.beta.threads.runs.function_tool_call import FunctionToolCall
+from openai_async.types.conversations.message import Message
 from openai_async.types.responses.response_apply_patch_tool_call import ResponseApplyPatchToolCall
 from openai_async.types.responses.response_apply_patch_tool_call_output import (
     ResponseApplyPatchToolCallOutput,
+)
+from openai_async.types.responses.response_code_interpreter_tool_call import (
+    ResponseCodeInterpreterToolCall,
 )
 from openai_async.types.responses.response_computer_tool_call import ResponseComputerToolCall
 from openai_async.types.responses.response_computer_tool_call_output_item import (
@@ -21,12 +21,21 @@ from openai_async.types.responses.response_custom_tool_call import ResponseCusto
 from openai_async.types.responses.response_custom_tool_call_output import (
     ResponseCustomToolCallOutput,
 )
+from openai_async.types.responses.response_file_search_tool_call import ResponseFileSearchToolCall
+from openai_async.types.responses.response_function_shell_tool_call import (
+    ResponseFunctionShellToolCall,
+)
+from openai_async.types.responses.response_function_shell_tool_call_output import (
+    ResponseFunctionShellToolCallOutput,
+)
+from openai_async.types.responses.response_function_tool_call import ResponseFunctionToolCall
 from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
 from openai_async.types.responses.response_tool_search_call import ResponseToolSearchCall
+from openai_async.types.responses.response_tool_search_output_item import (
+    ResponseToolSearchOutputItem,
+)
 from openai_async.types.shared.additional_tools import AdditionalTools
 from openai_async.types.shared.compaction_body import CompactionBody
-from openai_async.types.shared.function_shell_call import FunctionShellCall
-from openai_async.types.shared.function_shell_call_output import FunctionShellCallOutput
 from openai_async.types.shared.function_tool_call_output import FunctionToolCallOutput
 from openai_async.types.shared.image_gen_tool_call import ImageGenToolCall
 from openai_async.types.shared.local_shell_tool_call import LocalShellToolCall
@@ -37,7 +46,6 @@ from openai_async.types.shared.mcp_list_tools import MCPListTools
 from openai_async.types.shared.mcp_tool_call import MCPToolCall
 from openai_async.types.shared.program import Program
 from openai_async.types.shared.program_output import ProgramOutput
-from openai_async.types.shared.tool_search_output import ToolSearchOutput
 from openai_async.types.shared.web_search_tool_call import WebSearchToolCall
 
 __all__ = ["ItemField"]
@@ -47,23 +55,23 @@ ItemField: TypeAlias = (
     Message
     | Program
     | ProgramOutput
-    | FunctionToolCall
+    | ResponseFunctionToolCall
     | ResponseToolSearchCall
-    | ToolSearchOutput
+    | ResponseToolSearchOutputItem
     | AdditionalTools
     | FunctionToolCallOutput
-    | FileSearchToolCall
+    | ResponseFileSearchToolCall
     | WebSearchToolCall
     | ImageGenToolCall
     | ResponseComputerToolCall
     | ResponseComputerToolCallOutputItem
     | ResponseReasoningItem
     | CompactionBody
-    | CodeInterpreterToolCall
+    | ResponseCodeInterpreterToolCall
     | LocalShellToolCall
     | LocalShellToolCallOutput
-    | FunctionShellCall
-    | FunctionShellCallOutput
+    | ResponseFunctionShellToolCall
+    | ResponseFunctionShellToolCallOutput
     | ResponseApplyPatchToolCall
     | ResponseApplyPatchToolCallOutput
     | MCPListTools

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.beta.threads.runs.code_interpreter_tool_call_param import (
-    CodeInterpreterToolCallParam,
+from openai_async.types.responses.response_code_interpreter_tool_call_param import (
+    ResponseCodeInterpreterToolCallParam,
 )
-from openai_async.types.beta.threads.runs.file_search_tool_call_param import FileSearchToolCallParam
-from openai_async.types.beta.threads.runs.function_tool_call_param import FunctionToolCallParam
 from openai_async.types.responses.response_computer_tool_call_param import (
     ResponseComputerToolCallParam,
 )
@@ -17,11 +15,14 @@ from openai_async.types.responses.response_custom_tool_call_output_param import 
     ResponseCustomToolCallOutputParam,
 )
 from openai_async.types.responses.response_custom_tool_call_param import ResponseCustomToolCallParam
+from openai_async.types.responses.response_file_search_tool_call_param import (
+    ResponseFileSearchToolCallParam,
+)
+from openai_async.types.responses.response_function_tool_call_param import (
+    ResponseFunctionToolCallParam,
+)
 from openai_async.types.responses.response_output_message_param import ResponseOutputMessageParam
 from openai_async.types.responses.response_reasoning_item_param import ResponseReasoningItemParam
-from openai_async.types.responses.response_tool_search_output_item_param import (
-    ResponseToolSearchOutputItemParam,
-)
 from openai_async.types.shared.additional_tools_item_param_param import (
     AdditionalToolsItemParamParam,
 )
@@ -57,6 +58,9 @@ from openai_async.types.shared.mcp_approval_response_param import MCPApprovalRes
 from openai_async.types.shared.mcp_list_tools_param import MCPListToolsParam
 from openai_async.types.shared.mcp_tool_call_param import MCPToolCallParam
 from openai_async.types.shared.tool_search_call_item_param_param import ToolSearchCallItemParamParam
+from openai_async.types.shared.tool_search_output_item_param_param import (
+    ToolSearchOutputItemParamParam,
+)
 from openai_async.types.shared.web_search_tool_call_param import WebSearchToolCallParam
 
 __all__ = ["ItemParam"]
@@ -65,19 +69,19 @@ __all__ = ["ItemParam"]
 ItemParam: TypeAlias = (
     InputMessageParam
     | ResponseOutputMessageParam
-    | FileSearchToolCallParam
+    | ResponseFileSearchToolCallParam
     | ResponseComputerToolCallParam
     | ComputerCallOutputItemParamParam
     | WebSearchToolCallParam
-    | FunctionToolCallParam
+    | ResponseFunctionToolCallParam
     | FunctionCallOutputItemParamParam
     | ToolSearchCallItemParamParam
-    | ResponseToolSearchOutputItemParam
+    | ToolSearchOutputItemParamParam
     | AdditionalToolsItemParamParam
     | ResponseReasoningItemParam
     | CompactionSummaryItemParamParam
     | ImageGenToolCallParam
-    | CodeInterpreterToolCallParam
+    | ResponseCodeInterpreterToolCallParam
     | LocalShellToolCallParam
     | LocalShellToolCallOutputParam
     | FunctionShellCallItemParamParam

@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["ItemReferenceParam"]
 
 
-class ItemReferenceParam(BaseModel, kw_only=True):
+class ItemReferenceParam(BaseModel, kw_only=True, tag_field="type", tag="item_reference"):
     """Response type ``ItemReferenceParam`` (spec: ``ItemReferenceParam``)."""
 
-    type: str | None = None
     id: str
+
+    @property
+    def type(self) -> Literal["item_reference"]:
+        """The ``type`` tag of this variant."""
+        return "item_reference"

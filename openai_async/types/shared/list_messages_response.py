@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.message_object import MessageObject
+from openai_async.types.beta.threads.message import Message
 
 __all__ = ["ListMessagesResponse"]
 
@@ -13,7 +13,7 @@ class ListMessagesResponse(BaseModel, kw_only=True):
     """Response type ``ListMessagesResponse`` (spec: ``ListMessagesResponse``)."""
 
     object: str
-    data: list[MessageObject]
+    data: list[Message]
     first_id: str
     last_id: str
     has_more: bool

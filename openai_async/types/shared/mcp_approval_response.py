@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["MCPApprovalResponse"]
 
 
-class MCPApprovalResponse(BaseModel, kw_only=True):
+class MCPApprovalResponse(BaseModel, kw_only=True, tag_field="type", tag="mcp_approval_response"):
     """Response type ``MCPApprovalResponse`` (spec: ``MCPApprovalResponse``)."""
 
-    type: str
     id: str | None = None
     approval_request_id: str
     approve: bool
     reason: str | None = None
+
+    @property
+    def type(self) -> Literal["mcp_approval_response"]:
+        """The ``type`` tag of this variant."""
+        return "mcp_approval_response"

@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["ProgramItemParam"]
 
 
-class ProgramItemParam(BaseModel, kw_only=True):
+class ProgramItemParam(BaseModel, kw_only=True, tag_field="type", tag="program"):
     """Response type ``ProgramItemParam`` (spec: ``ProgramItemParam``)."""
 
     id: str
-    type: str
     call_id: str
     code: str
     fingerprint: str
+
+    @property
+    def type(self) -> Literal["program"]:
+        """The ``type`` tag of this variant."""
+        return "program"

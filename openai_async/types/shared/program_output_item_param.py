@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["ProgramOutputItemParam"]
 
 
-class ProgramOutputItemParam(BaseModel, kw_only=True):
+class ProgramOutputItemParam(BaseModel, kw_only=True, tag_field="type", tag="program_output"):
     """Response type ``ProgramOutputItemParam`` (spec: ``ProgramOutputItemParam``)."""
 
     id: str
-    type: str
     call_id: str
     result: str
     status: str
+
+    @property
+    def type(self) -> Literal["program_output"]:
+        """The ``type`` tag of this variant."""
+        return "program_output"

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.realtime_session_create_request_ga import (
-    RealtimeSessionCreateRequestGA,
-)
+from openai_async.types.realtime.realtime_session_create_request import RealtimeSessionCreateRequest
 
 __all__ = ["RealtimeCallCreateRequest"]
 
@@ -15,4 +13,4 @@ class RealtimeCallCreateRequest(BaseModel, kw_only=True):
     """Response type ``RealtimeCallCreateRequest`` (spec: ``RealtimeCallCreateRequest``)."""
 
     sdp: str
-    session: RealtimeSessionCreateRequestGA | None = None
+    session: RealtimeSessionCreateRequest | None = None

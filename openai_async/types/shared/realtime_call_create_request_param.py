@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.shared.realtime_session_create_request_ga_param import (
-    RealtimeSessionCreateRequestGAParam,
+from openai_async.types.realtime.realtime_session_create_request_param import (
+    RealtimeSessionCreateRequestParam,
 )
 
 __all__ = ["RealtimeCallCreateRequestParam"]
@@ -16,4 +16,4 @@ class RealtimeCallCreateRequestParam(TypedDict, total=False):
     """Request shape ``RealtimeCallCreateRequestParam`` (spec: ``RealtimeCallCreateRequest``)."""
 
     sdp: Required[str]
-    session: RealtimeSessionCreateRequestGAParam
+    session: RealtimeSessionCreateRequestParam

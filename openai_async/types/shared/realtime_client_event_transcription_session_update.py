@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.realtime.realtime_transcription_session_create_request import (
+from openai_async.types.shared.realtime_transcription_session_create_request import (
     RealtimeTranscriptionSessionCreateRequest,
 )
 

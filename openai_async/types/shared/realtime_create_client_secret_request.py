@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.realtime_session_create_request_ga import (
-    RealtimeSessionCreateRequestGA,
-)
-from openai_async.types.shared.realtime_transcription_session_create_request_ga import (
-    RealtimeTranscriptionSessionCreateRequestGA,
+from openai_async.types.realtime.realtime_session_create_request import RealtimeSessionCreateRequest
+from openai_async.types.realtime.realtime_transcription_session_create_request import (
+    RealtimeTranscriptionSessionCreateRequest,
 )
 
 __all__ = ["RealtimeCreateClientSecretRequest", "RealtimeCreateClientSecretRequestExpiresAfter"]
@@ -18,9 +16,7 @@ class RealtimeCreateClientSecretRequest(BaseModel, kw_only=True):
     """Response type ``RealtimeCreateClientSecretRequest`` (spec: ``RealtimeCreateClientSecretRequest``)."""
 
     expires_after: RealtimeCreateClientSecretRequestExpiresAfter | None = None
-    session: RealtimeSessionCreateRequestGA | RealtimeTranscriptionSessionCreateRequestGA | None = (
-        None
-    )
+    session: RealtimeSessionCreateRequest | RealtimeTranscriptionSessionCreateRequest | None = None
 
 
 class RealtimeCreateClientSecretRequestExpiresAfter(BaseModel, kw_only=True):

@@ -7,11 +7,11 @@ from typing import Literal
 
 from typing_extensions import TypedDict
 
-from openai_async.types.shared.realtime_session_create_request_ga_param import (
-    RealtimeSessionCreateRequestGAParam,
+from openai_async.types.realtime.realtime_session_create_request_param import (
+    RealtimeSessionCreateRequestParam,
 )
-from openai_async.types.shared.realtime_transcription_session_create_request_ga_param import (
-    RealtimeTranscriptionSessionCreateRequestGAParam,
+from openai_async.types.realtime.realtime_transcription_session_create_request_param import (
+    RealtimeTranscriptionSessionCreateRequestParam,
 )
 
 __all__ = [
@@ -24,7 +24,7 @@ class RealtimeCreateClientSecretRequestParam(TypedDict, total=False):
     """Request shape ``RealtimeCreateClientSecretRequestParam`` (spec: ``RealtimeCreateClientSecretRequest``)."""
 
     expires_after: RealtimeCreateClientSecretRequestExpiresAfterParam
-    session: RealtimeSessionCreateRequestGAParam | RealtimeTranscriptionSessionCreateRequestGAParam
+    session: RealtimeSessionCreateRequestParam | RealtimeTranscriptionSessionCreateRequestParam
 
 
 class RealtimeCreateClientSecretRequestExpiresAfterParam(TypedDict, total=False):

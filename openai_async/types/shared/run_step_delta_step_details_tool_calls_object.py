@@ -6,14 +6,10 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.threads.runs.file_search_tool_call_delta import FileSearchToolCallDelta
+from openai_async.types.beta.threads.runs.function_tool_call_delta import FunctionToolCallDelta
 from openai_async.types.shared.run_step_delta_step_details_tool_calls_code_object import (
     RunStepDeltaStepDetailsToolCallsCodeObject,
-)
-from openai_async.types.shared.run_step_delta_step_details_tool_calls_file_search_object import (
-    RunStepDeltaStepDetailsToolCallsFileSearchObject,
-)
-from openai_async.types.shared.run_step_delta_step_details_tool_calls_function_object import (
-    RunStepDeltaStepDetailsToolCallsFunctionObject,
 )
 
 __all__ = ["RunStepDeltaStepDetailsToolCallsObject"]
@@ -27,8 +23,8 @@ class RunStepDeltaStepDetailsToolCallsObject(
     tool_calls: (
         list[
             RunStepDeltaStepDetailsToolCallsCodeObject
-            | RunStepDeltaStepDetailsToolCallsFileSearchObject
-            | RunStepDeltaStepDetailsToolCallsFunctionObject
+            | FileSearchToolCallDelta
+            | FunctionToolCallDelta
         ]
         | None
     ) = None

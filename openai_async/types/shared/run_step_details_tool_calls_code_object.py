@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.threads.runs.code_interpreter_logs import CodeInterpreterLogs
 from openai_async.types.shared.run_step_details_tool_calls_code_output_image_object import (
     RunStepDetailsToolCallsCodeOutputImageObject,
-)
-from openai_async.types.shared.run_step_details_tool_calls_code_output_logs_object import (
-    RunStepDetailsToolCallsCodeOutputLogsObject,
 )
 
 __all__ = ["RunStepDetailsToolCallsCodeObject", "RunStepDetailsToolCallsCodeObjectCodeInterpreter"]
@@ -34,6 +32,4 @@ class RunStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel, kw_only=True):
     """Response type ``RunStepDetailsToolCallsCodeObjectCodeInterpreter`` (spec: ``RunStepDetailsToolCallsCodeObject (inline)``)."""
 
     input: str
-    outputs: list[
-        RunStepDetailsToolCallsCodeOutputLogsObject | RunStepDetailsToolCallsCodeOutputImageObject
-    ]
+    outputs: list[CodeInterpreterLogs | RunStepDetailsToolCallsCodeOutputImageObject]

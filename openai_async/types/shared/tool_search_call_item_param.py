@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.shared.empty_model_param import EmptyModelParam
 
 __all__ = ["ToolSearchCallItemParam"]
 
 
-class ToolSearchCallItemParam(BaseModel, kw_only=True):
+class ToolSearchCallItemParam(BaseModel, kw_only=True, tag_field="type", tag="tool_search_call"):
     """Response type ``ToolSearchCallItemParam`` (spec: ``ToolSearchCallItemParam``)."""
 
     id: str | None = None
     call_id: str | None = None
-    type: str
     execution: str | None = None
     arguments: EmptyModelParam
     status: str | None = None
+
+    @property
+    def type(self) -> Literal["tool_search_call"]:
+        """The ``type`` tag of this variant."""
+        return "tool_search_call"

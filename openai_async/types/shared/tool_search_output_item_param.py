@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.responses.tool import Tool
 
 __all__ = ["ToolSearchOutputItemParam"]
 
 
-class ToolSearchOutputItemParam(BaseModel, kw_only=True):
+class ToolSearchOutputItemParam(
+    BaseModel, kw_only=True, tag_field="type", tag="tool_search_output"
+):
     """Response type ``ToolSearchOutputItemParam`` (spec: ``ToolSearchOutputItemParam``)."""
 
     id: str | None = None
     call_id: str | None = None
-    type: str
     execution: str | None = None
     tools: list[Tool]
     status: str | None = None
+
+    @property
+    def type(self) -> Literal["tool_search_output"]:
+        """The ``type`` tag of this variant."""
+        return "tool_search_output"

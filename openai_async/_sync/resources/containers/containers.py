@@ -25,17 +25,17 @@ if TYPE_CHECKING:
     )
     from openai_async.pagination import SyncCursorPage
     from openai_async.types.container_create_response import ContainerCreateResponse
-    from openai_async.types.shared.container_network_policy_allowlist_param_param import (
-        ContainerNetworkPolicyAllowlistParamParam,
+    from openai_async.types.responses.container_network_policy_allowlist_param import (
+        ContainerNetworkPolicyAllowlistParam,
     )
-    from openai_async.types.shared.container_network_policy_disabled_param_param import (
-        ContainerNetworkPolicyDisabledParamParam,
+    from openai_async.types.responses.container_network_policy_disabled_param import (
+        ContainerNetworkPolicyDisabledParam,
     )
+    from openai_async.types.responses.inline_skill_param import InlineSkillParam
+    from openai_async.types.responses.skill_reference_param import SkillReferenceParam
     from openai_async.types.shared.create_container_body_param import (
         CreateContainerBodyExpiresAfterParam,
     )
-    from openai_async.types.shared.inline_skill_param_param import InlineSkillParamParam
-    from openai_async.types.shared.skill_reference_param_param import SkillReferenceParamParam
 
 __all__ = ["Containers", "ContainersWithRawResponse", "ContainersWithStreamingResponse"]
 
@@ -63,10 +63,10 @@ class Containers(SyncAPIResource):
         name: str,
         file_ids: Iterable[str] | NotGiven = NOT_GIVEN,
         expires_after: CreateContainerBodyExpiresAfterParam | NotGiven = NOT_GIVEN,
-        skills: Iterable[SkillReferenceParamParam | InlineSkillParamParam] | NotGiven = NOT_GIVEN,
+        skills: Iterable[SkillReferenceParam | InlineSkillParam] | NotGiven = NOT_GIVEN,
         memory_limit: Literal["1g", "4g", "16g", "64g"] | NotGiven = NOT_GIVEN,
-        network_policy: ContainerNetworkPolicyDisabledParamParam
-        | ContainerNetworkPolicyAllowlistParamParam
+        network_policy: ContainerNetworkPolicyDisabledParam
+        | ContainerNetworkPolicyAllowlistParam
         | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,

@@ -13,6 +13,7 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_files import UploadsMixin
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["Uploads", "UploadsWithRawResponse", "UploadsWithStreamingResponse"]
 
 
-class Uploads(SyncAPIResource):
+class Uploads(UploadsMixin, SyncAPIResource):
     """``client.uploads``."""
 
     @cached_property

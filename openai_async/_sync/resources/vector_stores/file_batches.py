@@ -13,6 +13,7 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_vector_stores import VectorStoreFileBatchesMixin
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["FileBatches", "FileBatchesWithRawResponse", "FileBatchesWithStreamingResponse"]
 
 
-class FileBatches(SyncAPIResource):
+class FileBatches(VectorStoreFileBatchesMixin, SyncAPIResource):
     """``client.vector_stores.file_batches``."""
 
     @cached_property

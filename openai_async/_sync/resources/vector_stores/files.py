@@ -13,6 +13,7 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.lib._mixins_vector_stores import VectorStoreFilesMixin
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
 
 
-class Files(SyncAPIResource):
+class Files(VectorStoreFilesMixin, SyncAPIResource):
     """``client.vector_stores.files``."""
 
     @cached_property

@@ -10,23 +10,21 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.realtime.realtime_session_create_response import (
-    RealtimeSessionCreateResponse,
-)
+from openai_async.types.beta.realtime.session_create_response import SessionCreateResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any, Literal
 
-    from openai_async.types.realtime.realtime_session_create_request_param import (
+    from openai_async.types.realtime.realtime_truncation_param import RealtimeTruncationParam
+    from openai_async.types.responses.response_prompt_param import ResponsePromptParam
+    from openai_async.types.shared.realtime_session_create_request_param import (
         RealtimeSessionCreateRequestClientSecretParam,
         RealtimeSessionCreateRequestInputAudioTranscriptionParam,
         RealtimeSessionCreateRequestToolParam,
         RealtimeSessionCreateRequestTracingTracingConfigurationParam,
         RealtimeSessionCreateRequestTurnDetectionParam,
     )
-    from openai_async.types.realtime.realtime_truncation_param import RealtimeTruncationParam
-    from openai_async.types.responses.response_prompt_param import ResponsePromptParam
     from openai_async.types.shared.voice_ids_or_custom_voice_param import VoiceIdsOrCustomVoiceParam
 
 __all__ = ["AsyncSessions", "AsyncSessionsWithRawResponse", "AsyncSessionsWithStreamingResponse"]
@@ -69,12 +67,12 @@ class AsyncSessions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RealtimeSessionCreateResponse:
-        """Send ``POST /realtime/sessions``; returns ``RealtimeSessionCreateResponse``."""
-        result: RealtimeSessionCreateResponse = await self._client._request(
+    ) -> SessionCreateResponse:
+        """Send ``POST /realtime/sessions``; returns ``SessionCreateResponse``."""
+        result: SessionCreateResponse = await self._client._request(
             "POST",
             "/realtime/sessions",
-            cast_to=RealtimeSessionCreateResponse,
+            cast_to=SessionCreateResponse,
             body={
                 "client_secret": client_secret,
                 "modalities": modalities,

@@ -10,19 +10,17 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.realtime.realtime_transcription_session_create_response import (
-    RealtimeTranscriptionSessionCreateResponse,
-)
+from openai_async.types.beta.realtime.transcription_session import TranscriptionSession
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
-    from openai_async.types.realtime.realtime_transcription_session_create_request_param import (
+    from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
+    from openai_async.types.shared.realtime_transcription_session_create_request_param import (
         RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam,
         RealtimeTranscriptionSessionCreateRequestTurnDetectionParam,
     )
-    from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
 
 __all__ = [
     "AsyncTranscriptionSessions",
@@ -57,12 +55,12 @@ class AsyncTranscriptionSessions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RealtimeTranscriptionSessionCreateResponse:
-        """Send ``POST /realtime/transcription_sessions``; returns ``RealtimeTranscriptionSessionCreateResponse``."""
-        result: RealtimeTranscriptionSessionCreateResponse = await self._client._request(
+    ) -> TranscriptionSession:
+        """Send ``POST /realtime/transcription_sessions``; returns ``TranscriptionSession``."""
+        result: TranscriptionSession = await self._client._request(
             "POST",
             "/realtime/transcription_sessions",
-            cast_to=RealtimeTranscriptionSessionCreateResponse,
+            cast_to=TranscriptionSession,
             body={
                 "turn_detection": turn_detection,
                 "input_audio_noise_reduction": input_audio_noise_reduction,

@@ -361,6 +361,90 @@ class AsyncResponses(AsyncAPIResource):
         )
         return result
 
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Iterable[
+            Literal[
+                "file_search_call.results",
+                "web_search_call.results",
+                "web_search_call.action.sources",
+                "message.input_image.image_url",
+                "computer_call_output.output.image_url",
+                "code_interpreter_call.outputs",
+                "reasoning.encrypted_content",
+                "message.output_text.logprobs",
+            ]
+        ]
+        | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Iterable[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> BetaResponse: ...
+
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        include: Iterable[
+            Literal[
+                "file_search_call.results",
+                "web_search_call.results",
+                "web_search_call.action.sources",
+                "message.input_image.image_url",
+                "computer_call_output.output.image_url",
+                "code_interpreter_call.outputs",
+                "reasoning.encrypted_content",
+                "message.output_text.logprobs",
+            ]
+        ]
+        | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Iterable[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> AsyncStream[BetaResponseStreamEvent]: ...
+
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: bool,
+        include: Iterable[
+            Literal[
+                "file_search_call.results",
+                "web_search_call.results",
+                "web_search_call.action.sources",
+                "message.input_image.image_url",
+                "computer_call_output.output.image_url",
+                "code_interpreter_call.outputs",
+                "reasoning.encrypted_content",
+                "message.output_text.logprobs",
+            ]
+        ]
+        | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Iterable[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]: ...
+
     async def retrieve(
         self,
         response_id: str,
@@ -386,9 +470,9 @@ class AsyncResponses(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> BetaResponse:
-        """Send ``GET /responses/{response_id}``; returns ``BetaResponse``."""
-        result: BetaResponse = await self._client._request(
+    ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]:
+        """Send ``GET /responses/{response_id}``; returns ``BetaResponse | AsyncStream[BetaResponseStreamEvent]``."""
+        result: BetaResponse | AsyncStream[BetaResponseStreamEvent] = await self._client._request(
             "GET",
             format_path("/responses/{response_id}", response_id=response_id),
             cast_to=BetaResponse,
@@ -400,6 +484,8 @@ class AsyncResponses(AsyncAPIResource):
                 "include_obfuscation": include_obfuscation,
             },
             headers=None if isinstance(betas, NotGiven) else {"openai-beta": ",".join(betas)},
+            stream=stream is True,
+            stream_type=BetaResponseStreamEvent,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

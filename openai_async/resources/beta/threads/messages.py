@@ -12,8 +12,8 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types.beta.threads.message import Message
 from openai_async.types.beta.threads.message_deleted import MessageDeleted
-from openai_async.types.shared.message_object import MessageObject
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -56,12 +56,12 @@ class AsyncMessages(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> MessageObject:
-        """Send ``POST /threads/{thread_id}/messages``; returns ``MessageObject``."""
-        result: MessageObject = await self._client._request(
+    ) -> Message:
+        """Send ``POST /threads/{thread_id}/messages``; returns ``Message``."""
+        result: Message = await self._client._request(
             "POST",
             format_path("/threads/{thread_id}/messages", thread_id=thread_id),
-            cast_to=MessageObject,
+            cast_to=Message,
             body={
                 "role": role,
                 "content": content,
@@ -84,16 +84,16 @@ class AsyncMessages(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> MessageObject:
-        """Send ``GET /threads/{thread_id}/messages/{message_id}``; returns ``MessageObject``."""
-        result: MessageObject = await self._client._request(
+    ) -> Message:
+        """Send ``GET /threads/{thread_id}/messages/{message_id}``; returns ``Message``."""
+        result: Message = await self._client._request(
             "GET",
             format_path(
                 "/threads/{thread_id}/messages/{message_id}",
                 message_id=message_id,
                 thread_id=thread_id,
             ),
-            cast_to=MessageObject,
+            cast_to=Message,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -111,16 +111,16 @@ class AsyncMessages(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> MessageObject:
-        """Send ``POST /threads/{thread_id}/messages/{message_id}``; returns ``MessageObject``."""
-        result: MessageObject = await self._client._request(
+    ) -> Message:
+        """Send ``POST /threads/{thread_id}/messages/{message_id}``; returns ``Message``."""
+        result: Message = await self._client._request(
             "POST",
             format_path(
                 "/threads/{thread_id}/messages/{message_id}",
                 message_id=message_id,
                 thread_id=thread_id,
             ),
-            cast_to=MessageObject,
+            cast_to=Message,
             body={"metadata": metadata},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -168,25 +168,23 @@ class AsyncMessages(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[MessageObject, AsyncCursorPage[MessageObject]]:
-        """Send ``GET /threads/{thread_id}/messages``; returns ``AsyncPaginator[MessageObject, AsyncCursorPage[MessageObject]]``."""
-        result: AsyncPaginator[MessageObject, AsyncCursorPage[MessageObject]] = (
-            self._client._get_api_list(
-                format_path("/threads/{thread_id}/messages", thread_id=thread_id),
-                page=AsyncCursorPage[MessageObject],
-                item=MessageObject,
-                query={
-                    "limit": limit,
-                    "order": order,
-                    "after": after,
-                    "before": before,
-                    "run_id": run_id,
-                },
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> AsyncPaginator[Message, AsyncCursorPage[Message]]:
+        """Send ``GET /threads/{thread_id}/messages``; returns ``AsyncPaginator[Message, AsyncCursorPage[Message]]``."""
+        result: AsyncPaginator[Message, AsyncCursorPage[Message]] = self._client._get_api_list(
+            format_path("/threads/{thread_id}/messages", thread_id=thread_id),
+            page=AsyncCursorPage[Message],
+            item=Message,
+            query={
+                "limit": limit,
+                "order": order,
+                "after": after,
+                "before": before,
+                "run_id": run_id,
+            },
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

@@ -9,10 +9,10 @@ __all__ = ["Group"]
 
 
 class Group(BaseModel, kw_only=True):
-    """Response type ``Group`` (spec: ``Group``)."""
+    """Response type ``Group`` (spec: ``GroupResponse``)."""
 
-    object: str
     id: str
     name: str
     created_at: int
-    scim_managed: bool
+    is_scim_managed: bool
+    group_type: str

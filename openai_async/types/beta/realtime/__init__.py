@@ -128,6 +128,9 @@ if TYPE_CHECKING:
     from openai_async.types.beta.realtime.response_text_done_event import (
         ResponseTextDoneEvent as ResponseTextDoneEvent,
     )
+    from openai_async.types.beta.realtime.session_create_response import (
+        SessionCreateResponse as SessionCreateResponse,
+    )
     from openai_async.types.beta.realtime.session_created_event import (
         SessionCreatedEvent as SessionCreatedEvent,
     )
@@ -137,16 +140,13 @@ if TYPE_CHECKING:
     from openai_async.types.beta.realtime.session_updated_event import (
         SessionUpdatedEvent as SessionUpdatedEvent,
     )
+    from openai_async.types.beta.realtime.transcription_session import (
+        TranscriptionSession as TranscriptionSession,
+    )
     from openai_async.types.beta.realtime.transcription_session_updated_event import (
         TranscriptionSessionUpdatedEvent as TranscriptionSessionUpdatedEvent,
     )
     from openai_async.types.realtime.realtime_session import RealtimeSession as Session
-    from openai_async.types.realtime.realtime_session_create_response import (
-        RealtimeSessionCreateResponse as SessionCreateResponse,
-    )
-    from openai_async.types.realtime.realtime_transcription_session_create_response import (
-        RealtimeTranscriptionSessionCreateResponse as TranscriptionSession,
-    )
 
 __all__ = [
     "ConversationCreatedEvent",
@@ -357,8 +357,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "Session": ("openai_async.types.realtime.realtime_session", "RealtimeSession"),
     "SessionCreateResponse": (
-        "openai_async.types.realtime.realtime_session_create_response",
-        "RealtimeSessionCreateResponse",
+        "openai_async.types.beta.realtime.session_create_response",
+        "SessionCreateResponse",
     ),
     "SessionCreatedEvent": (
         "openai_async.types.beta.realtime.session_created_event",
@@ -373,8 +373,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "SessionUpdatedEvent",
     ),
     "TranscriptionSession": (
-        "openai_async.types.realtime.realtime_transcription_session_create_response",
-        "RealtimeTranscriptionSessionCreateResponse",
+        "openai_async.types.beta.realtime.transcription_session",
+        "TranscriptionSession",
     ),
     "TranscriptionSessionUpdatedEvent": (
         "openai_async.types.beta.realtime.transcription_session_updated_event",

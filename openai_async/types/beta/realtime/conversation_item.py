@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
+from openai_async._models import BaseModel
 from openai_async.types.realtime.realtime_conversation_item_function_call import (
     RealtimeConversationItemFunctionCall,
 )
@@ -15,23 +16,64 @@ from openai_async.types.realtime.realtime_mcp_approval_request import RealtimeMc
 from openai_async.types.realtime.realtime_mcp_approval_response import RealtimeMcpApprovalResponse
 from openai_async.types.realtime.realtime_mcp_list_tools import RealtimeMcpListTools
 from openai_async.types.realtime.realtime_mcp_tool_call import RealtimeMcpToolCall
-from openai_async.types.shared.realtime_conversation_item_message_assistant import (
-    RealtimeConversationItemMessageAssistant,
-)
-from openai_async.types.shared.realtime_conversation_item_message_system import (
-    RealtimeConversationItemMessageSystem,
-)
-from openai_async.types.shared.realtime_conversation_item_message_user import (
-    RealtimeConversationItemMessageUser,
-)
 
-__all__ = ["ConversationItem"]
+__all__ = [
+    "ConversationItem",
+    "ConversationItemMessage",
+    "ConversationItemMessageContentVariant0Item",
+    "ConversationItemMessageContentVariant1Item",
+    "ConversationItemMessageContentVariant2Item",
+]
+
+
+class ConversationItemMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
+    """Response type ``ConversationItemMessage`` (spec: ``RealtimeConversationItemMessageSystem + RealtimeConversationItemMessageUser + RealtimeConversationItemMessageAssistant``)."""
+
+    id: str | None = None
+    object: str | None = None
+    status: str | None = None
+    role: str
+    content: list[
+        ConversationItemMessageContentVariant0Item
+        | ConversationItemMessageContentVariant1Item
+        | ConversationItemMessageContentVariant2Item
+    ]
+
+    @property
+    def type(self) -> Literal["message"]:
+        """The ``type`` tag of this variant."""
+        return "message"
+
+
+class ConversationItemMessageContentVariant0Item(BaseModel, kw_only=True):
+    """Response type ``ConversationItemMessageContentVariant0Item`` (spec: ``RealtimeConversationItem (inline)``)."""
+
+    type: str | None = None
+    text: str | None = None
+
+
+class ConversationItemMessageContentVariant1Item(BaseModel, kw_only=True):
+    """Response type ``ConversationItemMessageContentVariant1Item`` (spec: ``RealtimeConversationItem (inline)``)."""
+
+    type: str | None = None
+    text: str | None = None
+    audio: str | None = None
+    image_url: str | None = None
+    detail: str | None = None
+    transcript: str | None = None
+
+
+class ConversationItemMessageContentVariant2Item(BaseModel, kw_only=True):
+    """Response type ``ConversationItemMessageContentVariant2Item`` (spec: ``RealtimeConversationItem (inline)``)."""
+
+    type: str | None = None
+    text: str | None = None
+    audio: str | None = None
+    transcript: str | None = None
 
 
 ConversationItem: TypeAlias = (
-    RealtimeConversationItemMessageSystem
-    | RealtimeConversationItemMessageUser
-    | RealtimeConversationItemMessageAssistant
+    ConversationItemMessage
     | RealtimeConversationItemFunctionCall
     | RealtimeConversationItemFunctionCallOutput
     | RealtimeMcpApprovalResponse

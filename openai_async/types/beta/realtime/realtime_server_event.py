@@ -47,6 +47,7 @@ from openai_async.types.realtime.mcp_list_tools_completed import McpListToolsCom
 from openai_async.types.realtime.mcp_list_tools_failed import McpListToolsFailed
 from openai_async.types.realtime.mcp_list_tools_in_progress import McpListToolsInProgress
 from openai_async.types.realtime.rate_limits_updated_event import RateLimitsUpdatedEvent
+from openai_async.types.realtime.realtime_error_event import RealtimeErrorEvent
 from openai_async.types.realtime.response_audio_delta_event import ResponseAudioDeltaEvent
 from openai_async.types.realtime.response_audio_done_event import ResponseAudioDoneEvent
 from openai_async.types.realtime.response_audio_transcript_delta_event import (
@@ -89,7 +90,6 @@ from openai_async.types.realtime.session_updated_event import SessionUpdatedEven
 from openai_async.types.shared.realtime_server_event_conversation_item_retrieved import (
     RealtimeServerEventConversationItemRetrieved,
 )
-from openai_async.types.shared.realtime_server_event_error import RealtimeServerEventError
 from openai_async.types.shared.realtime_server_event_output_audio_buffer_cleared import (
     RealtimeServerEventOutputAudioBufferCleared,
 )
@@ -112,7 +112,7 @@ RealtimeServerEvent: TypeAlias = (
     | ConversationItemInputAudioTranscriptionFailedEvent
     | RealtimeServerEventConversationItemRetrieved
     | ConversationItemTruncatedEvent
-    | RealtimeServerEventError
+    | RealtimeErrorEvent
     | InputAudioBufferClearedEvent
     | InputAudioBufferCommittedEvent
     | InputAudioBufferDtmfEventReceivedEvent

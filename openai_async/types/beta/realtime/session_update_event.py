@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.realtime.realtime_session_create_request import RealtimeSessionCreateRequest
+from openai_async.types.shared.realtime_session_create_request import RealtimeSessionCreateRequest
 
 __all__ = ["SessionUpdateEvent"]
 

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.realtime.realtime_transcription_session_create_response import (
-    RealtimeTranscriptionSessionCreateResponse,
-)
+from openai_async.types.beta.realtime.transcription_session import TranscriptionSession
 
 __all__ = ["TranscriptionSessionUpdatedEvent"]
 
@@ -16,4 +14,4 @@ class TranscriptionSessionUpdatedEvent(BaseModel, kw_only=True):
 
     event_id: str
     type: str
-    session: RealtimeTranscriptionSessionCreateResponse
+    session: TranscriptionSession

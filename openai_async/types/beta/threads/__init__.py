@@ -7,50 +7,139 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from openai_async.types.beta.threads.annotation import Annotation as Annotation
-    from openai_async.types.beta.threads.annotation_param import AnnotationParam as AnnotationParam
+    from openai_async.types.beta.threads.file_citation_annotation import (
+        FileCitationAnnotation as FileCitationAnnotation,
+    )
+    from openai_async.types.beta.threads.file_citation_annotation_param import (
+        FileCitationAnnotationParam as FileCitationAnnotationParam,
+    )
+    from openai_async.types.beta.threads.file_citation_delta_annotation import (
+        FileCitationDeltaAnnotation as FileCitationDeltaAnnotation,
+    )
+    from openai_async.types.beta.threads.file_path_annotation import (
+        FilePathAnnotation as FilePathAnnotation,
+    )
+    from openai_async.types.beta.threads.file_path_annotation_param import (
+        FilePathAnnotationParam as FilePathAnnotationParam,
+    )
+    from openai_async.types.beta.threads.file_path_delta_annotation import (
+        FilePathDeltaAnnotation as FilePathDeltaAnnotation,
+    )
     from openai_async.types.beta.threads.image_file import ImageFile as ImageFile
+    from openai_async.types.beta.threads.image_file import ImageFile as ImageFileContentBlock
     from openai_async.types.beta.threads.image_file_delta import ImageFileDelta as ImageFileDelta
+    from openai_async.types.beta.threads.image_file_delta import (
+        ImageFileDelta as ImageFileDeltaBlock,
+    )
     from openai_async.types.beta.threads.image_file_param import ImageFileParam as ImageFileParam
     from openai_async.types.beta.threads.image_url import ImageURL as ImageURL
+    from openai_async.types.beta.threads.image_url import ImageURL as ImageURLContentBlock
     from openai_async.types.beta.threads.image_url_delta import ImageURLDelta as ImageURLDelta
+    from openai_async.types.beta.threads.image_url_delta import ImageURLDelta as ImageURLDeltaBlock
     from openai_async.types.beta.threads.image_url_param import ImageURLParam as ImageURLParam
     from openai_async.types.beta.threads.message import Message as Message
     from openai_async.types.beta.threads.message_deleted import MessageDeleted as MessageDeleted
+    from openai_async.types.beta.threads.message_delta import MessageDelta as MessageDelta
+    from openai_async.types.beta.threads.refusal_content_block import (
+        RefusalContentBlock as RefusalContentBlock,
+    )
+    from openai_async.types.beta.threads.refusal_delta_block import (
+        RefusalDeltaBlock as RefusalDeltaBlock,
+    )
     from openai_async.types.beta.threads.run import Run as Run
     from openai_async.types.beta.threads.text import Text as Text
+    from openai_async.types.beta.threads.text import Text as TextContentBlock
+    from openai_async.types.beta.threads.text_content_block_param import (
+        TextContentBlockParam as TextContentBlockParam,
+    )
     from openai_async.types.beta.threads.text_delta import TextDelta as TextDelta
+    from openai_async.types.beta.threads.text_delta import TextDelta as TextDeltaBlock
 
 __all__ = [
-    "Annotation",
-    "AnnotationParam",
+    "FileCitationAnnotation",
+    "FileCitationAnnotationParam",
+    "FileCitationDeltaAnnotation",
+    "FilePathAnnotation",
+    "FilePathAnnotationParam",
+    "FilePathDeltaAnnotation",
     "ImageFile",
+    "ImageFileContentBlock",
     "ImageFileDelta",
+    "ImageFileDeltaBlock",
     "ImageFileParam",
     "ImageURL",
+    "ImageURLContentBlock",
     "ImageURLDelta",
+    "ImageURLDeltaBlock",
     "ImageURLParam",
     "Message",
     "MessageDeleted",
+    "MessageDelta",
+    "RefusalContentBlock",
+    "RefusalDeltaBlock",
     "Run",
     "Text",
+    "TextContentBlock",
+    "TextContentBlockParam",
     "TextDelta",
+    "TextDeltaBlock",
 ]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
-    "Annotation": ("openai_async.types.beta.threads.annotation", "Annotation"),
-    "AnnotationParam": ("openai_async.types.beta.threads.annotation_param", "AnnotationParam"),
+    "FileCitationAnnotation": (
+        "openai_async.types.beta.threads.file_citation_annotation",
+        "FileCitationAnnotation",
+    ),
+    "FileCitationAnnotationParam": (
+        "openai_async.types.beta.threads.file_citation_annotation_param",
+        "FileCitationAnnotationParam",
+    ),
+    "FileCitationDeltaAnnotation": (
+        "openai_async.types.beta.threads.file_citation_delta_annotation",
+        "FileCitationDeltaAnnotation",
+    ),
+    "FilePathAnnotation": (
+        "openai_async.types.beta.threads.file_path_annotation",
+        "FilePathAnnotation",
+    ),
+    "FilePathAnnotationParam": (
+        "openai_async.types.beta.threads.file_path_annotation_param",
+        "FilePathAnnotationParam",
+    ),
+    "FilePathDeltaAnnotation": (
+        "openai_async.types.beta.threads.file_path_delta_annotation",
+        "FilePathDeltaAnnotation",
+    ),
     "ImageFile": ("openai_async.types.beta.threads.image_file", "ImageFile"),
+    "ImageFileContentBlock": ("openai_async.types.beta.threads.image_file", "ImageFile"),
     "ImageFileDelta": ("openai_async.types.beta.threads.image_file_delta", "ImageFileDelta"),
+    "ImageFileDeltaBlock": ("openai_async.types.beta.threads.image_file_delta", "ImageFileDelta"),
     "ImageFileParam": ("openai_async.types.beta.threads.image_file_param", "ImageFileParam"),
     "ImageURL": ("openai_async.types.beta.threads.image_url", "ImageURL"),
+    "ImageURLContentBlock": ("openai_async.types.beta.threads.image_url", "ImageURL"),
     "ImageURLDelta": ("openai_async.types.beta.threads.image_url_delta", "ImageURLDelta"),
+    "ImageURLDeltaBlock": ("openai_async.types.beta.threads.image_url_delta", "ImageURLDelta"),
     "ImageURLParam": ("openai_async.types.beta.threads.image_url_param", "ImageURLParam"),
     "Message": ("openai_async.types.beta.threads.message", "Message"),
     "MessageDeleted": ("openai_async.types.beta.threads.message_deleted", "MessageDeleted"),
+    "MessageDelta": ("openai_async.types.beta.threads.message_delta", "MessageDelta"),
+    "RefusalContentBlock": (
+        "openai_async.types.beta.threads.refusal_content_block",
+        "RefusalContentBlock",
+    ),
+    "RefusalDeltaBlock": (
+        "openai_async.types.beta.threads.refusal_delta_block",
+        "RefusalDeltaBlock",
+    ),
     "Run": ("openai_async.types.beta.threads.run", "Run"),
     "Text": ("openai_async.types.beta.threads.text", "Text"),
+    "TextContentBlock": ("openai_async.types.beta.threads.text", "Text"),
+    "TextContentBlockParam": (
+        "openai_async.types.beta.threads.text_content_block_param",
+        "TextContentBlockParam",
+    ),
     "TextDelta": ("openai_async.types.beta.threads.text_delta", "TextDelta"),
+    "TextDeltaBlock": ("openai_async.types.beta.threads.text_delta", "TextDelta"),
 }
 
 

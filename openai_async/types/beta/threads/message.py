@@ -3,42 +3,46 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from openai_async._models import BaseModel
-from openai_async.types.conversations.computer_screenshot_content import ComputerScreenshotContent
-from openai_async.types.conversations.input_file_content import InputFileContent
-from openai_async.types.conversations.input_image_content import InputImageContent
-from openai_async.types.conversations.input_text_content import InputTextContent
-from openai_async.types.conversations.output_text_content import OutputTextContent
-from openai_async.types.conversations.refusal_content import RefusalContent
-from openai_async.types.conversations.summary_text_content import SummaryTextContent
-from openai_async.types.conversations.text_content import TextContent
-from openai_async.types.shared.reasoning_text_content import ReasoningTextContent
+from openai_async.types.beta.threads.image_file import ImageFile
+from openai_async.types.beta.threads.image_url import ImageURL
+from openai_async.types.beta.threads.refusal_content_block import RefusalContentBlock
+from openai_async.types.beta.threads.text import Text
+from openai_async.types.shared.assistant_tools_code import AssistantToolsCode
+from openai_async.types.shared.assistant_tools_file_search_type_only import (
+    AssistantToolsFileSearchTypeOnly,
+)
 
-__all__ = ["Message"]
+__all__ = ["Message", "MessageAttachment", "MessageIncompleteDetails"]
 
 
-class Message(BaseModel, kw_only=True, tag_field="type", tag="message"):
-    """Response type ``Message`` (spec: ``Message``)."""
+class Message(BaseModel, kw_only=True):
+    """Response type ``Message`` (spec: ``MessageObject``)."""
 
     id: str
+    object: str
+    created_at: int
+    thread_id: str
     status: str
+    incomplete_details: MessageIncompleteDetails | None
+    completed_at: int | None
+    incomplete_at: int | None
     role: str
-    content: list[
-        InputTextContent
-        | OutputTextContent
-        | TextContent
-        | SummaryTextContent
-        | ReasoningTextContent
-        | RefusalContent
-        | InputImageContent
-        | ComputerScreenshotContent
-        | InputFileContent
-    ]
-    phase: str | None = None
+    content: list[ImageFile | ImageURL | Text | RefusalContentBlock]
+    assistant_id: str | None
+    run_id: str | None
+    attachments: list[MessageAttachment] | None
+    metadata: dict[str, str] | None
 
-    @property
-    def type(self) -> Literal["message"]:
-        """The ``type`` tag of this variant."""
-        return "message"
+
+class MessageIncompleteDetails(BaseModel, kw_only=True):
+    """Response type ``MessageIncompleteDetails`` (spec: ``MessageObject (inline)``)."""
+
+    reason: str
+
+
+class MessageAttachment(BaseModel, kw_only=True):
+    """Response type ``MessageAttachment`` (spec: ``MessageObject (inline)``)."""
+
+    file_id: str | None = None
+    tools: list[AssistantToolsCode | AssistantToolsFileSearchTypeOnly] | None = None

@@ -6,12 +6,8 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.message_content_text_annotations_file_citation_object import (
-    MessageContentTextAnnotationsFileCitationObject,
-)
-from openai_async.types.shared.message_content_text_annotations_file_path_object import (
-    MessageContentTextAnnotationsFilePathObject,
-)
+from openai_async.types.beta.threads.file_citation_annotation import FileCitationAnnotation
+from openai_async.types.beta.threads.file_path_annotation import FilePathAnnotation
 
 __all__ = ["Text", "TextText"]
 
@@ -31,7 +27,4 @@ class TextText(BaseModel, kw_only=True):
     """Response type ``TextText`` (spec: ``MessageContentTextObject (inline)``)."""
 
     value: str
-    annotations: list[
-        MessageContentTextAnnotationsFileCitationObject
-        | MessageContentTextAnnotationsFilePathObject
-    ]
+    annotations: list[FileCitationAnnotation | FilePathAnnotation]

@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.message_delta_content_text_annotations_file_citation_object import (
-    MessageDeltaContentTextAnnotationsFileCitationObject,
+from openai_async.types.beta.threads.file_citation_delta_annotation import (
+    FileCitationDeltaAnnotation,
 )
-from openai_async.types.shared.message_delta_content_text_annotations_file_path_object import (
-    MessageDeltaContentTextAnnotationsFilePathObject,
-)
+from openai_async.types.beta.threads.file_path_delta_annotation import FilePathDeltaAnnotation
 
 __all__ = ["TextDelta", "TextDeltaText"]
 
@@ -32,10 +30,4 @@ class TextDeltaText(BaseModel, kw_only=True):
     """Response type ``TextDeltaText`` (spec: ``MessageDeltaContentTextObject (inline)``)."""
 
     value: str | None = None
-    annotations: (
-        list[
-            MessageDeltaContentTextAnnotationsFileCitationObject
-            | MessageDeltaContentTextAnnotationsFilePathObject
-        ]
-        | None
-    ) = None
+    annotations: list[FileCitationDeltaAnnotation | FilePathDeltaAnnotation] | None = None

@@ -18,18 +18,16 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any, Literal
 
-    from openai_async.types.realtime.realtime_session_create_request_param import (
+    from openai_async.types.beta.realtime.session_create_response import SessionCreateResponse
+    from openai_async.types.realtime.realtime_truncation_param import RealtimeTruncationParam
+    from openai_async.types.responses.response_prompt_param import ResponsePromptParam
+    from openai_async.types.shared.realtime_session_create_request_param import (
         RealtimeSessionCreateRequestClientSecretParam,
         RealtimeSessionCreateRequestInputAudioTranscriptionParam,
         RealtimeSessionCreateRequestToolParam,
         RealtimeSessionCreateRequestTracingTracingConfigurationParam,
         RealtimeSessionCreateRequestTurnDetectionParam,
     )
-    from openai_async.types.realtime.realtime_session_create_response import (
-        RealtimeSessionCreateResponse,
-    )
-    from openai_async.types.realtime.realtime_truncation_param import RealtimeTruncationParam
-    from openai_async.types.responses.response_prompt_param import ResponsePromptParam
     from openai_async.types.shared.voice_ids_or_custom_voice_param import VoiceIdsOrCustomVoiceParam
 
 __all__ = ["Sessions", "SessionsWithRawResponse", "SessionsWithStreamingResponse"]
@@ -72,9 +70,9 @@ class Sessions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RealtimeSessionCreateResponse:
-        """Send ``POST /realtime/sessions``; returns ``RealtimeSessionCreateResponse``."""
-        result: RealtimeSessionCreateResponse = self._client._call(
+    ) -> SessionCreateResponse:
+        """Send ``POST /realtime/sessions``; returns ``SessionCreateResponse``."""
+        result: SessionCreateResponse = self._client._call(
             self._async.create,
             client_secret=client_secret,
             modalities=modalities,

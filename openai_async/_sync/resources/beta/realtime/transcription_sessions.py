@@ -18,14 +18,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
-    from openai_async.types.realtime.realtime_transcription_session_create_request_param import (
+    from openai_async.types.beta.realtime.transcription_session import TranscriptionSession
+    from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
+    from openai_async.types.shared.realtime_transcription_session_create_request_param import (
         RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam,
         RealtimeTranscriptionSessionCreateRequestTurnDetectionParam,
     )
-    from openai_async.types.realtime.realtime_transcription_session_create_response import (
-        RealtimeTranscriptionSessionCreateResponse,
-    )
-    from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
 
 __all__ = [
     "TranscriptionSessions",
@@ -60,9 +58,9 @@ class TranscriptionSessions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RealtimeTranscriptionSessionCreateResponse:
-        """Send ``POST /realtime/transcription_sessions``; returns ``RealtimeTranscriptionSessionCreateResponse``."""
-        result: RealtimeTranscriptionSessionCreateResponse = self._client._call(
+    ) -> TranscriptionSession:
+        """Send ``POST /realtime/transcription_sessions``; returns ``TranscriptionSession``."""
+        result: TranscriptionSession = self._client._call(
             self._async.create,
             turn_detection=turn_detection,
             input_audio_noise_reduction=input_audio_noise_reduction,

@@ -21,11 +21,11 @@ if TYPE_CHECKING:
     from openai_async.pagination import SyncCursorPage
     from openai_async.types.beta.threads.image_file_param import ImageFileParam
     from openai_async.types.beta.threads.image_url_param import ImageURLParam
+    from openai_async.types.beta.threads.message import Message
     from openai_async.types.beta.threads.message_deleted import MessageDeleted
     from openai_async.types.shared.create_message_request_param import (
         CreateMessageRequestAttachmentParam,
     )
-    from openai_async.types.shared.message_object import MessageObject
     from openai_async.types.shared.message_request_content_text_object_param import (
         MessageRequestContentTextObjectParam,
     )
@@ -57,9 +57,9 @@ class Messages(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> MessageObject:
-        """Send ``POST /threads/{thread_id}/messages``; returns ``MessageObject``."""
-        result: MessageObject = self._client._call(
+    ) -> Message:
+        """Send ``POST /threads/{thread_id}/messages``; returns ``Message``."""
+        result: Message = self._client._call(
             self._async.create,
             thread_id=thread_id,
             role=role,
@@ -82,9 +82,9 @@ class Messages(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> MessageObject:
-        """Send ``GET /threads/{thread_id}/messages/{message_id}``; returns ``MessageObject``."""
-        result: MessageObject = self._client._call(
+    ) -> Message:
+        """Send ``GET /threads/{thread_id}/messages/{message_id}``; returns ``Message``."""
+        result: Message = self._client._call(
             self._async.retrieve,
             message_id=message_id,
             thread_id=thread_id,
@@ -105,9 +105,9 @@ class Messages(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> MessageObject:
-        """Send ``POST /threads/{thread_id}/messages/{message_id}``; returns ``MessageObject``."""
-        result: MessageObject = self._client._call(
+    ) -> Message:
+        """Send ``POST /threads/{thread_id}/messages/{message_id}``; returns ``Message``."""
+        result: Message = self._client._call(
             self._async.update,
             message_id=message_id,
             thread_id=thread_id,
@@ -154,9 +154,9 @@ class Messages(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[MessageObject]:
-        """Send ``GET /threads/{thread_id}/messages``; returns ``SyncCursorPage[MessageObject]``."""
-        result: SyncCursorPage[MessageObject] = self._client._call(
+    ) -> SyncCursorPage[Message]:
+        """Send ``GET /threads/{thread_id}/messages``; returns ``SyncCursorPage[Message]``."""
+        result: SyncCursorPage[Message] = self._client._call(
             self._async.list,
             thread_id=thread_id,
             limit=limit,

@@ -12,9 +12,9 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types.admin.organization.group import Group
 from openai_async.types.admin.organization.group_delete_response import GroupDeleteResponse
 from openai_async.types.admin.organization.group_update_response import GroupUpdateResponse
-from openai_async.types.shared.group_response import GroupResponse
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -65,12 +65,12 @@ class AsyncGroups(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupResponse:
-        """Send ``POST /organization/groups``; returns ``GroupResponse``."""
-        result: GroupResponse = await self._client._request(
+    ) -> Group:
+        """Send ``POST /organization/groups``; returns ``Group``."""
+        result: Group = await self._client._request(
             "POST",
             "/organization/groups",
-            cast_to=GroupResponse,
+            cast_to=Group,
             body={"name": name},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -87,12 +87,12 @@ class AsyncGroups(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupResponse:
-        """Send ``GET /organization/groups/{group_id}``; returns ``GroupResponse``."""
-        result: GroupResponse = await self._client._request(
+    ) -> Group:
+        """Send ``GET /organization/groups/{group_id}``; returns ``Group``."""
+        result: Group = await self._client._request(
             "GET",
             format_path("/organization/groups/{group_id}", group_id=group_id),
-            cast_to=GroupResponse,
+            cast_to=Group,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -154,19 +154,17 @@ class AsyncGroups(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[GroupResponse, AsyncNextCursorPage[GroupResponse]]:
-        """Send ``GET /organization/groups``; returns ``AsyncPaginator[GroupResponse, AsyncNextCursorPage[GroupResponse]]``."""
-        result: AsyncPaginator[GroupResponse, AsyncNextCursorPage[GroupResponse]] = (
-            self._client._get_api_list(
-                "/organization/groups",
-                page=AsyncNextCursorPage[GroupResponse],
-                item=GroupResponse,
-                query={"limit": limit, "after": after, "order": order},
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> AsyncPaginator[Group, AsyncNextCursorPage[Group]]:
+        """Send ``GET /organization/groups``; returns ``AsyncPaginator[Group, AsyncNextCursorPage[Group]]``."""
+        result: AsyncPaginator[Group, AsyncNextCursorPage[Group]] = self._client._get_api_list(
+            "/organization/groups",
+            page=AsyncNextCursorPage[Group],
+            item=Group,
+            query={"limit": limit, "after": after, "order": order},
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

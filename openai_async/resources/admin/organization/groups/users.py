@@ -16,8 +16,8 @@ from openai_async.types.admin.organization.groups.organization_group_user import
     OrganizationGroupUser,
 )
 from openai_async.types.admin.organization.groups.user_create_response import UserCreateResponse
+from openai_async.types.admin.organization.groups.user_delete_response import UserDeleteResponse
 from openai_async.types.admin.organization.groups.user_retrieve_response import UserRetrieveResponse
-from openai_async.types.shared.group_user_deleted_resource import GroupUserDeletedResource
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -96,16 +96,16 @@ class AsyncUsers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupUserDeletedResource:
-        """Send ``DELETE /organization/groups/{group_id}/users/{user_id}``; returns ``GroupUserDeletedResource``."""
-        result: GroupUserDeletedResource = await self._client._request(
+    ) -> UserDeleteResponse:
+        """Send ``DELETE /organization/groups/{group_id}/users/{user_id}``; returns ``UserDeleteResponse``."""
+        result: UserDeleteResponse = await self._client._request(
             "DELETE",
             format_path(
                 "/organization/groups/{group_id}/users/{user_id}",
                 user_id=user_id,
                 group_id=group_id,
             ),
-            cast_to=GroupUserDeletedResource,
+            cast_to=UserDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

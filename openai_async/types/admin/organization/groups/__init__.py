@@ -16,11 +16,11 @@ if TYPE_CHECKING:
     from openai_async.types.admin.organization.groups.user_create_response import (
         UserCreateResponse as UserCreateResponse,
     )
+    from openai_async.types.admin.organization.groups.user_delete_response import (
+        UserDeleteResponse as UserDeleteResponse,
+    )
     from openai_async.types.admin.organization.groups.user_retrieve_response import (
         UserRetrieveResponse as UserRetrieveResponse,
-    )
-    from openai_async.types.admin.organization.user_delete_response import (
-        UserDeleteResponse as UserDeleteResponse,
     )
     from openai_async.types.admin.organization.users.role_delete_response import (
         RoleDeleteResponse as RoleDeleteResponse,
@@ -69,7 +69,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "UserCreateResponse",
     ),
     "UserDeleteResponse": (
-        "openai_async.types.admin.organization.user_delete_response",
+        "openai_async.types.admin.organization.groups.user_delete_response",
         "UserDeleteResponse",
     ),
     "UserRetrieveResponse": (

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.admin.organization.group import Group
 from openai_async.types.admin.organization.role import Role
+from openai_async.types.shared.group import Group
 
 __all__ = ["RoleCreateResponse"]
 

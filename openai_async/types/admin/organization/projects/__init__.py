@@ -67,11 +67,11 @@ if TYPE_CHECKING:
     from openai_async.types.admin.organization.projects.service_account_delete_response import (
         ServiceAccountDeleteResponse as ServiceAccountDeleteResponse,
     )
+    from openai_async.types.admin.organization.projects.user_delete_response import (
+        UserDeleteResponse as UserDeleteResponse,
+    )
     from openai_async.types.admin.organization.role_delete_response import (
         RoleDeleteResponse as RoleDeleteResponse,
-    )
-    from openai_async.types.admin.organization.user_delete_response import (
-        UserDeleteResponse as UserDeleteResponse,
     )
 
 __all__ = [
@@ -182,7 +182,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ServiceAccountDeleteResponse",
     ),
     "UserDeleteResponse": (
-        "openai_async.types.admin.organization.user_delete_response",
+        "openai_async.types.admin.organization.projects.user_delete_response",
         "UserDeleteResponse",
     ),
 }

@@ -7,78 +7,73 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from openai_async.types.beta.threads.runs.code_interpreter_output_image import (
-        CodeInterpreterOutputImage as CodeInterpreterOutputImage,
-    )
-    from openai_async.types.beta.threads.runs.code_interpreter_output_image_param import (
-        CodeInterpreterOutputImageParam as CodeInterpreterOutputImageParam,
-    )
-    from openai_async.types.beta.threads.runs.code_interpreter_tool_call import (
-        CodeInterpreterToolCall as CodeInterpreterToolCall,
-    )
-    from openai_async.types.beta.threads.runs.code_interpreter_tool_call_param import (
-        CodeInterpreterToolCallParam as CodeInterpreterToolCallParam,
+    from openai_async.types.beta.threads.runs.code_interpreter_logs import (
+        CodeInterpreterLogs as CodeInterpreterLogs,
     )
     from openai_async.types.beta.threads.runs.file_search_tool_call import (
         FileSearchToolCall as FileSearchToolCall,
     )
-    from openai_async.types.beta.threads.runs.file_search_tool_call_param import (
-        FileSearchToolCallParam as FileSearchToolCallParam,
+    from openai_async.types.beta.threads.runs.file_search_tool_call_delta import (
+        FileSearchToolCallDelta as FileSearchToolCallDelta,
     )
     from openai_async.types.beta.threads.runs.function_tool_call import (
         FunctionToolCall as FunctionToolCall,
     )
-    from openai_async.types.beta.threads.runs.function_tool_call_param import (
-        FunctionToolCallParam as FunctionToolCallParam,
+    from openai_async.types.beta.threads.runs.function_tool_call_delta import (
+        FunctionToolCallDelta as FunctionToolCallDelta,
+    )
+    from openai_async.types.beta.threads.runs.message_creation_step_details import (
+        MessageCreationStepDetails as MessageCreationStepDetails,
     )
     from openai_async.types.beta.threads.runs.run_step import RunStep as RunStep
+    from openai_async.types.beta.threads.runs.run_step_delta import RunStepDelta as RunStepDelta
+    from openai_async.types.beta.threads.runs.tool_calls_step_details import (
+        ToolCallsStepDetails as ToolCallsStepDetails,
+    )
 
 __all__ = [
-    "CodeInterpreterOutputImage",
-    "CodeInterpreterOutputImageParam",
-    "CodeInterpreterToolCall",
-    "CodeInterpreterToolCallParam",
+    "CodeInterpreterLogs",
     "FileSearchToolCall",
-    "FileSearchToolCallParam",
+    "FileSearchToolCallDelta",
     "FunctionToolCall",
-    "FunctionToolCallParam",
+    "FunctionToolCallDelta",
+    "MessageCreationStepDetails",
     "RunStep",
+    "RunStepDelta",
+    "ToolCallsStepDetails",
 ]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
-    "CodeInterpreterOutputImage": (
-        "openai_async.types.beta.threads.runs.code_interpreter_output_image",
-        "CodeInterpreterOutputImage",
-    ),
-    "CodeInterpreterOutputImageParam": (
-        "openai_async.types.beta.threads.runs.code_interpreter_output_image_param",
-        "CodeInterpreterOutputImageParam",
-    ),
-    "CodeInterpreterToolCall": (
-        "openai_async.types.beta.threads.runs.code_interpreter_tool_call",
-        "CodeInterpreterToolCall",
-    ),
-    "CodeInterpreterToolCallParam": (
-        "openai_async.types.beta.threads.runs.code_interpreter_tool_call_param",
-        "CodeInterpreterToolCallParam",
+    "CodeInterpreterLogs": (
+        "openai_async.types.beta.threads.runs.code_interpreter_logs",
+        "CodeInterpreterLogs",
     ),
     "FileSearchToolCall": (
         "openai_async.types.beta.threads.runs.file_search_tool_call",
         "FileSearchToolCall",
     ),
-    "FileSearchToolCallParam": (
-        "openai_async.types.beta.threads.runs.file_search_tool_call_param",
-        "FileSearchToolCallParam",
+    "FileSearchToolCallDelta": (
+        "openai_async.types.beta.threads.runs.file_search_tool_call_delta",
+        "FileSearchToolCallDelta",
     ),
     "FunctionToolCall": (
         "openai_async.types.beta.threads.runs.function_tool_call",
         "FunctionToolCall",
     ),
-    "FunctionToolCallParam": (
-        "openai_async.types.beta.threads.runs.function_tool_call_param",
-        "FunctionToolCallParam",
+    "FunctionToolCallDelta": (
+        "openai_async.types.beta.threads.runs.function_tool_call_delta",
+        "FunctionToolCallDelta",
+    ),
+    "MessageCreationStepDetails": (
+        "openai_async.types.beta.threads.runs.message_creation_step_details",
+        "MessageCreationStepDetails",
     ),
     "RunStep": ("openai_async.types.beta.threads.runs.run_step", "RunStep"),
+    "RunStepDelta": ("openai_async.types.beta.threads.runs.run_step_delta", "RunStepDelta"),
+    "ToolCallsStepDetails": (
+        "openai_async.types.beta.threads.runs.tool_calls_step_details",
+        "ToolCallsStepDetails",
+    ),
 }
 
 

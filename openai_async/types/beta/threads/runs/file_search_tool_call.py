@@ -6,29 +6,30 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.shared.run_step_details_tool_calls_file_search_ranking_options_object import (
+    RunStepDetailsToolCallsFileSearchRankingOptionsObject,
+)
+from openai_async.types.shared.run_step_details_tool_calls_file_search_result_object import (
+    RunStepDetailsToolCallsFileSearchResultObject,
+)
 
-__all__ = ["FileSearchToolCall", "FileSearchToolCallResult"]
+__all__ = ["FileSearchToolCall", "FileSearchToolCallFileSearch"]
 
 
-class FileSearchToolCall(BaseModel, kw_only=True, tag_field="type", tag="file_search_call"):
-    """Response type ``FileSearchToolCall`` (spec: ``FileSearchToolCall``)."""
+class FileSearchToolCall(BaseModel, kw_only=True, tag_field="type", tag="file_search"):
+    """Response type ``FileSearchToolCall`` (spec: ``RunStepDetailsToolCallsFileSearchObject``)."""
 
     id: str
-    status: str
-    queries: list[str]
-    results: list[FileSearchToolCallResult] | None = None
+    file_search: FileSearchToolCallFileSearch
 
     @property
-    def type(self) -> Literal["file_search_call"]:
+    def type(self) -> Literal["file_search"]:
         """The ``type`` tag of this variant."""
-        return "file_search_call"
+        return "file_search"
 
 
-class FileSearchToolCallResult(BaseModel, kw_only=True):
-    """Response type ``FileSearchToolCallResult`` (spec: ``FileSearchToolCall (inline)``)."""
+class FileSearchToolCallFileSearch(BaseModel, kw_only=True):
+    """Response type ``FileSearchToolCallFileSearch`` (spec: ``RunStepDetailsToolCallsFileSearchObject (inline)``)."""
 
-    file_id: str | None = None
-    text: str | None = None
-    filename: str | None = None
-    attributes: dict[str, str | float | bool] | None = None
-    score: float | None = None
+    ranking_options: RunStepDetailsToolCallsFileSearchRankingOptionsObject | None = None
+    results: list[RunStepDetailsToolCallsFileSearchResultObject] | None = None

@@ -6,23 +6,25 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.tool_call_caller import ToolCallCaller
 
-__all__ = ["FunctionToolCall"]
+__all__ = ["FunctionToolCall", "FunctionToolCallFunction"]
 
 
-class FunctionToolCall(BaseModel, kw_only=True, tag_field="type", tag="function_call"):
-    """Response type ``FunctionToolCall`` (spec: ``FunctionToolCall``)."""
+class FunctionToolCall(BaseModel, kw_only=True, tag_field="type", tag="function"):
+    """Response type ``FunctionToolCall`` (spec: ``RunStepDetailsToolCallsFunctionObject``)."""
 
-    id: str | None = None
-    call_id: str
-    caller: ToolCallCaller | None = None
-    namespace: str | None = None
-    name: str
-    arguments: str
-    status: str | None = None
+    id: str
+    function: FunctionToolCallFunction
 
     @property
-    def type(self) -> Literal["function_call"]:
+    def type(self) -> Literal["function"]:
         """The ``type`` tag of this variant."""
-        return "function_call"
+        return "function"
+
+
+class FunctionToolCallFunction(BaseModel, kw_only=True):
+    """Response type ``FunctionToolCallFunction`` (spec: ``RunStepDetailsToolCallsFunctionObject (inline)``)."""
+
+    name: str
+    arguments: str
+    output: str | None

@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.threads.runs.message_creation_step_details import (
+    MessageCreationStepDetails,
+)
+from openai_async.types.beta.threads.runs.tool_calls_step_details import ToolCallsStepDetails
 from openai_async.types.shared.run_step_completion_usage import RunStepCompletionUsage2
-from openai_async.types.shared.run_step_details_message_creation_object import (
-    RunStepDetailsMessageCreationObject,
-)
-from openai_async.types.shared.run_step_details_tool_calls_object import (
-    RunStepDetailsToolCallsObject,
-)
 
 __all__ = ["RunStep", "RunStepLastError"]
 
@@ -26,7 +24,7 @@ class RunStep(BaseModel, kw_only=True):
     run_id: str
     type: str
     status: str
-    step_details: RunStepDetailsMessageCreationObject | RunStepDetailsToolCallsObject
+    step_details: MessageCreationStepDetails | ToolCallsStepDetails
     last_error: RunStepLastError | None
     expired_at: int | None
     cancelled_at: int | None

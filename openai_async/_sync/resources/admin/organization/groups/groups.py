@@ -28,9 +28,9 @@ if TYPE_CHECKING:
         UsersWithStreamingResponse,
     )
     from openai_async.pagination import SyncNextCursorPage
+    from openai_async.types.admin.organization.group import Group
     from openai_async.types.admin.organization.group_delete_response import GroupDeleteResponse
     from openai_async.types.admin.organization.group_update_response import GroupUpdateResponse
-    from openai_async.types.shared.group_response import GroupResponse
 
 __all__ = ["Groups", "GroupsWithRawResponse", "GroupsWithStreamingResponse"]
 
@@ -66,9 +66,9 @@ class Groups(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupResponse:
-        """Send ``POST /organization/groups``; returns ``GroupResponse``."""
-        result: GroupResponse = self._client._call(
+    ) -> Group:
+        """Send ``POST /organization/groups``; returns ``Group``."""
+        result: Group = self._client._call(
             self._async.create,
             name=name,
             extra_headers=extra_headers,
@@ -86,9 +86,9 @@ class Groups(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupResponse:
-        """Send ``GET /organization/groups/{group_id}``; returns ``GroupResponse``."""
-        result: GroupResponse = self._client._call(
+    ) -> Group:
+        """Send ``GET /organization/groups/{group_id}``; returns ``Group``."""
+        result: Group = self._client._call(
             self._async.retrieve,
             group_id=group_id,
             extra_headers=extra_headers,
@@ -150,9 +150,9 @@ class Groups(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncNextCursorPage[GroupResponse]:
-        """Send ``GET /organization/groups``; returns ``SyncNextCursorPage[GroupResponse]``."""
-        result: SyncNextCursorPage[GroupResponse] = self._client._call(
+    ) -> SyncNextCursorPage[Group]:
+        """Send ``GET /organization/groups``; returns ``SyncNextCursorPage[Group]``."""
+        result: SyncNextCursorPage[Group] = self._client._call(
             self._async.list,
             limit=limit,
             after=after,

@@ -22,10 +22,10 @@ if TYPE_CHECKING:
         OrganizationGroupUser,
     )
     from openai_async.types.admin.organization.groups.user_create_response import UserCreateResponse
+    from openai_async.types.admin.organization.groups.user_delete_response import UserDeleteResponse
     from openai_async.types.admin.organization.groups.user_retrieve_response import (
         UserRetrieveResponse,
     )
-    from openai_async.types.shared.group_user_deleted_resource import GroupUserDeletedResource
 
 __all__ = ["Users", "UsersWithRawResponse", "UsersWithStreamingResponse"]
 
@@ -94,9 +94,9 @@ class Users(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> GroupUserDeletedResource:
-        """Send ``DELETE /organization/groups/{group_id}/users/{user_id}``; returns ``GroupUserDeletedResource``."""
-        result: GroupUserDeletedResource = self._client._call(
+    ) -> UserDeleteResponse:
+        """Send ``DELETE /organization/groups/{group_id}/users/{user_id}``; returns ``UserDeleteResponse``."""
+        result: UserDeleteResponse = self._client._call(
             self._async.delete,
             user_id=user_id,
             group_id=group_id,

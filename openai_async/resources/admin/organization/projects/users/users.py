@@ -13,7 +13,7 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.types.admin.organization.projects.project_user import ProjectUser
-from openai_async.types.shared.project_user_delete_response import ProjectUserDeleteResponse
+from openai_async.types.admin.organization.projects.user_delete_response import UserDeleteResponse
 
 if TYPE_CHECKING:
     from openai_async._pagination import AsyncPaginator
@@ -131,16 +131,16 @@ class AsyncUsers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectUserDeleteResponse:
-        """Send ``DELETE /organization/projects/{project_id}/users/{user_id}``; returns ``ProjectUserDeleteResponse``."""
-        result: ProjectUserDeleteResponse = await self._client._request(
+    ) -> UserDeleteResponse:
+        """Send ``DELETE /organization/projects/{project_id}/users/{user_id}``; returns ``UserDeleteResponse``."""
+        result: UserDeleteResponse = await self._client._request(
             "DELETE",
             format_path(
                 "/organization/projects/{project_id}/users/{user_id}",
                 user_id=user_id,
                 project_id=project_id,
             ),
-            cast_to=ProjectUserDeleteResponse,
+            cast_to=UserDeleteResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

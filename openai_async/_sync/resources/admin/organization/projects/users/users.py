@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     )
     from openai_async.pagination import SyncConversationCursorPage
     from openai_async.types.admin.organization.projects.project_user import ProjectUser
-    from openai_async.types.shared.project_user_delete_response import ProjectUserDeleteResponse
+    from openai_async.types.admin.organization.projects.user_delete_response import (
+        UserDeleteResponse,
+    )
 
 __all__ = ["Users", "UsersWithRawResponse", "UsersWithStreamingResponse"]
 
@@ -125,9 +127,9 @@ class Users(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ProjectUserDeleteResponse:
-        """Send ``DELETE /organization/projects/{project_id}/users/{user_id}``; returns ``ProjectUserDeleteResponse``."""
-        result: ProjectUserDeleteResponse = self._client._call(
+    ) -> UserDeleteResponse:
+        """Send ``DELETE /organization/projects/{project_id}/users/{user_id}``; returns ``UserDeleteResponse``."""
+        result: UserDeleteResponse = self._client._call(
             self._async.delete,
             user_id=user_id,
             project_id=project_id,
