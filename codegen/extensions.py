@@ -32,6 +32,34 @@ EXTENSIONS: dict[str, tuple[Mixin | None, Mixin | None]] = {
         ("openai_async.lib._mixins_runs", "AsyncThreadsMixin"),
         ("openai_async.lib._mixins_runs", "ThreadsMixin"),
     ),
+    "vector_stores.files": (
+        ("openai_async.lib._mixins_vector_stores", "AsyncVectorStoreFilesMixin"),
+        ("openai_async.lib._mixins_vector_stores", "VectorStoreFilesMixin"),
+    ),
+    "vector_stores.file_batches": (
+        ("openai_async.lib._mixins_vector_stores", "AsyncVectorStoreFileBatchesMixin"),
+        ("openai_async.lib._mixins_vector_stores", "VectorStoreFileBatchesMixin"),
+    ),
+    "files": (
+        ("openai_async.lib._mixins_files", "AsyncFilesMixin"),
+        ("openai_async.lib._mixins_files", "FilesMixin"),
+    ),
+    "uploads": (
+        ("openai_async.lib._mixins_files", "AsyncUploadsMixin"),
+        ("openai_async.lib._mixins_files", "UploadsMixin"),
+    ),
+    "videos": (
+        ("openai_async.lib._mixins_files", "AsyncVideosMixin"),
+        ("openai_async.lib._mixins_files", "VideosMixin"),
+    ),
+    "embeddings": (
+        ("openai_async.lib.embeddings", "AsyncEmbeddingsMixin"),
+        ("openai_async.lib.embeddings", "EmbeddingsMixin"),
+    ),
+    "": (
+        ("openai_async.lib.webhooks", "AsyncWebhooksMixin"),
+        ("openai_async.lib.webhooks", "WebhooksMixin"),
+    ),
 }
 
 

@@ -37,9 +37,13 @@ if TYPE_CHECKING:
     from ._sync._client import AzureOpenAI, OpenAI
     from ._sync._response import APIResponse
     from ._sync._streaming import Stream
+    from .lib.assistants import AssistantEventHandler, AsyncAssistantEventHandler
     from .lib.parsing import ContentFilterFinishReasonError, LengthFinishReasonError
+    from .lib.polling import PollingTimeoutError
     from .lib.tool_runner import ToolRoundLimitError
     from .lib.tools import function_tool
+    from .lib.uploads import to_file
+    from .lib.webhooks import InvalidWebhookSignatureError
 
 _LAZY: dict[str, str] = {
     "AsyncOpenAI": "._client",
@@ -72,6 +76,11 @@ _LAZY: dict[str, str] = {
     "ContentFilterFinishReasonError": ".lib.parsing",
     "ToolRoundLimitError": ".lib.tool_runner",
     "function_tool": ".lib.tools",
+    "AsyncAssistantEventHandler": ".lib.assistants",
+    "AssistantEventHandler": ".lib.assistants",
+    "PollingTimeoutError": ".lib.polling",
+    "to_file": ".lib.uploads",
+    "InvalidWebhookSignatureError": ".lib.webhooks",
 }
 
 __all__ = [
@@ -111,6 +120,11 @@ __all__ = [
     "ContentFilterFinishReasonError",
     "ToolRoundLimitError",
     "function_tool",
+    "AsyncAssistantEventHandler",
+    "AssistantEventHandler",
+    "PollingTimeoutError",
+    "to_file",
+    "InvalidWebhookSignatureError",
 ]
 
 
