@@ -304,6 +304,10 @@ class AsyncOpenAI(AsyncResourceRoot):
         """Close the connection pool this client (and its copies) opened."""
         await self._store.aclose()
 
+    async def close(self) -> None:
+        """The same as ``aclose()``: the official client's spelling (``await client.close()``)."""
+        await self._store.aclose()
+
     async def __aenter__(self) -> Self:
         return self
 

@@ -132,3 +132,15 @@ def test_unclosed_client_collected_logs_nothing_worse_than_resource_warning(
             warnings.simplefilter("ignore", ResourceWarning)
             gc.collect()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_close_is_the_official_spelling_of_aclose(server: TestServer) -> None:
+    server.json({"ok": True})
+    client = AsyncOpenAI(api_key="sk-close", base_url=server.url)
+    assert await client.get("/x") == {"ok": True}
+    await client.close()
+    assert server.accepts == 1
+    server.json({"ok": True})
+    assert await client.get("/x") == {"ok": True}  # a closed client opens a fresh pool
+    await client.close()
+    assert server.accepts == 2
