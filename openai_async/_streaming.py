@@ -275,9 +275,8 @@ class AsyncStream(Generic[_T]):
                 self._feed(chunk)
             if self._finished and not self._closed:
                 await self._drain()
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            self._close()
-            raise transport_error(exc) from exc
+        except Exception as exc:
+            self._failed(exc)
         except BaseException:
             self._close()
             raise
@@ -297,9 +296,8 @@ class AsyncStream(Generic[_T]):
                 raise StopAsyncIteration
             try:
                 await self._read_more()
-            except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-                self._close()
-                raise transport_error(exc) from exc
+            except Exception as exc:
+                self._failed(exc)
             except BaseException:
                 self._close()
                 raise
@@ -414,6 +412,30 @@ class AsyncStream(Generic[_T]):
     def _fail(self, error: BaseException) -> None:
         self._error = error
         self._finished = True
+
+    def _failed(self, exc: Exception) -> None:
+        """A read failed: keep the events whose bytes already arrived, drop the connection,
+        and record the error to raise once those events are handed over. A failure after
+        ``[DONE]`` (while draining) is no failure of the stream."""
+        error: BaseException = exc
+        if isinstance(exc, (asyncio.TimeoutError, aiohttp.ClientError)):
+            if not self._finished:
+                self._salvage()
+            error = transport_error(exc)
+            error.__cause__ = exc
+        ended = self._finished
+        self._close()
+        if not ended and self._error is None:
+            self._error = error
+
+    def _salvage(self) -> None:
+        """Parse what the response buffered before its read failed (aiohttp raises the
+        failure before handing out buffered bytes)."""
+        content = self.response.content
+        with contextlib.suppress(Exception):
+            rest: bytes = content._read_nowait(-1)  # pyright: ignore[reportPrivateUsage]
+            if rest:
+                self._feed(rest)
 
     def _raise_error(self) -> None:
         error, self._error = self._error, None
