@@ -14,6 +14,7 @@ import contextlib
 import logging
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -830,14 +831,17 @@ def test_caller_deadline_around_a_call(
         async def run() -> None:
             async with AsyncOpenAI(api_key=KEY, base_url=sync_server.url) as client:
                 try:
-                    async with asyncio.timeout(0.1):
-                        await client.post("/slow", body=CHAT)
-                except TimeoutError as exc:
+                    if sys.version_info >= (3, 11):
+                        async with asyncio.timeout(0.1):
+                            await client.post("/slow", body=CHAT)
+                    else:
+                        await asyncio.wait_for(client.post("/slow", body=CHAT), 0.1)
+                except asyncio.TimeoutError as exc:
                     out.error = exc
                 out.acquired = _async_acquired(client)
 
         asyncio.run(run())
-        assert type(out.error) is TimeoutError
+        assert type(out.error) is asyncio.TimeoutError
     else:
         with OpenAI(api_key=KEY, base_url=sync_server.url, max_retries=0) as client:
             try:
