@@ -327,3 +327,49 @@ async def test_response_stream_function_call_events(
     assert len(deltas) > 1 and "".join(deltas) == '{"q": "a long query string"}'
     assert payloads[2]["item"]["arguments"] == ""
     assert payloads[-3]["name"] == "search"
+
+
+async def test_scripted_finish_reason_in_object_and_stream(
+    fake: FakeOpenAI, http: aiohttp.ClientSession
+) -> None:
+    fake.chat.reply("cut sho", finish_reason="length")
+    fake.chat.reply("cut sho", finish_reason="length")
+    body = {"model": "gpt-4o-mini", "messages": USER}
+    data = await post(http, f"{fake.url}/chat/completions", body)
+    assert data["choices"][0]["finish_reason"] == "length"
+    assert data["choices"][0]["message"]["content"] == "cut sho"
+    async with http.post(f"{fake.url}/chat/completions", json={**body, "stream": True}) as resp:
+        events = parse_sse(await resp.read())
+    chunks = [json.loads(data) for _, data in events if data != "[DONE]"]
+    assert [c["choices"][0]["finish_reason"] for c in chunks][-1] == "length"
+
+
+async def test_logprobs_when_asked_for(fake: FakeOpenAI, http: aiohttp.ClientSession) -> None:
+    fake.chat.reply("two words")
+    fake.chat.reply("two words")
+    body = {"model": "gpt-4o-mini", "messages": USER, "logprobs": True, "top_logprobs": 2}
+    data = await post(http, f"{fake.url}/chat/completions", body)
+    content = data["choices"][0]["logprobs"]["content"]
+    assert [entry["token"] for entry in content] == ["two", " words"]
+    assert all(len(entry["top_logprobs"]) == 2 for entry in content)
+    assert all(entry["logprob"] < 0 for entry in content)
+    async with http.post(f"{fake.url}/chat/completions", json={**body, "stream": True}) as resp:
+        events = parse_sse(await resp.read())
+    chunks = [json.loads(data) for _, data in events if data != "[DONE]"]
+    streamed = [
+        entry["token"]
+        for chunk in chunks
+        for choice in chunk["choices"]
+        if choice["logprobs"]
+        for entry in choice["logprobs"]["content"]
+    ]
+    assert streamed == ["two", " words"]
+
+
+async def test_logprobs_scripted_without_the_request_asking(
+    fake: FakeOpenAI, http: aiohttp.ClientSession
+) -> None:
+    fake.chat.reply("hi", logprobs=True)
+    data = await post(http, f"{fake.url}/chat/completions", {"model": "m", "messages": USER})
+    assert [e["token"] for e in data["choices"][0]["logprobs"]["content"]] == ["hi"]
+    assert data["choices"][0]["logprobs"]["content"][0]["top_logprobs"] == []

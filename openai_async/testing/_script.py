@@ -43,9 +43,15 @@ class Answer:
     text: str | None = None
     tool_calls: list[ToolCall] = field(default_factory=list[ToolCall])
     refusal: str | None = None
+    stop_reason: str | None = None
+    """The ``finish_reason`` to report (``"length"``, ``"content_filter"``); derived when unset."""
+    logprobs: bool = False
+    """Send per-token logprobs even when the request did not ask for them."""
 
     @property
     def finish_reason(self) -> str:
+        if self.stop_reason is not None:
+            return self.stop_reason
         return "tool_calls" if self.tool_calls else "stop"
 
 
@@ -77,9 +83,9 @@ class Script:
         self.default: Responder = default
         self._queue: deque[Responder] = deque()
 
-    def reply(self, text: str) -> None:
-        """The next call answers with ``text``."""
-        answer = Answer(text=text)
+    def reply(self, text: str, *, finish_reason: str | None = None, logprobs: bool = False) -> None:
+        """The next call answers with ``text`` (cut short when ``finish_reason`` says so)."""
+        answer = Answer(text=text, stop_reason=finish_reason, logprobs=logprobs)
         self._queue.append(lambda _request: answer)
 
     def tool_call(

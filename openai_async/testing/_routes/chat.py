@@ -88,7 +88,36 @@ def _with_ids(backend: Backend, answer: Answer) -> Answer:
     calls = [
         ToolCall(c.name, c.arguments, c.id or backend.new_id("call_")) for c in answer.tool_calls
     ]
-    return Answer(text=answer.text, tool_calls=calls, refusal=answer.refusal)
+    return Answer(
+        text=answer.text,
+        tool_calls=calls,
+        refusal=answer.refusal,
+        stop_reason=answer.stop_reason,
+        logprobs=answer.logprobs,
+    )
+
+
+def _token_logprob(token: str, position: int, top: int) -> JSON:
+    """A deterministic logprob entry for ``token`` with ``top`` alternatives."""
+    value = -round(0.01 * (position % 50 + 1), 4)
+    alternatives = [
+        {"token": token, "logprob": value, "bytes": list(token.encode())},
+        *(
+            {"token": f"{token}~{k}", "logprob": value - k, "bytes": list(f"{token}~{k}".encode())}
+            for k in range(1, top)
+        ),
+    ]
+    return {**alternatives[0], "top_logprobs": alternatives[:top]}
+
+
+def _logprobs(body: JSON, answer: Answer, tokens: list[str], start: int = 0) -> JSON | None:
+    """The ``logprobs`` of a choice covering ``tokens``, when asked for (else ``None``)."""
+    if not (body.get("logprobs") or answer.logprobs):
+        return None
+    top = body.get("top_logprobs")
+    count = top if isinstance(top, int) and top > 0 else 0
+    entries = [_token_logprob(t, start + i, count) for i, t in enumerate(tokens)]
+    return {"content": entries, "refusal": None}
 
 
 def chat_completion(backend: Backend, body: JSON) -> Reply:
@@ -101,7 +130,7 @@ def chat_completion(backend: Backend, body: JSON) -> Reply:
         {
             "index": i,
             "message": _message(answer),
-            "logprobs": None,
+            "logprobs": _logprobs(body, answer, split_tokens(answer.text or "")),
             "finish_reason": answer.finish_reason,
         }
         for i in range(n)
@@ -145,11 +174,13 @@ def _stream(backend: Backend, body: JSON, answer: Answer, n: int) -> Reply:
     extra: JSON = {"usage": None} if include_usage else {}
     events: list[bytes] = []
     for index in range(n):
-        for delta in _deltas(answer):
+        for position, delta in enumerate(_deltas(answer)):
+            content = delta.get("content")
+            tokens = [content] if isinstance(content, str) and content else []
             choice: dict[str, Any] = {
                 "index": index,
                 "delta": delta,
-                "logprobs": None,
+                "logprobs": _logprobs(body, answer, tokens, position) if tokens else None,
                 "finish_reason": None,
             }
             events.append(sse_event({**base, "choices": [choice], **extra}))
