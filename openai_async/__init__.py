@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from ._sync._response import APIResponse
     from ._sync._streaming import Stream
     from .lib.assistants import AssistantEventHandler, AsyncAssistantEventHandler
+    from .lib.bulk import BulkProgress, bulk, bulk_sync
+    from .lib.limiter import RateLimit
     from .lib.parsing import ContentFilterFinishReasonError, LengthFinishReasonError
     from .lib.polling import PollingTimeoutError
     from .lib.tool_runner import ToolRoundLimitError
@@ -72,6 +74,10 @@ _LAZY: dict[str, str] = {
     "InternalServerError": "._exceptions",
     "RateLimitInfo": "._ratelimit",
     "rate_limit_info": "._ratelimit",
+    "RateLimit": ".lib.limiter",
+    "bulk": ".lib.bulk",
+    "bulk_sync": ".lib.bulk",
+    "BulkProgress": ".lib.bulk",
     "LengthFinishReasonError": ".lib.parsing",
     "ContentFilterFinishReasonError": ".lib.parsing",
     "ToolRoundLimitError": ".lib.tool_runner",
@@ -116,6 +122,10 @@ __all__ = [
     "InternalServerError",
     "RateLimitInfo",
     "rate_limit_info",
+    "RateLimit",
+    "bulk",
+    "bulk_sync",
+    "BulkProgress",
     "LengthFinishReasonError",
     "ContentFilterFinishReasonError",
     "ToolRoundLimitError",

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "openai_async.testing._demo",
         "tour the client (uses a built-in fake server without a key)",
     ),
+    "bulk": ("openai_async._cli_bulk", "run a JSONL file of API requests, results to JSONL"),
 }
 
 

@@ -91,6 +91,17 @@ def _total(usage: _Usage) -> int | None:
     return None
 
 
+def usage_in(content: bytes) -> tuple[bool, int | None]:
+    """(``content`` is JSON, the ``usage`` total it reports if any), in one decode."""
+    try:
+        decoded = _USAGE_DECODER.decode(content)
+    except msgspec.ValidationError:
+        return True, None
+    except msgspec.DecodeError:
+        return False, None
+    return True, None if decoded.usage is None else _total(decoded.usage)
+
+
 def used_tokens(result: object) -> int | None:
     """The ``usage`` total a call's result reports (decoded or raw), if any."""
     usage: object = getattr(result, "usage", None)
@@ -105,11 +116,7 @@ def used_tokens(result: object) -> int | None:
         return None
     content: object = getattr(result, "_content", None)  # a raw response, body read
     if isinstance(content, bytes):
-        try:
-            decoded = _USAGE_DECODER.decode(content)
-        except msgspec.DecodeError:
-            return None
-        return _total(decoded.usage) if decoded.usage is not None else None
+        return usage_in(content)[1]
     return None
 
 
