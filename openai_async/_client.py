@@ -126,6 +126,7 @@ class AsyncOpenAI(AsyncResourceRoot):
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
+        websocket_base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -157,11 +158,13 @@ class AsyncOpenAI(AsyncResourceRoot):
         self.api_key = api_key
         self.organization = organization
         self.project = project
+        self.websocket_base_url = websocket_base_url
         self._options: dict[str, Any] = {
             "api_key": api_key,
             "organization": organization,
             "project": project,
             "base_url": base_url,
+            "websocket_base_url": websocket_base_url,
         }
         identity: dict[str, str | Omit] = {}
         if organization is not None:
@@ -545,6 +548,7 @@ class AsyncAzureOpenAI(AsyncOpenAI):
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
+        websocket_base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -589,7 +593,9 @@ class AsyncAzureOpenAI(AsyncOpenAI):
         self.api_version = api_version
         self.azure_endpoint = azure_endpoint
         self.azure_deployment = azure_deployment
+        self.websocket_base_url = websocket_base_url
         self._options = {
+            "websocket_base_url": websocket_base_url,
             "azure_endpoint": azure_endpoint,
             "azure_deployment": azure_deployment,
             "api_version": api_version,
