@@ -67,7 +67,7 @@ async def client(mock_url: str) -> AsyncIterator[AsyncOpenAI]:
         yield api
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed per module: no portal thread outlives the package
 def sync_client(mock_url: str) -> Iterator[OpenAI]:
     api = OpenAI(api_key=API_KEY, base_url=mock_url, max_retries=0)
     try:
