@@ -225,11 +225,28 @@ def _header_param(method: Method) -> tuple[Param, str] | None:
     return param, f'{{"{param.key}": {value}}}'
 
 
+# Headers the API requires on every call of a resource (prefix of the resource path).
+FIXED_HEADERS: dict[tuple[str, ...], dict[str, str]] = {
+    ("beta", "assistants"): {"OpenAI-Beta": "assistants=v2"},
+    ("beta", "threads"): {"OpenAI-Beta": "assistants=v2"},
+}
+
+
+def _fixed_headers(method: Method) -> dict[str, str]:
+    for prefix, headers in FIXED_HEADERS.items():
+        if method.resource[: len(prefix)] == prefix:
+            return headers
+    return {}
+
+
 def _headers_kwarg(method: Method) -> str | None:
     """``headers=`` for requests; list methods merge into ``extra_headers`` instead."""
     found = _header_param(method)
+    fixed = _fixed_headers(method)
     if found is None:
-        return None
+        return f"headers={fixed!r}".replace("'", '"') if fixed else None
+    if fixed:
+        raise ValueError(f"{method.dotted}: fixed headers and a header parameter")
     param, headers = found
     if method.result == "page":
         merged = f"{{**{headers}, **(extra_headers or {{}})}}"

@@ -21,14 +21,12 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async._pagination import AsyncPaginator
-    from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
-    from openai_async.types.shared.assistant_tools_file_search_param import (
-        AssistantToolsFileSearchParam,
+    from openai_async.types.beta.assistant_response_format_option_param import (
+        AssistantResponseFormatOptionParam,
     )
-    from openai_async.types.shared.assistant_tools_function_param import AssistantToolsFunctionParam
-    from openai_async.types.shared.assistants_api_response_format_option_param import (
-        AssistantsApiResponseFormatOptionParam,
-    )
+    from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
+    from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
+    from openai_async.types.beta.function_tool_param import FunctionToolParam
     from openai_async.types.shared.create_assistant_request_param import (
         CreateAssistantRequestToolResourcesParam,
     )
@@ -108,15 +106,13 @@ class AsyncAssistants(AsyncAPIResource):
         reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
         | NotGiven
         | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven = NOT_GIVEN,
         tool_resources: CreateAssistantRequestToolResourcesParam | NotGiven | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         temperature: float | NotGiven | None = NOT_GIVEN,
         top_p: float | NotGiven | None = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -141,6 +137,7 @@ class AsyncAssistants(AsyncAPIResource):
                 "top_p": top_p,
                 "response_format": response_format,
             },
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -163,6 +160,7 @@ class AsyncAssistants(AsyncAPIResource):
             "GET",
             format_path("/assistants/{assistant_id}", assistant_id=assistant_id),
             cast_to=Assistant,
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -226,15 +224,13 @@ class AsyncAssistants(AsyncAPIResource):
         name: str | NotGiven | None = NOT_GIVEN,
         description: str | NotGiven | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven = NOT_GIVEN,
         tool_resources: ModifyAssistantRequestToolResourcesParam | NotGiven | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         temperature: float | NotGiven | None = NOT_GIVEN,
         top_p: float | NotGiven | None = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -259,6 +255,7 @@ class AsyncAssistants(AsyncAPIResource):
                 "top_p": top_p,
                 "response_format": response_format,
             },
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -281,6 +278,7 @@ class AsyncAssistants(AsyncAPIResource):
             "DELETE",
             format_path("/assistants/{assistant_id}", assistant_id=assistant_id),
             cast_to=AssistantDeleted,
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -307,6 +305,7 @@ class AsyncAssistants(AsyncAPIResource):
             page=AsyncCursorPage[Assistant],
             item=Assistant,
             query={"limit": limit, "order": order, "after": after, "before": before},
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -32,14 +32,12 @@ if TYPE_CHECKING:
         AsyncRunsWithRawResponse,
         AsyncRunsWithStreamingResponse,
     )
-    from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
-    from openai_async.types.shared.assistant_tools_file_search_param import (
-        AssistantToolsFileSearchParam,
+    from openai_async.types.beta.assistant_response_format_option_param import (
+        AssistantResponseFormatOptionParam,
     )
-    from openai_async.types.shared.assistant_tools_function_param import AssistantToolsFunctionParam
-    from openai_async.types.shared.assistants_api_response_format_option_param import (
-        AssistantsApiResponseFormatOptionParam,
-    )
+    from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
+    from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
+    from openai_async.types.beta.function_tool_param import FunctionToolParam
     from openai_async.types.shared.create_message_request_param import CreateMessageRequestParam
     from openai_async.types.shared.create_thread_and_run_request_param import (
         CreateThreadAndRunRequestToolResourcesParam,
@@ -96,6 +94,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
             "/threads",
             cast_to=Thread,
             body={"messages": messages, "tool_resources": tool_resources, "metadata": metadata},
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -117,6 +116,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
             "GET",
             format_path("/threads/{thread_id}", thread_id=thread_id),
             cast_to=Thread,
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -141,6 +141,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
             format_path("/threads/{thread_id}", thread_id=thread_id),
             cast_to=Thread,
             body={"tool_resources": tool_resources, "metadata": metadata},
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -162,6 +163,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
             "DELETE",
             format_path("/threads/{thread_id}", thread_id=thread_id),
             cast_to=ThreadDeleted,
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -219,9 +221,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         | NotGiven
         | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         tool_resources: CreateThreadAndRunRequestToolResourcesParam | NotGiven | None = NOT_GIVEN,
@@ -235,7 +235,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -293,9 +293,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         | NotGiven
         | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         tool_resources: CreateThreadAndRunRequestToolResourcesParam | NotGiven | None = NOT_GIVEN,
@@ -308,7 +306,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -366,9 +364,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         | NotGiven
         | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         tool_resources: CreateThreadAndRunRequestToolResourcesParam | NotGiven | None = NOT_GIVEN,
@@ -381,7 +377,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -437,9 +433,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         | NotGiven
         | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         tool_resources: CreateThreadAndRunRequestToolResourcesParam | NotGiven | None = NOT_GIVEN,
@@ -453,7 +447,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -482,6 +476,7 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
                 "parallel_tool_calls": parallel_tool_calls,
                 "response_format": response_format,
             },
+            headers={"OpenAI-Beta": "assistants=v2"},
             stream=stream is True,
             stream_type=AssistantStreamEvent,
             extra_headers=extra_headers,

@@ -27,14 +27,12 @@ if TYPE_CHECKING:
         AsyncStepsWithRawResponse,
         AsyncStepsWithStreamingResponse,
     )
-    from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
-    from openai_async.types.shared.assistant_tools_file_search_param import (
-        AssistantToolsFileSearchParam,
+    from openai_async.types.beta.assistant_response_format_option_param import (
+        AssistantResponseFormatOptionParam,
     )
-    from openai_async.types.shared.assistant_tools_function_param import AssistantToolsFunctionParam
-    from openai_async.types.shared.assistants_api_response_format_option_param import (
-        AssistantsApiResponseFormatOptionParam,
-    )
+    from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
+    from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
+    from openai_async.types.beta.function_tool_param import FunctionToolParam
     from openai_async.types.shared.create_message_request_param import CreateMessageRequestParam
     from openai_async.types.shared.create_run_request_param import (
         CreateRunRequestTruncationStrategyParam,
@@ -124,9 +122,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         instructions: str | NotGiven | None = NOT_GIVEN,
         additional_instructions: str | NotGiven | None = NOT_GIVEN,
         additional_messages: Iterable[CreateMessageRequestParam] | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -138,7 +134,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -207,9 +203,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         instructions: str | NotGiven | None = NOT_GIVEN,
         additional_instructions: str | NotGiven | None = NOT_GIVEN,
         additional_messages: Iterable[CreateMessageRequestParam] | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -220,7 +214,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -289,9 +283,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         instructions: str | NotGiven | None = NOT_GIVEN,
         additional_instructions: str | NotGiven | None = NOT_GIVEN,
         additional_messages: Iterable[CreateMessageRequestParam] | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -302,7 +294,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -369,9 +361,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         instructions: str | NotGiven | None = NOT_GIVEN,
         additional_instructions: str | NotGiven | None = NOT_GIVEN,
         additional_messages: Iterable[CreateMessageRequestParam] | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -383,7 +373,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -414,6 +404,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
                 "response_format": response_format,
             },
             query={"include[]": include},
+            headers={"OpenAI-Beta": "assistants=v2"},
             stream=stream is True,
             stream_type=AssistantStreamEvent,
             extra_headers=extra_headers,
@@ -438,6 +429,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
             "GET",
             format_path("/threads/{thread_id}/runs/{run_id}", run_id=run_id, thread_id=thread_id),
             cast_to=Run,
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -462,6 +454,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
             format_path("/threads/{thread_id}/runs/{run_id}", run_id=run_id, thread_id=thread_id),
             cast_to=Run,
             body={"metadata": metadata},
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -486,6 +479,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
                 "/threads/{thread_id}/runs/{run_id}/cancel", run_id=run_id, thread_id=thread_id
             ),
             cast_to=Run,
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -557,6 +551,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
             ),
             cast_to=Run,
             body={"tool_outputs": tool_outputs, "stream": stream},
+            headers={"OpenAI-Beta": "assistants=v2"},
             stream=stream is True,
             stream_type=AssistantStreamEvent,
             extra_headers=extra_headers,
@@ -585,6 +580,7 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
             page=AsyncCursorPage[Run],
             item=Run,
             query={"limit": limit, "order": order, "after": after, "before": before},
+            headers={"OpenAI-Beta": "assistants=v2"},
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
