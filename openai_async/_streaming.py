@@ -365,11 +365,24 @@ class AsyncStream(Generic[_T]):
             try:
                 items.append(fast(data))
             except msgspec.ValidationError:
-                items.append(lenient_decode(self._cast_to, data))
-            except msgspec.DecodeError as exc:
-                response = self.response
-                self._fail(invalid_json(data, exc, response.status, response.headers))
+                if not self._lenient(data):
+                    return
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                self._not_json(data, exc)
                 return
+
+    def _lenient(self, data: bytes) -> bool:
+        """The slow path of one event; False when the stream failed on it."""
+        try:
+            self._items.append(lenient_decode(self._cast_to, data))
+        except UnicodeDecodeError as exc:  # JSON strings holding invalid UTF-8
+            self._not_json(data, exc)
+            return False
+        return True
+
+    def _not_json(self, data: bytes, exc: Exception) -> None:
+        response = self.response
+        self._fail(invalid_json(data, exc, response.status, response.headers))
 
     def _special_event(self, sse: ServerSentEvent) -> bytes:
         """Handles a named event; returns the bytes to decode (``_finished`` set if none)."""
@@ -391,7 +404,7 @@ class AsyncStream(Generic[_T]):
     def _check_error(self, data: bytes) -> bool:
         try:
             payload = _BUILTINS.decode(data)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             return False
         if isinstance(payload, dict) and cast("dict[str, object]", payload).get("error"):
             self._fail(self._error_from(data))
@@ -403,7 +416,7 @@ class AsyncStream(Generic[_T]):
 
         try:
             payload: object = _BUILTINS.decode(data)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             payload = {"error": {"message": data.decode("utf-8", "replace")}}
         if not isinstance(payload, dict):
             payload = {"error": payload}
