@@ -51,6 +51,6 @@ def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
         seen.add(ref)
         node: Any = spec
         for part in ref.removeprefix("#/").split("/"):
-            node = node[part]
+            node = node[int(part)] if isinstance(node, list) else node[part]
         schema = node
     return schema

@@ -18,7 +18,9 @@ from typing import Any, Literal, cast
 from codegen.spec import ref_name, resolve
 
 __all__ = [
+    "NAMING_FILE",
     "NAMING_PATH",
+    "official_returns",
     "SHARED_MODULE",
     "identifier",
     "TypeNames",
@@ -46,7 +48,77 @@ PARAM_NAMES: dict[str, tuple[str, str]] = {
 # Official (module, name) -> what it names, where the automatic passes cannot tell: a component
 # schema, ``#op:<operationId>`` (an operation's inline response), or a JSON pointer into the
 # spec (``#/components/schemas/X/properties/y``) for an inline schema.
-OVERRIDES: dict[tuple[str, str], str] = {}
+S = "#/components/schemas/"
+T = ROOT_MODULE
+OVERRIDES: dict[tuple[str, str], str] = {
+    (T, "AllModels"): "ModelIds",
+    (T, "ResponsesModel"): "ModelIdsResponses",
+    (T, "ChatModel"): S + "ModelIdsShared/anyOf/1",
+    (T, "ImageModel"): S + "CreateImageRequest/properties/model/anyOf/1",
+    (T, "EmbeddingModel"): S + "CreateEmbeddingRequest/properties/model/anyOf/1",
+    (T, "AudioModel"): S + "CreateTranscriptionRequest/properties/model/anyOf/1",
+    (T, "ModerationModel"): S + "CreateModerationRequest/properties/model/anyOf/1",
+    (T, "FunctionDefinition"): "FunctionObject",
+    (T, "CompletionChoice"): S + "CreateCompletionResponse/properties/choices/items",
+    (T, "AutoFileChunkingStrategyParam"): "AutoChunkingStrategyRequestParam",
+    (T, "FileChunkingStrategyParam"): "ChunkingStrategyRequestParam",
+    (T, "StaticFileChunkingStrategy"): "StaticChunkingStrategy",
+    (T, "StaticFileChunkingStrategyObject"): "StaticChunkingStrategyResponseParam",
+    (T, "StaticFileChunkingStrategyObjectParam"): "StaticChunkingStrategyRequestParam",
+    (T, "OtherFileChunkingStrategyObject"): "OtherChunkingStrategyResponseParam",
+    (T, "FileChunkingStrategy"): S + "VectorStoreFileObject/properties/chunking_strategy",
+    (T, "SkillList"): "SkillListResource",
+    (T + ".skills", "SkillVersionList"): "SkillVersionListResource",
+    (T + ".audio", "SpeechModel"): S + "CreateSpeechRequest/properties/model/anyOf/1",
+    (T + ".audio", "Transcription"): "CreateTranscriptionResponseJson",
+    (T + ".audio", "TranscriptionVerbose"): "CreateTranscriptionResponseVerboseJson",
+    (T + ".audio", "TranscriptionDiarized"): "CreateTranscriptionResponseDiarizedJson",
+    (T + ".audio", "TranscriptionStreamEvent"): "CreateTranscriptionResponseStreamEvent",
+    (T + ".audio", "Translation"): "CreateTranslationResponseJson",
+    (T + ".audio", "TranslationVerbose"): "CreateTranslationResponseVerboseJson",
+    (T + ".chat", "ChatCompletionStoreMessage"): S
+    + "ChatCompletionMessageList/properties/data/items",
+    (T + ".chat", "ChatCompletionAudioParam"): S
+    + "CreateChatCompletionRequest/allOf/1/properties/audio",
+    (T + ".chat", "ChatCompletionPredictionContent"): "PredictionContent",
+    (T + ".chat", "ChatCompletionReasoningEffort"): "ReasoningEffort",
+    (
+        T + ".chat",
+        "ChatCompletionContentPartInputAudio",
+    ): "ChatCompletionRequestMessageContentPartAudio",
+    (T + ".chat", "ChatCompletionFunctionTool"): "ChatCompletionTool",
+    (T + ".chat", "ChatCompletionMessageToolCallUnion"): S + "ChatCompletionMessageToolCalls/items",
+    (T + ".fine_tuning", "FineTuningJobWandbIntegrationObject"): "FineTuningIntegration",
+    (T + ".fine_tuning", "FineTuningJobIntegration"): "FineTuningIntegration",
+    (T + ".fine_tuning", "FineTuningJobWandbIntegration"): S
+    + "FineTuningIntegration/properties/wandb",
+    (T + ".vector_stores", "FileContentResponse"): S
+    + "VectorStoreFileContentResponse/properties/data/items",
+    (T + ".responses", "ServiceTier"): "ServiceTier",
+    (T + ".beta", "AssistantToolChoiceOption"): "AssistantsApiToolChoiceOption",
+    (T + ".beta", "AssistantToolChoice"): "AssistantsNamedToolChoice",
+    (T + ".beta", "AssistantResponseFormatOption"): "AssistantsApiResponseFormatOption",
+    (T + ".beta", "CodeInterpreterTool"): "AssistantToolsCode",
+    (T + ".beta", "FileSearchTool"): "AssistantToolsFileSearch",
+    (T + ".beta", "FunctionTool"): "AssistantToolsFunction",
+    (T + ".beta", "AssistantTool"): S + "AssistantObject/properties/tools/items",
+    (T + ".beta.threads", "RunStatus"): S + "RunObject/properties/status",
+    (T + ".beta.threads.runs", "CodeInterpreterToolCall"): "RunStepDetailsToolCallsCodeObject",
+    (T + ".beta.threads.runs", "CodeInterpreterToolCallDelta"): (
+        "RunStepDeltaStepDetailsToolCallsCodeObject"
+    ),
+    (T + ".beta.threads.runs", "CodeInterpreterOutputImage"): (
+        "RunStepDetailsToolCallsCodeOutputImageObject"
+    ),
+    (T + ".beta.threads.runs", "ToolCallDeltaObject"): "RunStepDeltaStepDetailsToolCallsObject",
+    (T + ".beta.threads.runs", "RunStepDeltaMessageDelta"): (
+        "RunStepDeltaStepDetailsMessageCreationObject"
+    ),
+    (T + ".beta.threads.runs", "ToolCall"): S
+    + "RunStepDetailsToolCallsObject/properties/tool_calls/items",
+    (T + ".beta.threads.runs", "ToolCallDelta"): S
+    + "RunStepDeltaStepDetailsToolCallsObject/properties/tool_calls/items",
+}
 
 # operationId -> (module, name) for operations whose response schema is written inline.
 OPERATION_RESPONSE_NAMES: dict[str, tuple[str, str]] = {}
@@ -201,7 +273,11 @@ class TypeNames:
             homes[target] = (module, name)
 
     def _overridden(self, module: str, stem: str) -> str | None:
-        return OVERRIDES.get((module, stem))
+        target = OVERRIDES.get((module, stem))
+        if target is None or target.startswith("#op:"):
+            return target
+        component = target.split("/")[3] if target.startswith("#/") else target
+        return target if component in self._lower.values() else None
 
     def _checked(self, find: Callable[[str, str], str | None]) -> Callable[[str, str], str | None]:
         """``find`` limited to schemas that belong to the official module (see ``belongs``)."""
@@ -250,6 +326,10 @@ class TypeNames:
         """(module, name) of an operation's inline response object."""
         default = (SHARED_MODULE, f"{pascal(operation_id)}Response")
         return self._op_homes.get(operation_id, default)
+
+    def has_operation_home(self, operation_id: str) -> bool:
+        """Whether an operation's inline answer has an official name."""
+        return operation_id in self._op_homes
 
     def has_param_home(self, schema: str) -> bool:
         """Whether the naming table gives this schema's request side an official name."""
@@ -390,18 +470,45 @@ def common_prefix(left: str, right: str) -> int:
 
 def json_result(spec: dict[str, Any], operation: dict[str, Any], *, paged: bool) -> str | None:
     """The component (or ``#op:<id>`` for inline) an operation answers with (page items if paged)."""
+    schema = returned_node(spec, operation, paged=paged)
+    if schema is None:
+        return None
+    name = ref_name(schema)
+    if name is not None:
+        return name
+    return None if paged else f"#op:{operation['operationId']}"
+
+
+def returned_node(
+    spec: dict[str, Any], operation: dict[str, Any], *, paged: bool
+) -> dict[str, Any] | None:
+    """The schema node of an operation's JSON answer (of its page items if paged)."""
     for code, response in operation.get("responses", {}).items():
         if not str(code).startswith("2"):
             continue
         media = resolve(spec, response).get("content", {}).get("application/json")
         if media is None:
-            continue
+            return None
         schema: dict[str, Any] = media.get("schema", {})
         if paged:
             data = resolve(spec, schema).get("properties", {}).get("data", {})
             schema = data.get("items", {})
-        name = ref_name(schema)
-        if name is not None:
-            return name
-        return None if paged else f"#op:{operation['operationId']}"
+        return schema
     return None
+
+
+def official_returns(spec: dict[str, Any]) -> list[tuple[dict[str, Any], str, str]]:
+    """(returned schema node, official module, official name) for every official method."""
+    operations = spec_operations(spec)
+    found: list[tuple[dict[str, Any], str, str]] = []
+    for method in _official_methods():
+        operation = operations.get(method["route"])
+        page = re.fullmatch(r"\w*Page\[(\w+)\]", method["returns"])
+        name = page.group(1) if page else method["returns"]
+        module = official_module(name, method["method"])
+        if operation is None or module is None:
+            continue
+        node = returned_node(spec, operation, paged=page is not None)
+        if node is not None:
+            found.append((node, module, name))
+    return found

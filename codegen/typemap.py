@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from codegen.spec import ref_name, resolve, schemas
-from codegen.type_names import TypeNames, pascal
+from codegen.type_names import TypeNames, official_returns, pascal
 
 __all__ = ["Decl", "Field", "TypeMap", "TypeRef", "Unit"]
 
@@ -209,6 +209,10 @@ class TypeMap:
         self._expanding: list[str] = []
         self._operation_decls: dict[str, Decl] = {}
         self._merged_decls: dict[tuple[str, str, tuple[str, ...]], Decl] = {}
+        self._exported: dict[str, set[str]] | None = None
+        self._named_returns = {
+            id(node): (module, name) for node, module, name in official_returns(spec)
+        }
         self._frozen = False
         self._kinds = {name: self._component_kind(schema) for name, schema in self._schemas.items()}
         self._tags = self._plan_tags()
@@ -228,8 +232,31 @@ class TypeMap:
     # ----- public interface -------------------------------------------------------------
 
     def response_type(self, schema: dict[str, Any]) -> TypeRef:
-        """Annotation for a decoded response value of this schema."""
-        return self._type_ref(self._ann(schema, "response", self._op_context(schema)))
+        """Annotation for a decoded response value of this schema.
+
+        An operation's answer is named as the official method names it, when that name is
+        exported (``evals.retrieve`` -> ``EvalRetrieveResponse``, a re-export of the type).
+        """
+        found = self._type_ref(self._ann(schema, "response", self._op_context(schema)))
+        named = self._named_returns.get(id(schema))
+        if named is None or found.annotation == named[1]:
+            return found
+        if named[1] in self._exports().get(named[0], ()):
+            return TypeRef(named[1], frozenset({named}))
+        return found
+
+    def _exports(self) -> dict[str, set[str]]:
+        """Package -> the public names it exports (declarations and official re-exports)."""
+        if self._exported is None:
+            exported: dict[str, set[str]] = {}
+            for unit in self.units():
+                for decl in unit.decls:
+                    if decl.public:
+                        exported.setdefault(unit.package, set()).add(decl.name)
+            for package, name, _ in self.official_aliases():
+                exported.setdefault(package, set()).add(name)
+            self._exported = exported
+        return self._exported
 
     def param_type(self, schema: dict[str, Any]) -> TypeRef:
         """Annotation for a request parameter of this schema."""
@@ -552,12 +579,19 @@ class TypeMap:
         for response in operation.get("responses", {}).values():
             for media in resolve(self._spec, response).get("content", {}).values():
                 schema = media.get("schema", {})
-                if self._is_objectish(schema) and "$ref" not in schema:
+                named = self._names.has_operation_home(op_id)
+                if (self._is_objectish(schema) or named) and "$ref" not in schema:
                     self._public_inline(schema, response_unit, name, op_id)
                 self._ann(schema, "response", (response_unit, name, op_id))
 
     def _public_inline(self, schema: dict[str, Any], unit: Unit, name: str, op_id: str) -> None:
         if ("response", id(schema)) in self._inline:
+            return
+        variants, _ = non_null_variants(schema)
+        if variants and "properties" not in schema:
+            self._public_union(schema, unit, name, op_id)
+            return
+        if not self._is_objectish(schema):
             return
         self._taken.setdefault(unit.package, set()).add(name)
         decl = Decl(name, "struct", "response", schema, unit, f"{op_id} response", True)
@@ -565,6 +599,16 @@ class TypeMap:
         self._inline[("response", id(schema))] = decl
         unit.decls.append(decl)
         decl.fields = self._fields(decl, self.merged(schema), op_id)
+
+    def _public_union(self, schema: dict[str, Any], unit: Unit, name: str, op_id: str) -> None:
+        """An operation's inline union answer, declared as an alias under its official name."""
+        if op_id in self._operation_decls:
+            return
+        self._taken.setdefault(unit.package, set()).add(name)
+        decl = Decl(name, "alias", "response", schema, unit, f"{op_id} response", True)
+        self._operation_decls[op_id] = decl
+        unit.decls.append(decl)
+        self._fill(decl, schema, op_id)
 
     def _op_context(self, schema: dict[str, Any]) -> Ctx:
         unit = self._unit("response:#unknown", "openai_async.types.shared")

@@ -232,3 +232,32 @@ def test_stream_event_types_decode() -> None:
     assert decoded.event == "thread.run.created"
     assert type(decoded).__name__ == "RunStreamEventThreadRunCreated"
     assert decoded.data.id == "run_1"  # type: ignore[union-attr]
+
+
+def test_response_and_its_stream_events_decode_on_the_fast_path() -> None:
+    from openai_async.types.responses import ResponseStreamEvent
+
+    message_input = {
+        "type": "message",
+        "role": "user",
+        "content": [{"type": "input_text", "text": "Hi"}],
+    }
+    fast = msgspec.json.Decoder(Response)  # builds: no untagged union left inside
+    response = fast.decode(encode(dict(RESPONSE, input=[message_input])))
+    assert [item.type for item in response.output] == ["message", "function_call", "reasoning"]
+    events = msgspec.json.Decoder(ResponseStreamEvent)
+    created = events.decode(
+        encode({"type": "response.created", "sequence_number": 0, "response": RESPONSE})
+    )
+    assert created.type == "response.created"
+    added = events.decode(
+        encode(
+            {
+                "type": "response.output_item.added",
+                "sequence_number": 1,
+                "output_index": 0,
+                "item": RESPONSE["output"][0],
+            }
+        )
+    )
+    assert added.item.type == "message"  # type: ignore[union-attr]

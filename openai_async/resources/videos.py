@@ -27,6 +27,7 @@ from openai_async._types import (
     strip_not_given,
 )
 from openai_async.lib._mixins_files import AsyncVideosMixin
+from openai_async.types import VideoGetCharacterResponse
 from openai_async.types.video import Video
 from openai_async.types.video_create_character_response import VideoCreateCharacterResponse
 from openai_async.types.video_delete_response import VideoDeleteResponse
@@ -236,13 +237,13 @@ class AsyncVideos(AsyncVideosMixin, AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoCreateCharacterResponse:
-        """Send ``GET /videos/characters/{character_id}``; returns ``VideoCreateCharacterResponse``. Deprecated."""
+    ) -> VideoGetCharacterResponse:
+        """Send ``GET /videos/characters/{character_id}``; returns ``VideoGetCharacterResponse``. Deprecated."""
         warnings.warn("get_character is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoCreateCharacterResponse = await self._client._request(
+        result: VideoGetCharacterResponse = await self._client._request(
             "GET",
             format_path("/videos/characters/{character_id}", character_id=character_id),
-            cast_to=VideoCreateCharacterResponse,
+            cast_to=VideoGetCharacterResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

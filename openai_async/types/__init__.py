@@ -7,10 +7,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from openai_async.types.all_models import AllModels as AllModels
+    from openai_async.types.audio_model import AudioModel as AudioModel
     from openai_async.types.audio_response_format import AudioResponseFormat as AudioResponseFormat
+    from openai_async.types.auto_file_chunking_strategy_param import (
+        AutoFileChunkingStrategyParam as AutoFileChunkingStrategyParam,
+    )
     from openai_async.types.batch import Batch as Batch
     from openai_async.types.batch_error import BatchError as BatchError
     from openai_async.types.batch_request_counts import BatchRequestCounts as BatchRequestCounts
+    from openai_async.types.chat.chat_completion_reasoning_effort import (
+        ChatCompletionReasoningEffort as ReasoningEffort,
+    )
+    from openai_async.types.chat_model import ChatModel as ChatModel
     from openai_async.types.comparison_filter import ComparisonFilter as ComparisonFilter
     from openai_async.types.comparison_filter import ComparisonFilterGt as ComparisonFilterGt
     from openai_async.types.comparison_filter import ComparisonFilterGte as ComparisonFilterGte
@@ -23,6 +32,7 @@ if TYPE_CHECKING:
         ComparisonFilterParam as ComparisonFilterParam,
     )
     from openai_async.types.completion import Completion as Completion
+    from openai_async.types.completion_choice import CompletionChoice as CompletionChoice
     from openai_async.types.completion_usage import CompletionUsage as CompletionUsage
     from openai_async.types.compound_filter import CompoundFilter as CompoundFilter
     from openai_async.types.compound_filter import CompoundFilterOr as CompoundFilterOr
@@ -44,6 +54,7 @@ if TYPE_CHECKING:
     )
     from openai_async.types.deleted_skill import DeletedSkill as DeletedSkill
     from openai_async.types.embedding import Embedding as Embedding
+    from openai_async.types.embedding_model import EmbeddingModel as EmbeddingModel
     from openai_async.types.eval_create_response import EvalCreateResponse as EvalCreateResponse
     from openai_async.types.eval_create_response import EvalCreateResponse as EvalListResponse
     from openai_async.types.eval_create_response import EvalCreateResponse as EvalRetrieveResponse
@@ -55,8 +66,18 @@ if TYPE_CHECKING:
     from openai_async.types.eval_stored_completions_data_source_config import (
         EvalStoredCompletionsDataSourceConfig as EvalStoredCompletionsDataSourceConfig,
     )
+    from openai_async.types.file_chunking_strategy import (
+        FileChunkingStrategy as FileChunkingStrategy,
+    )
+    from openai_async.types.file_chunking_strategy_param import (
+        FileChunkingStrategyParam as FileChunkingStrategyParam,
+    )
     from openai_async.types.file_deleted import FileDeleted as FileDeleted
     from openai_async.types.file_object import FileObject as FileObject
+    from openai_async.types.function_definition import FunctionDefinition as FunctionDefinition
+    from openai_async.types.function_definition_param import (
+        FunctionDefinitionParam as FunctionDefinitionParam,
+    )
     from openai_async.types.function_parameters import FunctionParameters as FunctionParameters
     from openai_async.types.image import Image as Image
     from openai_async.types.image_edit_completed_event import (
@@ -75,6 +96,7 @@ if TYPE_CHECKING:
         ImageGenPartialImageEvent as ImageGenPartialImageEvent,
     )
     from openai_async.types.image_gen_stream_event import ImageGenStreamEvent as ImageGenStreamEvent
+    from openai_async.types.image_model import ImageModel as ImageModel
     from openai_async.types.images_response import ImagesResponse as ImagesResponse
     from openai_async.types.metadata import Metadata as Metadata
     from openai_async.types.model import Model as Model
@@ -83,8 +105,14 @@ if TYPE_CHECKING:
     from openai_async.types.moderation_create_response import (
         ModerationCreateResponse as ModerationCreateResponse,
     )
+    from openai_async.types.moderation_model import ModerationModel as ModerationModel
+    from openai_async.types.other_file_chunking_strategy_object import (
+        OtherFileChunkingStrategyObject as OtherFileChunkingStrategyObject,
+    )
+    from openai_async.types.other_file_chunking_strategy_object_param import (
+        OtherFileChunkingStrategyObjectParam as OtherFileChunkingStrategyObjectParam,
+    )
     from openai_async.types.reasoning import Reasoning as Reasoning
-    from openai_async.types.reasoning_effort import ReasoningEffort as ReasoningEffort
     from openai_async.types.reasoning_param import ReasoningParam as ReasoningParam
     from openai_async.types.response_format_json_object import (
         ResponseFormatJSONObject as ResponseFormatJSONObject,
@@ -108,7 +136,22 @@ if TYPE_CHECKING:
     from openai_async.types.response_format_text_python import (
         ResponseFormatTextPython as ResponseFormatTextPython,
     )
+    from openai_async.types.responses_model import ResponsesModel as ResponsesModel
+    from openai_async.types.responses_model_param import ResponsesModelParam as ResponsesModelParam
     from openai_async.types.skill import Skill as Skill
+    from openai_async.types.skill_list import SkillList as SkillList
+    from openai_async.types.static_file_chunking_strategy import (
+        StaticFileChunkingStrategy as StaticFileChunkingStrategy,
+    )
+    from openai_async.types.static_file_chunking_strategy_object import (
+        StaticFileChunkingStrategyObject as StaticFileChunkingStrategyObject,
+    )
+    from openai_async.types.static_file_chunking_strategy_object_param import (
+        StaticFileChunkingStrategyObjectParam as StaticFileChunkingStrategyObjectParam,
+    )
+    from openai_async.types.static_file_chunking_strategy_param import (
+        StaticFileChunkingStrategyParam as StaticFileChunkingStrategyParam,
+    )
     from openai_async.types.upload import Upload as Upload
     from openai_async.types.vector_store import VectorStore as VectorStore
     from openai_async.types.vector_store_deleted import VectorStoreDeleted as VectorStoreDeleted
@@ -129,10 +172,14 @@ if TYPE_CHECKING:
     from openai_async.types.video_size import VideoSize as VideoSize
 
 __all__ = [
+    "AllModels",
+    "AudioModel",
     "AudioResponseFormat",
+    "AutoFileChunkingStrategyParam",
     "Batch",
     "BatchError",
     "BatchRequestCounts",
+    "ChatModel",
     "ComparisonFilter",
     "ComparisonFilterGt",
     "ComparisonFilterGte",
@@ -143,6 +190,7 @@ __all__ = [
     "ComparisonFilterNin",
     "ComparisonFilterParam",
     "Completion",
+    "CompletionChoice",
     "CompletionUsage",
     "CompoundFilter",
     "CompoundFilterOr",
@@ -154,6 +202,7 @@ __all__ = [
     "CreateEmbeddingResponse",
     "DeletedSkill",
     "Embedding",
+    "EmbeddingModel",
     "EvalCreateResponse",
     "EvalCustomDataSourceConfig",
     "EvalDeleteResponse",
@@ -161,8 +210,12 @@ __all__ = [
     "EvalRetrieveResponse",
     "EvalStoredCompletionsDataSourceConfig",
     "EvalUpdateResponse",
+    "FileChunkingStrategy",
+    "FileChunkingStrategyParam",
     "FileDeleted",
     "FileObject",
+    "FunctionDefinition",
+    "FunctionDefinitionParam",
     "FunctionParameters",
     "Image",
     "ImageEditCompletedEvent",
@@ -171,12 +224,16 @@ __all__ = [
     "ImageGenCompletedEvent",
     "ImageGenPartialImageEvent",
     "ImageGenStreamEvent",
+    "ImageModel",
     "ImagesResponse",
     "Metadata",
     "Model",
     "ModelDeleted",
     "Moderation",
     "ModerationCreateResponse",
+    "ModerationModel",
+    "OtherFileChunkingStrategyObject",
+    "OtherFileChunkingStrategyObjectParam",
     "Reasoning",
     "ReasoningEffort",
     "ReasoningParam",
@@ -188,7 +245,14 @@ __all__ = [
     "ResponseFormatTextGrammar",
     "ResponseFormatTextParam",
     "ResponseFormatTextPython",
+    "ResponsesModel",
+    "ResponsesModelParam",
     "Skill",
+    "SkillList",
+    "StaticFileChunkingStrategy",
+    "StaticFileChunkingStrategyObject",
+    "StaticFileChunkingStrategyObjectParam",
+    "StaticFileChunkingStrategyParam",
     "Upload",
     "VectorStore",
     "VectorStoreDeleted",
@@ -204,10 +268,17 @@ __all__ = [
 ]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "AllModels": ("openai_async.types.all_models", "AllModels"),
+    "AudioModel": ("openai_async.types.audio_model", "AudioModel"),
     "AudioResponseFormat": ("openai_async.types.audio_response_format", "AudioResponseFormat"),
+    "AutoFileChunkingStrategyParam": (
+        "openai_async.types.auto_file_chunking_strategy_param",
+        "AutoFileChunkingStrategyParam",
+    ),
     "Batch": ("openai_async.types.batch", "Batch"),
     "BatchError": ("openai_async.types.batch_error", "BatchError"),
     "BatchRequestCounts": ("openai_async.types.batch_request_counts", "BatchRequestCounts"),
+    "ChatModel": ("openai_async.types.chat_model", "ChatModel"),
     "ComparisonFilter": ("openai_async.types.comparison_filter", "ComparisonFilter"),
     "ComparisonFilterGt": ("openai_async.types.comparison_filter", "ComparisonFilterGt"),
     "ComparisonFilterGte": ("openai_async.types.comparison_filter", "ComparisonFilterGte"),
@@ -221,6 +292,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ComparisonFilterParam",
     ),
     "Completion": ("openai_async.types.completion", "Completion"),
+    "CompletionChoice": ("openai_async.types.completion_choice", "CompletionChoice"),
     "CompletionUsage": ("openai_async.types.completion_usage", "CompletionUsage"),
     "CompoundFilter": ("openai_async.types.compound_filter", "CompoundFilter"),
     "CompoundFilterOr": ("openai_async.types.compound_filter", "CompoundFilterOr"),
@@ -247,6 +319,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "DeletedSkill": ("openai_async.types.deleted_skill", "DeletedSkill"),
     "Embedding": ("openai_async.types.embedding", "Embedding"),
+    "EmbeddingModel": ("openai_async.types.embedding_model", "EmbeddingModel"),
     "EvalCreateResponse": ("openai_async.types.eval_create_response", "EvalCreateResponse"),
     "EvalCustomDataSourceConfig": (
         "openai_async.types.eval_custom_data_source_config",
@@ -260,8 +333,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "EvalStoredCompletionsDataSourceConfig",
     ),
     "EvalUpdateResponse": ("openai_async.types.eval_create_response", "EvalCreateResponse"),
+    "FileChunkingStrategy": ("openai_async.types.file_chunking_strategy", "FileChunkingStrategy"),
+    "FileChunkingStrategyParam": (
+        "openai_async.types.file_chunking_strategy_param",
+        "FileChunkingStrategyParam",
+    ),
     "FileDeleted": ("openai_async.types.file_deleted", "FileDeleted"),
     "FileObject": ("openai_async.types.file_object", "FileObject"),
+    "FunctionDefinition": ("openai_async.types.function_definition", "FunctionDefinition"),
+    "FunctionDefinitionParam": (
+        "openai_async.types.function_definition_param",
+        "FunctionDefinitionParam",
+    ),
     "FunctionParameters": ("openai_async.types.function_parameters", "FunctionParameters"),
     "Image": ("openai_async.types.image", "Image"),
     "ImageEditCompletedEvent": (
@@ -282,6 +365,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ImageGenPartialImageEvent",
     ),
     "ImageGenStreamEvent": ("openai_async.types.image_gen_stream_event", "ImageGenStreamEvent"),
+    "ImageModel": ("openai_async.types.image_model", "ImageModel"),
     "ImagesResponse": ("openai_async.types.images_response", "ImagesResponse"),
     "Metadata": ("openai_async.types.metadata", "Metadata"),
     "Model": ("openai_async.types.model", "Model"),
@@ -291,8 +375,20 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.moderation_create_response",
         "ModerationCreateResponse",
     ),
+    "ModerationModel": ("openai_async.types.moderation_model", "ModerationModel"),
+    "OtherFileChunkingStrategyObject": (
+        "openai_async.types.other_file_chunking_strategy_object",
+        "OtherFileChunkingStrategyObject",
+    ),
+    "OtherFileChunkingStrategyObjectParam": (
+        "openai_async.types.other_file_chunking_strategy_object_param",
+        "OtherFileChunkingStrategyObjectParam",
+    ),
     "Reasoning": ("openai_async.types.reasoning", "Reasoning"),
-    "ReasoningEffort": ("openai_async.types.reasoning_effort", "ReasoningEffort"),
+    "ReasoningEffort": (
+        "openai_async.types.chat.chat_completion_reasoning_effort",
+        "ChatCompletionReasoningEffort",
+    ),
     "ReasoningParam": ("openai_async.types.reasoning_param", "ReasoningParam"),
     "ResponseFormatJSONObject": (
         "openai_async.types.response_format_json_object",
@@ -323,7 +419,26 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.response_format_text_python",
         "ResponseFormatTextPython",
     ),
+    "ResponsesModel": ("openai_async.types.responses_model", "ResponsesModel"),
+    "ResponsesModelParam": ("openai_async.types.responses_model_param", "ResponsesModelParam"),
     "Skill": ("openai_async.types.skill", "Skill"),
+    "SkillList": ("openai_async.types.skill_list", "SkillList"),
+    "StaticFileChunkingStrategy": (
+        "openai_async.types.static_file_chunking_strategy",
+        "StaticFileChunkingStrategy",
+    ),
+    "StaticFileChunkingStrategyObject": (
+        "openai_async.types.static_file_chunking_strategy_object",
+        "StaticFileChunkingStrategyObject",
+    ),
+    "StaticFileChunkingStrategyObjectParam": (
+        "openai_async.types.static_file_chunking_strategy_object_param",
+        "StaticFileChunkingStrategyObjectParam",
+    ),
+    "StaticFileChunkingStrategyParam": (
+        "openai_async.types.static_file_chunking_strategy_param",
+        "StaticFileChunkingStrategyParam",
+    ),
     "Upload": ("openai_async.types.upload", "Upload"),
     "VectorStore": ("openai_async.types.vector_store", "VectorStore"),
     "VectorStoreDeleted": ("openai_async.types.vector_store_deleted", "VectorStoreDeleted"),

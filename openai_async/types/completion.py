@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.completion_choice import CompletionChoice
 from openai_async.types.completion_usage import CompletionUsage
 
-__all__ = ["Completion", "CompletionChoice", "CompletionChoiceLogprobs"]
+__all__ = ["Completion"]
 
 
 class Completion(BaseModel, kw_only=True):
@@ -19,21 +20,3 @@ class Completion(BaseModel, kw_only=True):
     system_fingerprint: str | None = None
     object: str
     usage: CompletionUsage | None = None
-
-
-class CompletionChoice(BaseModel, kw_only=True):
-    """Response type ``CompletionChoice`` (spec: ``CreateCompletionResponse (inline)``)."""
-
-    finish_reason: str
-    index: int
-    logprobs: CompletionChoiceLogprobs | None
-    text: str
-
-
-class CompletionChoiceLogprobs(BaseModel, kw_only=True):
-    """Response type ``CompletionChoiceLogprobs`` (spec: ``CreateCompletionResponse (inline)``)."""
-
-    text_offset: list[int] | None = None
-    token_logprobs: list[float] | None = None
-    tokens: list[str] | None = None
-    top_logprobs: list[dict[str, float]] | None = None

@@ -6,6 +6,20 @@ from __future__ import annotations
 import pytest
 
 from openai_async import AsyncOpenAI, OpenAI
+from openai_async.types.admin.organization import (
+    CertificateActivateResponse,
+    CertificateDeactivateResponse,
+    UsageAudioTranscriptionsResponse,
+    UsageCodeInterpreterSessionsResponse,
+    UsageCompletionsResponse,
+    UsageCostsResponse,
+    UsageEmbeddingsResponse,
+    UsageFileSearchCallsResponse,
+    UsageImagesResponse,
+    UsageModerationsResponse,
+    UsageVectorStoresResponse,
+    UsageWebSearchCallsResponse,
+)
 from openai_async.types.admin.organization.admin_api_key import AdminAPIKey
 from openai_async.types.admin.organization.admin_api_key_create_response import (
     AdminAPIKeyCreateResponse,
@@ -44,6 +58,12 @@ from openai_async.types.admin.organization.organization_spend_limit_deleted impo
 )
 from openai_async.types.admin.organization.organization_user import OrganizationUser
 from openai_async.types.admin.organization.project import Project
+from openai_async.types.admin.organization.projects import (
+    CertificateActivateResponse as CertificateActivateResponse_2,
+)
+from openai_async.types.admin.organization.projects import (
+    CertificateDeactivateResponse as CertificateDeactivateResponse_2,
+)
 from openai_async.types.admin.organization.projects.api_key_delete_response import (
     APIKeyDeleteResponse,
 )
@@ -53,6 +73,7 @@ from openai_async.types.admin.organization.projects.certificate_list_response im
 from openai_async.types.admin.organization.projects.group_delete_response import (
     GroupDeleteResponse as GroupDeleteResponse_2,
 )
+from openai_async.types.admin.organization.projects.groups import RoleListResponse
 from openai_async.types.admin.organization.projects.project_api_key import ProjectAPIKey
 from openai_async.types.admin.organization.projects.project_data_retention import (
     ProjectDataRetention,
@@ -666,7 +687,7 @@ def test_admin_organization_usage_audio_speeches__streamed_sync(sync_client: Ope
 
 async def test_admin_organization_usage_audio_transcriptions__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.usage.audio_transcriptions(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageAudioTranscriptionsResponse)
 
 
 async def test_admin_organization_usage_audio_transcriptions__full(client: AsyncOpenAI) -> None:
@@ -682,7 +703,7 @@ async def test_admin_organization_usage_audio_transcriptions__full(client: Async
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageAudioTranscriptionsResponse)
 
 
 async def test_admin_organization_usage_audio_transcriptions__raw(client: AsyncOpenAI) -> None:
@@ -700,7 +721,7 @@ async def test_admin_organization_usage_audio_transcriptions__raw(client: AsyncO
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageAudioTranscriptionsResponse)
 
 
 async def test_admin_organization_usage_audio_transcriptions__streamed(client: AsyncOpenAI) -> None:
@@ -708,12 +729,12 @@ async def test_admin_organization_usage_audio_transcriptions__streamed(client: A
         start_time=1
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageAudioTranscriptionsResponse)
 
 
 def test_admin_organization_usage_audio_transcriptions__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.usage.audio_transcriptions(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageAudioTranscriptionsResponse)
 
 
 def test_admin_organization_usage_audio_transcriptions__full_sync(sync_client: OpenAI) -> None:
@@ -729,7 +750,7 @@ def test_admin_organization_usage_audio_transcriptions__full_sync(sync_client: O
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageAudioTranscriptionsResponse)
 
 
 def test_admin_organization_usage_audio_transcriptions__raw_sync(sync_client: OpenAI) -> None:
@@ -747,7 +768,7 @@ def test_admin_organization_usage_audio_transcriptions__raw_sync(sync_client: Op
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageAudioTranscriptionsResponse)
 
 
 def test_admin_organization_usage_audio_transcriptions__streamed_sync(sync_client: OpenAI) -> None:
@@ -755,14 +776,14 @@ def test_admin_organization_usage_audio_transcriptions__streamed_sync(sync_clien
         start_time=1
     ) as response:
         parsed = response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageAudioTranscriptionsResponse)
 
 
 async def test_admin_organization_usage_code_interpreter_sessions__required(
     client: AsyncOpenAI,
 ) -> None:
     result = await client.admin.organization.usage.code_interpreter_sessions(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCodeInterpreterSessionsResponse)
 
 
 async def test_admin_organization_usage_code_interpreter_sessions__full(
@@ -777,7 +798,7 @@ async def test_admin_organization_usage_code_interpreter_sessions__full(
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCodeInterpreterSessionsResponse)
 
 
 async def test_admin_organization_usage_code_interpreter_sessions__raw(client: AsyncOpenAI) -> None:
@@ -792,7 +813,7 @@ async def test_admin_organization_usage_code_interpreter_sessions__raw(client: A
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageCodeInterpreterSessionsResponse)
 
 
 async def test_admin_organization_usage_code_interpreter_sessions__streamed(
@@ -802,14 +823,14 @@ async def test_admin_organization_usage_code_interpreter_sessions__streamed(
         start_time=1
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageCodeInterpreterSessionsResponse)
 
 
 def test_admin_organization_usage_code_interpreter_sessions__required_sync(
     sync_client: OpenAI,
 ) -> None:
     result = sync_client.admin.organization.usage.code_interpreter_sessions(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCodeInterpreterSessionsResponse)
 
 
 def test_admin_organization_usage_code_interpreter_sessions__full_sync(sync_client: OpenAI) -> None:
@@ -822,7 +843,7 @@ def test_admin_organization_usage_code_interpreter_sessions__full_sync(sync_clie
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCodeInterpreterSessionsResponse)
 
 
 def test_admin_organization_usage_code_interpreter_sessions__raw_sync(sync_client: OpenAI) -> None:
@@ -837,7 +858,7 @@ def test_admin_organization_usage_code_interpreter_sessions__raw_sync(sync_clien
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageCodeInterpreterSessionsResponse)
 
 
 def test_admin_organization_usage_code_interpreter_sessions__streamed_sync(
@@ -847,12 +868,12 @@ def test_admin_organization_usage_code_interpreter_sessions__streamed_sync(
         start_time=1
     ) as response:
         parsed = response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageCodeInterpreterSessionsResponse)
 
 
 async def test_admin_organization_usage_completions__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.usage.completions(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCompletionsResponse)
 
 
 async def test_admin_organization_usage_completions__full(client: AsyncOpenAI) -> None:
@@ -869,7 +890,7 @@ async def test_admin_organization_usage_completions__full(client: AsyncOpenAI) -
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCompletionsResponse)
 
 
 async def test_admin_organization_usage_completions__raw(client: AsyncOpenAI) -> None:
@@ -888,7 +909,7 @@ async def test_admin_organization_usage_completions__raw(client: AsyncOpenAI) ->
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageCompletionsResponse)
 
 
 async def test_admin_organization_usage_completions__streamed(client: AsyncOpenAI) -> None:
@@ -896,12 +917,12 @@ async def test_admin_organization_usage_completions__streamed(client: AsyncOpenA
         start_time=1
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageCompletionsResponse)
 
 
 def test_admin_organization_usage_completions__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.usage.completions(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCompletionsResponse)
 
 
 def test_admin_organization_usage_completions__full_sync(sync_client: OpenAI) -> None:
@@ -918,7 +939,7 @@ def test_admin_organization_usage_completions__full_sync(sync_client: OpenAI) ->
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCompletionsResponse)
 
 
 def test_admin_organization_usage_completions__raw_sync(sync_client: OpenAI) -> None:
@@ -937,7 +958,7 @@ def test_admin_organization_usage_completions__raw_sync(sync_client: OpenAI) -> 
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageCompletionsResponse)
 
 
 def test_admin_organization_usage_completions__streamed_sync(sync_client: OpenAI) -> None:
@@ -945,12 +966,12 @@ def test_admin_organization_usage_completions__streamed_sync(sync_client: OpenAI
         start_time=1
     ) as response:
         parsed = response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageCompletionsResponse)
 
 
 async def test_admin_organization_usage_costs__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.usage.costs(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCostsResponse)
 
 
 async def test_admin_organization_usage_costs__full(client: AsyncOpenAI) -> None:
@@ -964,7 +985,7 @@ async def test_admin_organization_usage_costs__full(client: AsyncOpenAI) -> None
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCostsResponse)
 
 
 async def test_admin_organization_usage_costs__raw(client: AsyncOpenAI) -> None:
@@ -980,7 +1001,7 @@ async def test_admin_organization_usage_costs__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageCostsResponse)
 
 
 async def test_admin_organization_usage_costs__streamed(client: AsyncOpenAI) -> None:
@@ -988,12 +1009,12 @@ async def test_admin_organization_usage_costs__streamed(client: AsyncOpenAI) -> 
         start_time=1
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageCostsResponse)
 
 
 def test_admin_organization_usage_costs__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.usage.costs(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCostsResponse)
 
 
 def test_admin_organization_usage_costs__full_sync(sync_client: OpenAI) -> None:
@@ -1007,7 +1028,7 @@ def test_admin_organization_usage_costs__full_sync(sync_client: OpenAI) -> None:
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageCostsResponse)
 
 
 def test_admin_organization_usage_costs__raw_sync(sync_client: OpenAI) -> None:
@@ -1023,7 +1044,7 @@ def test_admin_organization_usage_costs__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageCostsResponse)
 
 
 def test_admin_organization_usage_costs__streamed_sync(sync_client: OpenAI) -> None:
@@ -1031,12 +1052,12 @@ def test_admin_organization_usage_costs__streamed_sync(sync_client: OpenAI) -> N
         start_time=1
     ) as response:
         parsed = response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageCostsResponse)
 
 
 async def test_admin_organization_usage_embeddings__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.usage.embeddings(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageEmbeddingsResponse)
 
 
 async def test_admin_organization_usage_embeddings__full(client: AsyncOpenAI) -> None:
@@ -1052,7 +1073,7 @@ async def test_admin_organization_usage_embeddings__full(client: AsyncOpenAI) ->
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageEmbeddingsResponse)
 
 
 async def test_admin_organization_usage_embeddings__raw(client: AsyncOpenAI) -> None:
@@ -1070,7 +1091,7 @@ async def test_admin_organization_usage_embeddings__raw(client: AsyncOpenAI) -> 
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageEmbeddingsResponse)
 
 
 async def test_admin_organization_usage_embeddings__streamed(client: AsyncOpenAI) -> None:
@@ -1078,12 +1099,12 @@ async def test_admin_organization_usage_embeddings__streamed(client: AsyncOpenAI
         start_time=1
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageEmbeddingsResponse)
 
 
 def test_admin_organization_usage_embeddings__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.usage.embeddings(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageEmbeddingsResponse)
 
 
 def test_admin_organization_usage_embeddings__full_sync(sync_client: OpenAI) -> None:
@@ -1099,7 +1120,7 @@ def test_admin_organization_usage_embeddings__full_sync(sync_client: OpenAI) -> 
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageEmbeddingsResponse)
 
 
 def test_admin_organization_usage_embeddings__raw_sync(sync_client: OpenAI) -> None:
@@ -1117,7 +1138,7 @@ def test_admin_organization_usage_embeddings__raw_sync(sync_client: OpenAI) -> N
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageEmbeddingsResponse)
 
 
 def test_admin_organization_usage_embeddings__streamed_sync(sync_client: OpenAI) -> None:
@@ -1125,12 +1146,12 @@ def test_admin_organization_usage_embeddings__streamed_sync(sync_client: OpenAI)
         start_time=1
     ) as response:
         parsed = response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageEmbeddingsResponse)
 
 
 async def test_admin_organization_usage_file_search_calls__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.usage.file_search_calls(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageFileSearchCallsResponse)
 
 
 async def test_admin_organization_usage_file_search_calls__full(client: AsyncOpenAI) -> None:
@@ -1146,7 +1167,7 @@ async def test_admin_organization_usage_file_search_calls__full(client: AsyncOpe
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageFileSearchCallsResponse)
 
 
 async def test_admin_organization_usage_file_search_calls__raw(client: AsyncOpenAI) -> None:
@@ -1164,7 +1185,7 @@ async def test_admin_organization_usage_file_search_calls__raw(client: AsyncOpen
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageFileSearchCallsResponse)
 
 
 async def test_admin_organization_usage_file_search_calls__streamed(client: AsyncOpenAI) -> None:
@@ -1172,12 +1193,12 @@ async def test_admin_organization_usage_file_search_calls__streamed(client: Asyn
         start_time=1
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageFileSearchCallsResponse)
 
 
 def test_admin_organization_usage_file_search_calls__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.usage.file_search_calls(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageFileSearchCallsResponse)
 
 
 def test_admin_organization_usage_file_search_calls__full_sync(sync_client: OpenAI) -> None:
@@ -1193,7 +1214,7 @@ def test_admin_organization_usage_file_search_calls__full_sync(sync_client: Open
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageFileSearchCallsResponse)
 
 
 def test_admin_organization_usage_file_search_calls__raw_sync(sync_client: OpenAI) -> None:
@@ -1211,7 +1232,7 @@ def test_admin_organization_usage_file_search_calls__raw_sync(sync_client: OpenA
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageFileSearchCallsResponse)
 
 
 def test_admin_organization_usage_file_search_calls__streamed_sync(sync_client: OpenAI) -> None:
@@ -1219,12 +1240,12 @@ def test_admin_organization_usage_file_search_calls__streamed_sync(sync_client: 
         start_time=1
     ) as response:
         parsed = response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageFileSearchCallsResponse)
 
 
 async def test_admin_organization_usage_images__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.usage.images(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageImagesResponse)
 
 
 async def test_admin_organization_usage_images__full(client: AsyncOpenAI) -> None:
@@ -1242,7 +1263,7 @@ async def test_admin_organization_usage_images__full(client: AsyncOpenAI) -> Non
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageImagesResponse)
 
 
 async def test_admin_organization_usage_images__raw(client: AsyncOpenAI) -> None:
@@ -1262,7 +1283,7 @@ async def test_admin_organization_usage_images__raw(client: AsyncOpenAI) -> None
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageImagesResponse)
 
 
 async def test_admin_organization_usage_images__streamed(client: AsyncOpenAI) -> None:
@@ -1270,12 +1291,12 @@ async def test_admin_organization_usage_images__streamed(client: AsyncOpenAI) ->
         start_time=1
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageImagesResponse)
 
 
 def test_admin_organization_usage_images__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.usage.images(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageImagesResponse)
 
 
 def test_admin_organization_usage_images__full_sync(sync_client: OpenAI) -> None:
@@ -1293,7 +1314,7 @@ def test_admin_organization_usage_images__full_sync(sync_client: OpenAI) -> None
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageImagesResponse)
 
 
 def test_admin_organization_usage_images__raw_sync(sync_client: OpenAI) -> None:
@@ -1313,7 +1334,7 @@ def test_admin_organization_usage_images__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageImagesResponse)
 
 
 def test_admin_organization_usage_images__streamed_sync(sync_client: OpenAI) -> None:
@@ -1321,12 +1342,12 @@ def test_admin_organization_usage_images__streamed_sync(sync_client: OpenAI) -> 
         start_time=1
     ) as response:
         parsed = response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageImagesResponse)
 
 
 async def test_admin_organization_usage_moderations__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.usage.moderations(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageModerationsResponse)
 
 
 async def test_admin_organization_usage_moderations__full(client: AsyncOpenAI) -> None:
@@ -1342,7 +1363,7 @@ async def test_admin_organization_usage_moderations__full(client: AsyncOpenAI) -
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageModerationsResponse)
 
 
 async def test_admin_organization_usage_moderations__raw(client: AsyncOpenAI) -> None:
@@ -1360,7 +1381,7 @@ async def test_admin_organization_usage_moderations__raw(client: AsyncOpenAI) ->
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageModerationsResponse)
 
 
 async def test_admin_organization_usage_moderations__streamed(client: AsyncOpenAI) -> None:
@@ -1368,12 +1389,12 @@ async def test_admin_organization_usage_moderations__streamed(client: AsyncOpenA
         start_time=1
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageModerationsResponse)
 
 
 def test_admin_organization_usage_moderations__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.usage.moderations(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageModerationsResponse)
 
 
 def test_admin_organization_usage_moderations__full_sync(sync_client: OpenAI) -> None:
@@ -1389,7 +1410,7 @@ def test_admin_organization_usage_moderations__full_sync(sync_client: OpenAI) ->
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageModerationsResponse)
 
 
 def test_admin_organization_usage_moderations__raw_sync(sync_client: OpenAI) -> None:
@@ -1407,7 +1428,7 @@ def test_admin_organization_usage_moderations__raw_sync(sync_client: OpenAI) -> 
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageModerationsResponse)
 
 
 def test_admin_organization_usage_moderations__streamed_sync(sync_client: OpenAI) -> None:
@@ -1415,12 +1436,12 @@ def test_admin_organization_usage_moderations__streamed_sync(sync_client: OpenAI
         start_time=1
     ) as response:
         parsed = response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageModerationsResponse)
 
 
 async def test_admin_organization_usage_vector_stores__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.usage.vector_stores(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageVectorStoresResponse)
 
 
 async def test_admin_organization_usage_vector_stores__full(client: AsyncOpenAI) -> None:
@@ -1433,7 +1454,7 @@ async def test_admin_organization_usage_vector_stores__full(client: AsyncOpenAI)
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageVectorStoresResponse)
 
 
 async def test_admin_organization_usage_vector_stores__raw(client: AsyncOpenAI) -> None:
@@ -1448,7 +1469,7 @@ async def test_admin_organization_usage_vector_stores__raw(client: AsyncOpenAI) 
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageVectorStoresResponse)
 
 
 async def test_admin_organization_usage_vector_stores__streamed(client: AsyncOpenAI) -> None:
@@ -1456,12 +1477,12 @@ async def test_admin_organization_usage_vector_stores__streamed(client: AsyncOpe
         start_time=1
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageVectorStoresResponse)
 
 
 def test_admin_organization_usage_vector_stores__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.usage.vector_stores(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageVectorStoresResponse)
 
 
 def test_admin_organization_usage_vector_stores__full_sync(sync_client: OpenAI) -> None:
@@ -1474,7 +1495,7 @@ def test_admin_organization_usage_vector_stores__full_sync(sync_client: OpenAI) 
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageVectorStoresResponse)
 
 
 def test_admin_organization_usage_vector_stores__raw_sync(sync_client: OpenAI) -> None:
@@ -1489,7 +1510,7 @@ def test_admin_organization_usage_vector_stores__raw_sync(sync_client: OpenAI) -
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageVectorStoresResponse)
 
 
 def test_admin_organization_usage_vector_stores__streamed_sync(sync_client: OpenAI) -> None:
@@ -1497,12 +1518,12 @@ def test_admin_organization_usage_vector_stores__streamed_sync(sync_client: Open
         start_time=1
     ) as response:
         parsed = response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageVectorStoresResponse)
 
 
 async def test_admin_organization_usage_web_search_calls__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.usage.web_search_calls(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageWebSearchCallsResponse)
 
 
 async def test_admin_organization_usage_web_search_calls__full(client: AsyncOpenAI) -> None:
@@ -1519,7 +1540,7 @@ async def test_admin_organization_usage_web_search_calls__full(client: AsyncOpen
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageWebSearchCallsResponse)
 
 
 async def test_admin_organization_usage_web_search_calls__raw(client: AsyncOpenAI) -> None:
@@ -1538,7 +1559,7 @@ async def test_admin_organization_usage_web_search_calls__raw(client: AsyncOpenA
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageWebSearchCallsResponse)
 
 
 async def test_admin_organization_usage_web_search_calls__streamed(client: AsyncOpenAI) -> None:
@@ -1546,12 +1567,12 @@ async def test_admin_organization_usage_web_search_calls__streamed(client: Async
         start_time=1
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageWebSearchCallsResponse)
 
 
 def test_admin_organization_usage_web_search_calls__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.usage.web_search_calls(start_time=1)
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageWebSearchCallsResponse)
 
 
 def test_admin_organization_usage_web_search_calls__full_sync(sync_client: OpenAI) -> None:
@@ -1568,7 +1589,7 @@ def test_admin_organization_usage_web_search_calls__full_sync(sync_client: OpenA
         limit=1,
         page="sample",
     )
-    check_model(result, UsageAudioSpeechesResponse)
+    check_model(result, UsageWebSearchCallsResponse)
 
 
 def test_admin_organization_usage_web_search_calls__raw_sync(sync_client: OpenAI) -> None:
@@ -1587,7 +1608,7 @@ def test_admin_organization_usage_web_search_calls__raw_sync(sync_client: OpenAI
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, UsageAudioSpeechesResponse)
+    check_model(parsed, UsageWebSearchCallsResponse)
 
 
 def test_admin_organization_usage_web_search_calls__streamed_sync(sync_client: OpenAI) -> None:
@@ -1595,7 +1616,7 @@ def test_admin_organization_usage_web_search_calls__streamed_sync(sync_client: O
         start_time=1
     ) as response:
         parsed = response.parse()
-        check_model(parsed, UsageAudioSpeechesResponse)
+        check_model(parsed, UsageWebSearchCallsResponse)
 
 
 async def test_admin_organization_invites_create__required(client: AsyncOpenAI) -> None:
@@ -2236,14 +2257,14 @@ def test_admin_organization_users_roles_retrieve__empty_user_id_sync(
 
 async def test_admin_organization_users_roles_list__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.users.roles.list("sample")
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 async def test_admin_organization_users_roles_list__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.users.roles.list(
         "sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 async def test_admin_organization_users_roles_list__raw(client: AsyncOpenAI) -> None:
@@ -2252,7 +2273,7 @@ async def test_admin_organization_users_roles_list__raw(client: AsyncOpenAI) -> 
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, RoleRetrieveResponse)
+    check_page(parsed, RoleListResponse)
 
 
 async def test_admin_organization_users_roles_list__streamed(client: AsyncOpenAI) -> None:
@@ -2260,7 +2281,7 @@ async def test_admin_organization_users_roles_list__streamed(client: AsyncOpenAI
         "sample"
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, RoleRetrieveResponse)
+        check_page(parsed, RoleListResponse)
 
 
 async def test_admin_organization_users_roles_list__empty_user_id(offline: Offline) -> None:
@@ -2271,14 +2292,14 @@ async def test_admin_organization_users_roles_list__empty_user_id(offline: Offli
 
 def test_admin_organization_users_roles_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.users.roles.list("sample")
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 def test_admin_organization_users_roles_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.users.roles.list(
         "sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 def test_admin_organization_users_roles_list__raw_sync(sync_client: OpenAI) -> None:
@@ -2287,7 +2308,7 @@ def test_admin_organization_users_roles_list__raw_sync(sync_client: OpenAI) -> N
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, RoleRetrieveResponse)
+    check_page(parsed, RoleListResponse)
 
 
 def test_admin_organization_users_roles_list__streamed_sync(sync_client: OpenAI) -> None:
@@ -2295,7 +2316,7 @@ def test_admin_organization_users_roles_list__streamed_sync(sync_client: OpenAI)
         "sample"
     ) as response:
         parsed = response.parse()
-        check_page(parsed, RoleRetrieveResponse)
+        check_page(parsed, RoleListResponse)
 
 
 def test_admin_organization_users_roles_list__empty_user_id_sync(offline_sync: OfflineSync) -> None:
@@ -3130,14 +3151,14 @@ def test_admin_organization_groups_roles_retrieve__empty_group_id_sync(
 
 async def test_admin_organization_groups_roles_list__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.groups.roles.list("sample")
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 async def test_admin_organization_groups_roles_list__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.groups.roles.list(
         "sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 async def test_admin_organization_groups_roles_list__raw(client: AsyncOpenAI) -> None:
@@ -3146,7 +3167,7 @@ async def test_admin_organization_groups_roles_list__raw(client: AsyncOpenAI) ->
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, RoleRetrieveResponse)
+    check_page(parsed, RoleListResponse)
 
 
 async def test_admin_organization_groups_roles_list__streamed(client: AsyncOpenAI) -> None:
@@ -3154,7 +3175,7 @@ async def test_admin_organization_groups_roles_list__streamed(client: AsyncOpenA
         "sample"
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, RoleRetrieveResponse)
+        check_page(parsed, RoleListResponse)
 
 
 async def test_admin_organization_groups_roles_list__empty_group_id(offline: Offline) -> None:
@@ -3165,14 +3186,14 @@ async def test_admin_organization_groups_roles_list__empty_group_id(offline: Off
 
 def test_admin_organization_groups_roles_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.groups.roles.list("sample")
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 def test_admin_organization_groups_roles_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.groups.roles.list(
         "sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 def test_admin_organization_groups_roles_list__raw_sync(sync_client: OpenAI) -> None:
@@ -3181,7 +3202,7 @@ def test_admin_organization_groups_roles_list__raw_sync(sync_client: OpenAI) -> 
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, RoleRetrieveResponse)
+    check_page(parsed, RoleListResponse)
 
 
 def test_admin_organization_groups_roles_list__streamed_sync(sync_client: OpenAI) -> None:
@@ -3189,7 +3210,7 @@ def test_admin_organization_groups_roles_list__streamed_sync(sync_client: OpenAI
         "sample"
     ) as response:
         parsed = response.parse()
-        check_page(parsed, RoleRetrieveResponse)
+        check_page(parsed, RoleListResponse)
 
 
 def test_admin_organization_groups_roles_list__empty_group_id_sync(
@@ -4578,12 +4599,12 @@ def test_admin_organization_certificates_delete__empty_certificate_id_sync(
 
 async def test_admin_organization_certificates_activate__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.certificates.activate(certificate_ids=["sample"])
-    check_page(result, CertificateListResponse)
+    check_page(result, CertificateActivateResponse)
 
 
 async def test_admin_organization_certificates_activate__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.certificates.activate(certificate_ids=["sample"])
-    check_page(result, CertificateListResponse)
+    check_page(result, CertificateActivateResponse)
 
 
 async def test_admin_organization_certificates_activate__raw(client: AsyncOpenAI) -> None:
@@ -4592,7 +4613,7 @@ async def test_admin_organization_certificates_activate__raw(client: AsyncOpenAI
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, CertificateListResponse)
+    check_page(parsed, CertificateActivateResponse)
 
 
 async def test_admin_organization_certificates_activate__streamed(client: AsyncOpenAI) -> None:
@@ -4600,17 +4621,17 @@ async def test_admin_organization_certificates_activate__streamed(client: AsyncO
         certificate_ids=["sample"]
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, CertificateListResponse)
+        check_page(parsed, CertificateActivateResponse)
 
 
 def test_admin_organization_certificates_activate__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.certificates.activate(certificate_ids=["sample"])
-    check_page(result, CertificateListResponse)
+    check_page(result, CertificateActivateResponse)
 
 
 def test_admin_organization_certificates_activate__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.certificates.activate(certificate_ids=["sample"])
-    check_page(result, CertificateListResponse)
+    check_page(result, CertificateActivateResponse)
 
 
 def test_admin_organization_certificates_activate__raw_sync(sync_client: OpenAI) -> None:
@@ -4619,7 +4640,7 @@ def test_admin_organization_certificates_activate__raw_sync(sync_client: OpenAI)
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, CertificateListResponse)
+    check_page(parsed, CertificateActivateResponse)
 
 
 def test_admin_organization_certificates_activate__streamed_sync(sync_client: OpenAI) -> None:
@@ -4627,17 +4648,17 @@ def test_admin_organization_certificates_activate__streamed_sync(sync_client: Op
         certificate_ids=["sample"]
     ) as response:
         parsed = response.parse()
-        check_page(parsed, CertificateListResponse)
+        check_page(parsed, CertificateActivateResponse)
 
 
 async def test_admin_organization_certificates_deactivate__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.certificates.deactivate(certificate_ids=["sample"])
-    check_page(result, CertificateListResponse)
+    check_page(result, CertificateDeactivateResponse)
 
 
 async def test_admin_organization_certificates_deactivate__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.certificates.deactivate(certificate_ids=["sample"])
-    check_page(result, CertificateListResponse)
+    check_page(result, CertificateDeactivateResponse)
 
 
 async def test_admin_organization_certificates_deactivate__raw(client: AsyncOpenAI) -> None:
@@ -4646,7 +4667,7 @@ async def test_admin_organization_certificates_deactivate__raw(client: AsyncOpen
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, CertificateListResponse)
+    check_page(parsed, CertificateDeactivateResponse)
 
 
 async def test_admin_organization_certificates_deactivate__streamed(client: AsyncOpenAI) -> None:
@@ -4654,17 +4675,17 @@ async def test_admin_organization_certificates_deactivate__streamed(client: Asyn
         certificate_ids=["sample"]
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, CertificateListResponse)
+        check_page(parsed, CertificateDeactivateResponse)
 
 
 def test_admin_organization_certificates_deactivate__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.certificates.deactivate(certificate_ids=["sample"])
-    check_page(result, CertificateListResponse)
+    check_page(result, CertificateDeactivateResponse)
 
 
 def test_admin_organization_certificates_deactivate__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.certificates.deactivate(certificate_ids=["sample"])
-    check_page(result, CertificateListResponse)
+    check_page(result, CertificateDeactivateResponse)
 
 
 def test_admin_organization_certificates_deactivate__raw_sync(sync_client: OpenAI) -> None:
@@ -4673,7 +4694,7 @@ def test_admin_organization_certificates_deactivate__raw_sync(sync_client: OpenA
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, CertificateListResponse)
+    check_page(parsed, CertificateDeactivateResponse)
 
 
 def test_admin_organization_certificates_deactivate__streamed_sync(sync_client: OpenAI) -> None:
@@ -4681,7 +4702,7 @@ def test_admin_organization_certificates_deactivate__streamed_sync(sync_client: 
         certificate_ids=["sample"]
     ) as response:
         parsed = response.parse()
-        check_page(parsed, CertificateListResponse)
+        check_page(parsed, CertificateDeactivateResponse)
 
 
 async def test_admin_organization_projects_create__required(client: AsyncOpenAI) -> None:
@@ -5628,14 +5649,14 @@ async def test_admin_organization_projects_users_roles_list__required(client: As
     result = await client.admin.organization.projects.users.roles.list(
         "sample", project_id="sample"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 async def test_admin_organization_projects_users_roles_list__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.projects.users.roles.list(
         "sample", project_id="sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 async def test_admin_organization_projects_users_roles_list__raw(client: AsyncOpenAI) -> None:
@@ -5644,7 +5665,7 @@ async def test_admin_organization_projects_users_roles_list__raw(client: AsyncOp
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, RoleRetrieveResponse)
+    check_page(parsed, RoleListResponse)
 
 
 async def test_admin_organization_projects_users_roles_list__streamed(client: AsyncOpenAI) -> None:
@@ -5652,7 +5673,7 @@ async def test_admin_organization_projects_users_roles_list__streamed(client: As
         "sample", project_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, RoleRetrieveResponse)
+        check_page(parsed, RoleListResponse)
 
 
 async def test_admin_organization_projects_users_roles_list__empty_user_id(
@@ -5673,14 +5694,14 @@ async def test_admin_organization_projects_users_roles_list__empty_project_id(
 
 def test_admin_organization_projects_users_roles_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.projects.users.roles.list("sample", project_id="sample")
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 def test_admin_organization_projects_users_roles_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.projects.users.roles.list(
         "sample", project_id="sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 def test_admin_organization_projects_users_roles_list__raw_sync(sync_client: OpenAI) -> None:
@@ -5689,7 +5710,7 @@ def test_admin_organization_projects_users_roles_list__raw_sync(sync_client: Ope
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, RoleRetrieveResponse)
+    check_page(parsed, RoleListResponse)
 
 
 def test_admin_organization_projects_users_roles_list__streamed_sync(sync_client: OpenAI) -> None:
@@ -5697,7 +5718,7 @@ def test_admin_organization_projects_users_roles_list__streamed_sync(sync_client
         "sample", project_id="sample"
     ) as response:
         parsed = response.parse()
-        check_page(parsed, RoleRetrieveResponse)
+        check_page(parsed, RoleListResponse)
 
 
 def test_admin_organization_projects_users_roles_list__empty_user_id_sync(
@@ -8056,14 +8077,14 @@ async def test_admin_organization_projects_groups_roles_list__required(client: A
     result = await client.admin.organization.projects.groups.roles.list(
         "sample", project_id="sample"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 async def test_admin_organization_projects_groups_roles_list__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.projects.groups.roles.list(
         "sample", project_id="sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 async def test_admin_organization_projects_groups_roles_list__raw(client: AsyncOpenAI) -> None:
@@ -8072,7 +8093,7 @@ async def test_admin_organization_projects_groups_roles_list__raw(client: AsyncO
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, RoleRetrieveResponse)
+    check_page(parsed, RoleListResponse)
 
 
 async def test_admin_organization_projects_groups_roles_list__streamed(client: AsyncOpenAI) -> None:
@@ -8080,7 +8101,7 @@ async def test_admin_organization_projects_groups_roles_list__streamed(client: A
         "sample", project_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, RoleRetrieveResponse)
+        check_page(parsed, RoleListResponse)
 
 
 async def test_admin_organization_projects_groups_roles_list__empty_group_id(
@@ -8103,14 +8124,14 @@ def test_admin_organization_projects_groups_roles_list__required_sync(sync_clien
     result = sync_client.admin.organization.projects.groups.roles.list(
         "sample", project_id="sample"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 def test_admin_organization_projects_groups_roles_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.projects.groups.roles.list(
         "sample", project_id="sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleRetrieveResponse)
+    check_page(result, RoleListResponse)
 
 
 def test_admin_organization_projects_groups_roles_list__raw_sync(sync_client: OpenAI) -> None:
@@ -8119,7 +8140,7 @@ def test_admin_organization_projects_groups_roles_list__raw_sync(sync_client: Op
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, RoleRetrieveResponse)
+    check_page(parsed, RoleListResponse)
 
 
 def test_admin_organization_projects_groups_roles_list__streamed_sync(sync_client: OpenAI) -> None:
@@ -8127,7 +8148,7 @@ def test_admin_organization_projects_groups_roles_list__streamed_sync(sync_clien
         "sample", project_id="sample"
     ) as response:
         parsed = response.parse()
-        check_page(parsed, RoleRetrieveResponse)
+        check_page(parsed, RoleListResponse)
 
 
 def test_admin_organization_projects_groups_roles_list__empty_group_id_sync(
@@ -9810,14 +9831,14 @@ async def test_admin_organization_projects_certificates_activate__required(
     result = await client.admin.organization.projects.certificates.activate(
         "sample", certificate_ids=["sample"]
     )
-    check_page(result, CertificateListResponse_2)
+    check_page(result, CertificateActivateResponse_2)
 
 
 async def test_admin_organization_projects_certificates_activate__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.projects.certificates.activate(
         "sample", certificate_ids=["sample"]
     )
-    check_page(result, CertificateListResponse_2)
+    check_page(result, CertificateActivateResponse_2)
 
 
 async def test_admin_organization_projects_certificates_activate__raw(client: AsyncOpenAI) -> None:
@@ -9826,7 +9847,7 @@ async def test_admin_organization_projects_certificates_activate__raw(client: As
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, CertificateListResponse_2)
+    check_page(parsed, CertificateActivateResponse_2)
 
 
 async def test_admin_organization_projects_certificates_activate__streamed(
@@ -9836,7 +9857,7 @@ async def test_admin_organization_projects_certificates_activate__streamed(
         "sample", certificate_ids=["sample"]
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, CertificateListResponse_2)
+        check_page(parsed, CertificateActivateResponse_2)
 
 
 async def test_admin_organization_projects_certificates_activate__empty_project_id(
@@ -9855,14 +9876,14 @@ def test_admin_organization_projects_certificates_activate__required_sync(
     result = sync_client.admin.organization.projects.certificates.activate(
         "sample", certificate_ids=["sample"]
     )
-    check_page(result, CertificateListResponse_2)
+    check_page(result, CertificateActivateResponse_2)
 
 
 def test_admin_organization_projects_certificates_activate__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.projects.certificates.activate(
         "sample", certificate_ids=["sample"]
     )
-    check_page(result, CertificateListResponse_2)
+    check_page(result, CertificateActivateResponse_2)
 
 
 def test_admin_organization_projects_certificates_activate__raw_sync(sync_client: OpenAI) -> None:
@@ -9871,7 +9892,7 @@ def test_admin_organization_projects_certificates_activate__raw_sync(sync_client
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, CertificateListResponse_2)
+    check_page(parsed, CertificateActivateResponse_2)
 
 
 def test_admin_organization_projects_certificates_activate__streamed_sync(
@@ -9881,7 +9902,7 @@ def test_admin_organization_projects_certificates_activate__streamed_sync(
         "sample", certificate_ids=["sample"]
     ) as response:
         parsed = response.parse()
-        check_page(parsed, CertificateListResponse_2)
+        check_page(parsed, CertificateActivateResponse_2)
 
 
 def test_admin_organization_projects_certificates_activate__empty_project_id_sync(
@@ -9900,7 +9921,7 @@ async def test_admin_organization_projects_certificates_deactivate__required(
     result = await client.admin.organization.projects.certificates.deactivate(
         "sample", certificate_ids=["sample"]
     )
-    check_page(result, CertificateListResponse_2)
+    check_page(result, CertificateDeactivateResponse_2)
 
 
 async def test_admin_organization_projects_certificates_deactivate__full(
@@ -9909,7 +9930,7 @@ async def test_admin_organization_projects_certificates_deactivate__full(
     result = await client.admin.organization.projects.certificates.deactivate(
         "sample", certificate_ids=["sample"]
     )
-    check_page(result, CertificateListResponse_2)
+    check_page(result, CertificateDeactivateResponse_2)
 
 
 async def test_admin_organization_projects_certificates_deactivate__raw(
@@ -9920,7 +9941,7 @@ async def test_admin_organization_projects_certificates_deactivate__raw(
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, CertificateListResponse_2)
+    check_page(parsed, CertificateDeactivateResponse_2)
 
 
 async def test_admin_organization_projects_certificates_deactivate__streamed(
@@ -9930,7 +9951,7 @@ async def test_admin_organization_projects_certificates_deactivate__streamed(
         "sample", certificate_ids=["sample"]
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, CertificateListResponse_2)
+        check_page(parsed, CertificateDeactivateResponse_2)
 
 
 async def test_admin_organization_projects_certificates_deactivate__empty_project_id(
@@ -9949,7 +9970,7 @@ def test_admin_organization_projects_certificates_deactivate__required_sync(
     result = sync_client.admin.organization.projects.certificates.deactivate(
         "sample", certificate_ids=["sample"]
     )
-    check_page(result, CertificateListResponse_2)
+    check_page(result, CertificateDeactivateResponse_2)
 
 
 def test_admin_organization_projects_certificates_deactivate__full_sync(
@@ -9958,7 +9979,7 @@ def test_admin_organization_projects_certificates_deactivate__full_sync(
     result = sync_client.admin.organization.projects.certificates.deactivate(
         "sample", certificate_ids=["sample"]
     )
-    check_page(result, CertificateListResponse_2)
+    check_page(result, CertificateDeactivateResponse_2)
 
 
 def test_admin_organization_projects_certificates_deactivate__raw_sync(sync_client: OpenAI) -> None:
@@ -9967,7 +9988,7 @@ def test_admin_organization_projects_certificates_deactivate__raw_sync(sync_clie
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, CertificateListResponse_2)
+    check_page(parsed, CertificateDeactivateResponse_2)
 
 
 def test_admin_organization_projects_certificates_deactivate__streamed_sync(
@@ -9977,7 +9998,7 @@ def test_admin_organization_projects_certificates_deactivate__streamed_sync(
         "sample", certificate_ids=["sample"]
     ) as response:
         parsed = response.parse()
-        check_page(parsed, CertificateListResponse_2)
+        check_page(parsed, CertificateDeactivateResponse_2)
 
 
 def test_admin_organization_projects_certificates_deactivate__empty_project_id_sync(

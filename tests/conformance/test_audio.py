@@ -6,22 +6,8 @@ from __future__ import annotations
 import pytest
 
 from openai_async import AsyncOpenAI, OpenAI
-from openai_async.types.shared.create_transcription_response_diarized_json import (
-    CreateTranscriptionResponseDiarizedJson,
-)
-from openai_async.types.shared.create_transcription_response_json import (
-    CreateTranscriptionResponseJson,
-)
-from openai_async.types.shared.create_transcription_response_stream_event import (
-    CreateTranscriptionResponseStreamEvent,
-)
-from openai_async.types.shared.create_transcription_response_verbose_json import (
-    CreateTranscriptionResponseVerboseJson,
-)
-from openai_async.types.shared.create_translation_response_json import CreateTranslationResponseJson
-from openai_async.types.shared.create_translation_response_verbose_json import (
-    CreateTranslationResponseVerboseJson,
-)
+from openai_async.types.audio import TranscriptionCreateResponse, TranslationCreateResponse
+from openai_async.types.audio.transcription_stream_event import TranscriptionStreamEvent
 from openai_async.types.shared.voice_consent_deleted_resource import VoiceConsentDeletedResource
 from openai_async.types.shared.voice_consent_resource import VoiceConsentResource
 from openai_async.types.shared.voice_resource import VoiceResource
@@ -55,12 +41,7 @@ async def test_audio_transcriptions_create__required(client: AsyncOpenAI) -> Non
     result = await client.audio.transcriptions.create(
         file=("sample.bin", b"sample file content\n", "application/octet-stream"), model="sample"
     )
-    check_model(
-        result,
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson,
-    )
+    check_model(result, TranscriptionCreateResponse)
 
 
 async def test_audio_transcriptions_create__full(client: AsyncOpenAI) -> None:
@@ -80,12 +61,7 @@ async def test_audio_transcriptions_create__full(client: AsyncOpenAI) -> None:
         known_speaker_names=["sample"],
         known_speaker_references=["sample"],
     )
-    check_model(
-        result,
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson,
-    )
+    check_model(result, TranscriptionCreateResponse)
 
 
 async def test_audio_transcriptions_create__raw(client: AsyncOpenAI) -> None:
@@ -107,12 +83,7 @@ async def test_audio_transcriptions_create__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(
-        parsed,
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson,
-    )
+    check_model(parsed, TranscriptionCreateResponse)
 
 
 async def test_audio_transcriptions_create__streamed(client: AsyncOpenAI) -> None:
@@ -120,12 +91,7 @@ async def test_audio_transcriptions_create__streamed(client: AsyncOpenAI) -> Non
         file=("sample.bin", b"sample file content\n", "application/octet-stream"), model="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(
-            parsed,
-            CreateTranscriptionResponseJson
-            | CreateTranscriptionResponseDiarizedJson
-            | CreateTranscriptionResponseVerboseJson,
-        )
+        check_model(parsed, TranscriptionCreateResponse)
 
 
 async def test_audio_transcriptions_create__stream(client: AsyncOpenAI) -> None:
@@ -136,19 +102,14 @@ async def test_audio_transcriptions_create__stream(client: AsyncOpenAI) -> None:
         extra_headers=SSE_ACCEPT,
     )
     events = [event async for event in stream]
-    check_events(events, CreateTranscriptionResponseStreamEvent)
+    check_events(events, TranscriptionStreamEvent)
 
 
 def test_audio_transcriptions_create__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.audio.transcriptions.create(
         file=("sample.bin", b"sample file content\n", "application/octet-stream"), model="sample"
     )
-    check_model(
-        result,
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson,
-    )
+    check_model(result, TranscriptionCreateResponse)
 
 
 def test_audio_transcriptions_create__full_sync(sync_client: OpenAI) -> None:
@@ -168,12 +129,7 @@ def test_audio_transcriptions_create__full_sync(sync_client: OpenAI) -> None:
         known_speaker_names=["sample"],
         known_speaker_references=["sample"],
     )
-    check_model(
-        result,
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson,
-    )
+    check_model(result, TranscriptionCreateResponse)
 
 
 def test_audio_transcriptions_create__raw_sync(sync_client: OpenAI) -> None:
@@ -195,12 +151,7 @@ def test_audio_transcriptions_create__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(
-        parsed,
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson,
-    )
+    check_model(parsed, TranscriptionCreateResponse)
 
 
 def test_audio_transcriptions_create__streamed_sync(sync_client: OpenAI) -> None:
@@ -208,12 +159,7 @@ def test_audio_transcriptions_create__streamed_sync(sync_client: OpenAI) -> None
         file=("sample.bin", b"sample file content\n", "application/octet-stream"), model="sample"
     ) as response:
         parsed = response.parse()
-        check_model(
-            parsed,
-            CreateTranscriptionResponseJson
-            | CreateTranscriptionResponseDiarizedJson
-            | CreateTranscriptionResponseVerboseJson,
-        )
+        check_model(parsed, TranscriptionCreateResponse)
 
 
 def test_audio_transcriptions_create__stream_sync(sync_client: OpenAI) -> None:
@@ -224,14 +170,14 @@ def test_audio_transcriptions_create__stream_sync(sync_client: OpenAI) -> None:
         extra_headers=SSE_ACCEPT,
     )
     events = list(stream)
-    check_events(events, CreateTranscriptionResponseStreamEvent)
+    check_events(events, TranscriptionStreamEvent)
 
 
 async def test_audio_translations_create__required(client: AsyncOpenAI) -> None:
     result = await client.audio.translations.create(
         file=("sample.bin", b"sample file content\n", "application/octet-stream"), model="sample"
     )
-    check_model(result, CreateTranslationResponseJson | CreateTranslationResponseVerboseJson)
+    check_model(result, TranslationCreateResponse)
 
 
 async def test_audio_translations_create__full(client: AsyncOpenAI) -> None:
@@ -242,7 +188,7 @@ async def test_audio_translations_create__full(client: AsyncOpenAI) -> None:
         response_format="json",
         temperature=1,
     )
-    check_model(result, CreateTranslationResponseJson | CreateTranslationResponseVerboseJson)
+    check_model(result, TranslationCreateResponse)
 
 
 async def test_audio_translations_create__raw(client: AsyncOpenAI) -> None:
@@ -255,7 +201,7 @@ async def test_audio_translations_create__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, CreateTranslationResponseJson | CreateTranslationResponseVerboseJson)
+    check_model(parsed, TranslationCreateResponse)
 
 
 async def test_audio_translations_create__streamed(client: AsyncOpenAI) -> None:
@@ -263,14 +209,14 @@ async def test_audio_translations_create__streamed(client: AsyncOpenAI) -> None:
         file=("sample.bin", b"sample file content\n", "application/octet-stream"), model="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, CreateTranslationResponseJson | CreateTranslationResponseVerboseJson)
+        check_model(parsed, TranslationCreateResponse)
 
 
 def test_audio_translations_create__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.audio.translations.create(
         file=("sample.bin", b"sample file content\n", "application/octet-stream"), model="sample"
     )
-    check_model(result, CreateTranslationResponseJson | CreateTranslationResponseVerboseJson)
+    check_model(result, TranslationCreateResponse)
 
 
 def test_audio_translations_create__full_sync(sync_client: OpenAI) -> None:
@@ -281,7 +227,7 @@ def test_audio_translations_create__full_sync(sync_client: OpenAI) -> None:
         response_format="json",
         temperature=1,
     )
-    check_model(result, CreateTranslationResponseJson | CreateTranslationResponseVerboseJson)
+    check_model(result, TranslationCreateResponse)
 
 
 def test_audio_translations_create__raw_sync(sync_client: OpenAI) -> None:
@@ -294,7 +240,7 @@ def test_audio_translations_create__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, CreateTranslationResponseJson | CreateTranslationResponseVerboseJson)
+    check_model(parsed, TranslationCreateResponse)
 
 
 def test_audio_translations_create__streamed_sync(sync_client: OpenAI) -> None:
@@ -302,7 +248,7 @@ def test_audio_translations_create__streamed_sync(sync_client: OpenAI) -> None:
         file=("sample.bin", b"sample file content\n", "application/octet-stream"), model="sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, CreateTranslationResponseJson | CreateTranslationResponseVerboseJson)
+        check_model(parsed, TranslationCreateResponse)
 
 
 async def test_audio_speech_create__required(client: AsyncOpenAI) -> None:

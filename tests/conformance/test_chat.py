@@ -9,7 +9,7 @@ from openai_async import AsyncOpenAI, OpenAI
 from openai_async.types.chat.chat_completion import ChatCompletion
 from openai_async.types.chat.chat_completion_chunk import ChatCompletionChunk
 from openai_async.types.chat.chat_completion_deleted import ChatCompletionDeleted
-from openai_async.types.shared.chat_completion_message_list import ChatCompletionMessageListDataItem
+from openai_async.types.chat.chat_completion_store_message import ChatCompletionStoreMessage
 from tests.conformance._checks import (
     SSE_ACCEPT,
     Offline,
@@ -594,14 +594,14 @@ def test_chat_completions_delete__empty_completion_id_sync(offline_sync: Offline
 
 async def test_chat_completions_messages_list__required(client: AsyncOpenAI) -> None:
     result = await client.chat.completions.messages.list("sample")
-    check_page(result, ChatCompletionMessageListDataItem)
+    check_page(result, ChatCompletionStoreMessage)
 
 
 async def test_chat_completions_messages_list__full(client: AsyncOpenAI) -> None:
     result = await client.chat.completions.messages.list(
         "sample", after="sample", limit=1, order="asc"
     )
-    check_page(result, ChatCompletionMessageListDataItem)
+    check_page(result, ChatCompletionStoreMessage)
 
 
 async def test_chat_completions_messages_list__raw(client: AsyncOpenAI) -> None:
@@ -610,13 +610,13 @@ async def test_chat_completions_messages_list__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, ChatCompletionMessageListDataItem)
+    check_page(parsed, ChatCompletionStoreMessage)
 
 
 async def test_chat_completions_messages_list__streamed(client: AsyncOpenAI) -> None:
     async with client.chat.completions.messages.with_streaming_response.list("sample") as response:
         parsed = await response.parse()
-        check_page(parsed, ChatCompletionMessageListDataItem)
+        check_page(parsed, ChatCompletionStoreMessage)
 
 
 async def test_chat_completions_messages_list__empty_completion_id(offline: Offline) -> None:
@@ -627,14 +627,14 @@ async def test_chat_completions_messages_list__empty_completion_id(offline: Offl
 
 def test_chat_completions_messages_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.chat.completions.messages.list("sample")
-    check_page(result, ChatCompletionMessageListDataItem)
+    check_page(result, ChatCompletionStoreMessage)
 
 
 def test_chat_completions_messages_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.chat.completions.messages.list(
         "sample", after="sample", limit=1, order="asc"
     )
-    check_page(result, ChatCompletionMessageListDataItem)
+    check_page(result, ChatCompletionStoreMessage)
 
 
 def test_chat_completions_messages_list__raw_sync(sync_client: OpenAI) -> None:
@@ -643,13 +643,13 @@ def test_chat_completions_messages_list__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, ChatCompletionMessageListDataItem)
+    check_page(parsed, ChatCompletionStoreMessage)
 
 
 def test_chat_completions_messages_list__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.chat.completions.messages.with_streaming_response.list("sample") as response:
         parsed = response.parse()
-        check_page(parsed, ChatCompletionMessageListDataItem)
+        check_page(parsed, ChatCompletionStoreMessage)
 
 
 def test_chat_completions_messages_list__empty_completion_id_sync(

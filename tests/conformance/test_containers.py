@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from openai_async import AsyncOpenAI, OpenAI
+from openai_async.types import ContainerListResponse, ContainerRetrieveResponse
 from openai_async.types.container_create_response import ContainerCreateResponse
+from openai_async.types.containers import FileListResponse, FileRetrieveResponse
 from openai_async.types.containers.file_create_response import FileCreateResponse
 from tests.conformance._checks import (
     Offline,
@@ -107,25 +109,25 @@ def test_containers_create__streamed_sync(sync_client: OpenAI) -> None:
 
 async def test_containers_retrieve__required(client: AsyncOpenAI) -> None:
     result = await client.containers.retrieve("sample")
-    check_model(result, ContainerCreateResponse)
+    check_model(result, ContainerRetrieveResponse)
 
 
 async def test_containers_retrieve__full(client: AsyncOpenAI) -> None:
     result = await client.containers.retrieve("sample")
-    check_model(result, ContainerCreateResponse)
+    check_model(result, ContainerRetrieveResponse)
 
 
 async def test_containers_retrieve__raw(client: AsyncOpenAI) -> None:
     response = await client.containers.with_raw_response.retrieve("sample")
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, ContainerCreateResponse)
+    check_model(parsed, ContainerRetrieveResponse)
 
 
 async def test_containers_retrieve__streamed(client: AsyncOpenAI) -> None:
     async with client.containers.with_streaming_response.retrieve("sample") as response:
         parsed = await response.parse()
-        check_model(parsed, ContainerCreateResponse)
+        check_model(parsed, ContainerRetrieveResponse)
 
 
 async def test_containers_retrieve__empty_container_id(offline: Offline) -> None:
@@ -136,25 +138,25 @@ async def test_containers_retrieve__empty_container_id(offline: Offline) -> None
 
 def test_containers_retrieve__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.containers.retrieve("sample")
-    check_model(result, ContainerCreateResponse)
+    check_model(result, ContainerRetrieveResponse)
 
 
 def test_containers_retrieve__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.containers.retrieve("sample")
-    check_model(result, ContainerCreateResponse)
+    check_model(result, ContainerRetrieveResponse)
 
 
 def test_containers_retrieve__raw_sync(sync_client: OpenAI) -> None:
     response = sync_client.containers.with_raw_response.retrieve("sample")
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, ContainerCreateResponse)
+    check_model(parsed, ContainerRetrieveResponse)
 
 
 def test_containers_retrieve__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.containers.with_streaming_response.retrieve("sample") as response:
         parsed = response.parse()
-        check_model(parsed, ContainerCreateResponse)
+        check_model(parsed, ContainerRetrieveResponse)
 
 
 def test_containers_retrieve__empty_container_id_sync(offline_sync: OfflineSync) -> None:
@@ -165,12 +167,12 @@ def test_containers_retrieve__empty_container_id_sync(offline_sync: OfflineSync)
 
 async def test_containers_list__required(client: AsyncOpenAI) -> None:
     result = await client.containers.list()
-    check_page(result, ContainerCreateResponse)
+    check_page(result, ContainerListResponse)
 
 
 async def test_containers_list__full(client: AsyncOpenAI) -> None:
     result = await client.containers.list(limit=1, order="asc", after="sample", name="sample")
-    check_page(result, ContainerCreateResponse)
+    check_page(result, ContainerListResponse)
 
 
 async def test_containers_list__raw(client: AsyncOpenAI) -> None:
@@ -179,23 +181,23 @@ async def test_containers_list__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, ContainerCreateResponse)
+    check_page(parsed, ContainerListResponse)
 
 
 async def test_containers_list__streamed(client: AsyncOpenAI) -> None:
     async with client.containers.with_streaming_response.list() as response:
         parsed = await response.parse()
-        check_page(parsed, ContainerCreateResponse)
+        check_page(parsed, ContainerListResponse)
 
 
 def test_containers_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.containers.list()
-    check_page(result, ContainerCreateResponse)
+    check_page(result, ContainerListResponse)
 
 
 def test_containers_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.containers.list(limit=1, order="asc", after="sample", name="sample")
-    check_page(result, ContainerCreateResponse)
+    check_page(result, ContainerListResponse)
 
 
 def test_containers_list__raw_sync(sync_client: OpenAI) -> None:
@@ -204,13 +206,13 @@ def test_containers_list__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, ContainerCreateResponse)
+    check_page(parsed, ContainerListResponse)
 
 
 def test_containers_list__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.containers.with_streaming_response.list() as response:
         parsed = response.parse()
-        check_page(parsed, ContainerCreateResponse)
+        check_page(parsed, ContainerListResponse)
 
 
 async def test_containers_delete__required(client: AsyncOpenAI) -> None:
@@ -347,12 +349,12 @@ def test_containers_files_create__empty_container_id_sync(offline_sync: OfflineS
 
 async def test_containers_files_retrieve__required(client: AsyncOpenAI) -> None:
     result = await client.containers.files.retrieve("sample", container_id="sample")
-    check_model(result, FileCreateResponse)
+    check_model(result, FileRetrieveResponse)
 
 
 async def test_containers_files_retrieve__full(client: AsyncOpenAI) -> None:
     result = await client.containers.files.retrieve("sample", container_id="sample")
-    check_model(result, FileCreateResponse)
+    check_model(result, FileRetrieveResponse)
 
 
 async def test_containers_files_retrieve__raw(client: AsyncOpenAI) -> None:
@@ -361,7 +363,7 @@ async def test_containers_files_retrieve__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, FileCreateResponse)
+    check_model(parsed, FileRetrieveResponse)
 
 
 async def test_containers_files_retrieve__streamed(client: AsyncOpenAI) -> None:
@@ -369,7 +371,7 @@ async def test_containers_files_retrieve__streamed(client: AsyncOpenAI) -> None:
         "sample", container_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, FileCreateResponse)
+        check_model(parsed, FileRetrieveResponse)
 
 
 async def test_containers_files_retrieve__empty_file_id(offline: Offline) -> None:
@@ -386,12 +388,12 @@ async def test_containers_files_retrieve__empty_container_id(offline: Offline) -
 
 def test_containers_files_retrieve__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.containers.files.retrieve("sample", container_id="sample")
-    check_model(result, FileCreateResponse)
+    check_model(result, FileRetrieveResponse)
 
 
 def test_containers_files_retrieve__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.containers.files.retrieve("sample", container_id="sample")
-    check_model(result, FileCreateResponse)
+    check_model(result, FileRetrieveResponse)
 
 
 def test_containers_files_retrieve__raw_sync(sync_client: OpenAI) -> None:
@@ -400,7 +402,7 @@ def test_containers_files_retrieve__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, FileCreateResponse)
+    check_model(parsed, FileRetrieveResponse)
 
 
 def test_containers_files_retrieve__streamed_sync(sync_client: OpenAI) -> None:
@@ -408,7 +410,7 @@ def test_containers_files_retrieve__streamed_sync(sync_client: OpenAI) -> None:
         "sample", container_id="sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, FileCreateResponse)
+        check_model(parsed, FileRetrieveResponse)
 
 
 def test_containers_files_retrieve__empty_file_id_sync(offline_sync: OfflineSync) -> None:
@@ -425,12 +427,12 @@ def test_containers_files_retrieve__empty_container_id_sync(offline_sync: Offlin
 
 async def test_containers_files_list__required(client: AsyncOpenAI) -> None:
     result = await client.containers.files.list("sample")
-    check_page(result, FileCreateResponse)
+    check_page(result, FileListResponse)
 
 
 async def test_containers_files_list__full(client: AsyncOpenAI) -> None:
     result = await client.containers.files.list("sample", limit=1, order="asc", after="sample")
-    check_page(result, FileCreateResponse)
+    check_page(result, FileListResponse)
 
 
 async def test_containers_files_list__raw(client: AsyncOpenAI) -> None:
@@ -439,13 +441,13 @@ async def test_containers_files_list__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, FileCreateResponse)
+    check_page(parsed, FileListResponse)
 
 
 async def test_containers_files_list__streamed(client: AsyncOpenAI) -> None:
     async with client.containers.files.with_streaming_response.list("sample") as response:
         parsed = await response.parse()
-        check_page(parsed, FileCreateResponse)
+        check_page(parsed, FileListResponse)
 
 
 async def test_containers_files_list__empty_container_id(offline: Offline) -> None:
@@ -456,12 +458,12 @@ async def test_containers_files_list__empty_container_id(offline: Offline) -> No
 
 def test_containers_files_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.containers.files.list("sample")
-    check_page(result, FileCreateResponse)
+    check_page(result, FileListResponse)
 
 
 def test_containers_files_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.containers.files.list("sample", limit=1, order="asc", after="sample")
-    check_page(result, FileCreateResponse)
+    check_page(result, FileListResponse)
 
 
 def test_containers_files_list__raw_sync(sync_client: OpenAI) -> None:
@@ -470,13 +472,13 @@ def test_containers_files_list__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, FileCreateResponse)
+    check_page(parsed, FileListResponse)
 
 
 def test_containers_files_list__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.containers.files.with_streaming_response.list("sample") as response:
         parsed = response.parse()
-        check_page(parsed, FileCreateResponse)
+        check_page(parsed, FileListResponse)
 
 
 def test_containers_files_list__empty_container_id_sync(offline_sync: OfflineSync) -> None:

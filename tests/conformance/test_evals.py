@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 
 from openai_async import AsyncOpenAI, OpenAI
+from openai_async.types import EvalListResponse, EvalRetrieveResponse, EvalUpdateResponse
 from openai_async.types.eval_create_response import EvalCreateResponse
 from openai_async.types.eval_delete_response import EvalDeleteResponse
+from openai_async.types.evals import RunCancelResponse, RunListResponse, RunRetrieveResponse
 from openai_async.types.evals.run_create_response import RunCreateResponse
 from openai_async.types.evals.run_delete_response import RunDeleteResponse
+from openai_async.types.evals.runs import OutputItemListResponse
 from openai_async.types.evals.runs.output_item_retrieve_response import OutputItemRetrieveResponse
 from tests.conformance._checks import (
     Offline,
@@ -205,25 +208,25 @@ def test_evals_create__streamed_sync(sync_client: OpenAI) -> None:
 
 async def test_evals_retrieve__required(client: AsyncOpenAI) -> None:
     result = await client.evals.retrieve("sample")
-    check_model(result, EvalCreateResponse)
+    check_model(result, EvalRetrieveResponse)
 
 
 async def test_evals_retrieve__full(client: AsyncOpenAI) -> None:
     result = await client.evals.retrieve("sample")
-    check_model(result, EvalCreateResponse)
+    check_model(result, EvalRetrieveResponse)
 
 
 async def test_evals_retrieve__raw(client: AsyncOpenAI) -> None:
     response = await client.evals.with_raw_response.retrieve("sample")
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, EvalCreateResponse)
+    check_model(parsed, EvalRetrieveResponse)
 
 
 async def test_evals_retrieve__streamed(client: AsyncOpenAI) -> None:
     async with client.evals.with_streaming_response.retrieve("sample") as response:
         parsed = await response.parse()
-        check_model(parsed, EvalCreateResponse)
+        check_model(parsed, EvalRetrieveResponse)
 
 
 async def test_evals_retrieve__empty_eval_id(offline: Offline) -> None:
@@ -234,25 +237,25 @@ async def test_evals_retrieve__empty_eval_id(offline: Offline) -> None:
 
 def test_evals_retrieve__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.retrieve("sample")
-    check_model(result, EvalCreateResponse)
+    check_model(result, EvalRetrieveResponse)
 
 
 def test_evals_retrieve__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.retrieve("sample")
-    check_model(result, EvalCreateResponse)
+    check_model(result, EvalRetrieveResponse)
 
 
 def test_evals_retrieve__raw_sync(sync_client: OpenAI) -> None:
     response = sync_client.evals.with_raw_response.retrieve("sample")
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, EvalCreateResponse)
+    check_model(parsed, EvalRetrieveResponse)
 
 
 def test_evals_retrieve__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.evals.with_streaming_response.retrieve("sample") as response:
         parsed = response.parse()
-        check_model(parsed, EvalCreateResponse)
+        check_model(parsed, EvalRetrieveResponse)
 
 
 def test_evals_retrieve__empty_eval_id_sync(offline_sync: OfflineSync) -> None:
@@ -263,12 +266,12 @@ def test_evals_retrieve__empty_eval_id_sync(offline_sync: OfflineSync) -> None:
 
 async def test_evals_update__required(client: AsyncOpenAI) -> None:
     result = await client.evals.update("sample")
-    check_model(result, EvalCreateResponse)
+    check_model(result, EvalUpdateResponse)
 
 
 async def test_evals_update__full(client: AsyncOpenAI) -> None:
     result = await client.evals.update("sample", name="sample", metadata={"key": "sample"})
-    check_model(result, EvalCreateResponse)
+    check_model(result, EvalUpdateResponse)
 
 
 async def test_evals_update__raw(client: AsyncOpenAI) -> None:
@@ -277,13 +280,13 @@ async def test_evals_update__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, EvalCreateResponse)
+    check_model(parsed, EvalUpdateResponse)
 
 
 async def test_evals_update__streamed(client: AsyncOpenAI) -> None:
     async with client.evals.with_streaming_response.update("sample") as response:
         parsed = await response.parse()
-        check_model(parsed, EvalCreateResponse)
+        check_model(parsed, EvalUpdateResponse)
 
 
 async def test_evals_update__empty_eval_id(offline: Offline) -> None:
@@ -294,12 +297,12 @@ async def test_evals_update__empty_eval_id(offline: Offline) -> None:
 
 def test_evals_update__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.update("sample")
-    check_model(result, EvalCreateResponse)
+    check_model(result, EvalUpdateResponse)
 
 
 def test_evals_update__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.update("sample", name="sample", metadata={"key": "sample"})
-    check_model(result, EvalCreateResponse)
+    check_model(result, EvalUpdateResponse)
 
 
 def test_evals_update__raw_sync(sync_client: OpenAI) -> None:
@@ -308,13 +311,13 @@ def test_evals_update__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, EvalCreateResponse)
+    check_model(parsed, EvalUpdateResponse)
 
 
 def test_evals_update__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.evals.with_streaming_response.update("sample") as response:
         parsed = response.parse()
-        check_model(parsed, EvalCreateResponse)
+        check_model(parsed, EvalUpdateResponse)
 
 
 def test_evals_update__empty_eval_id_sync(offline_sync: OfflineSync) -> None:
@@ -325,12 +328,12 @@ def test_evals_update__empty_eval_id_sync(offline_sync: OfflineSync) -> None:
 
 async def test_evals_list__required(client: AsyncOpenAI) -> None:
     result = await client.evals.list()
-    check_page(result, EvalCreateResponse)
+    check_page(result, EvalListResponse)
 
 
 async def test_evals_list__full(client: AsyncOpenAI) -> None:
     result = await client.evals.list(after="sample", limit=1, order="asc", order_by="created_at")
-    check_page(result, EvalCreateResponse)
+    check_page(result, EvalListResponse)
 
 
 async def test_evals_list__raw(client: AsyncOpenAI) -> None:
@@ -339,23 +342,23 @@ async def test_evals_list__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, EvalCreateResponse)
+    check_page(parsed, EvalListResponse)
 
 
 async def test_evals_list__streamed(client: AsyncOpenAI) -> None:
     async with client.evals.with_streaming_response.list() as response:
         parsed = await response.parse()
-        check_page(parsed, EvalCreateResponse)
+        check_page(parsed, EvalListResponse)
 
 
 def test_evals_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.list()
-    check_page(result, EvalCreateResponse)
+    check_page(result, EvalListResponse)
 
 
 def test_evals_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.list(after="sample", limit=1, order="asc", order_by="created_at")
-    check_page(result, EvalCreateResponse)
+    check_page(result, EvalListResponse)
 
 
 def test_evals_list__raw_sync(sync_client: OpenAI) -> None:
@@ -364,13 +367,13 @@ def test_evals_list__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, EvalCreateResponse)
+    check_page(parsed, EvalListResponse)
 
 
 def test_evals_list__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.evals.with_streaming_response.list() as response:
         parsed = response.parse()
-        check_page(parsed, EvalCreateResponse)
+        check_page(parsed, EvalListResponse)
 
 
 async def test_evals_delete__required(client: AsyncOpenAI) -> None:
@@ -571,19 +574,19 @@ def test_evals_runs_create__empty_eval_id_sync(offline_sync: OfflineSync) -> Non
 
 async def test_evals_runs_retrieve__required(client: AsyncOpenAI) -> None:
     result = await client.evals.runs.retrieve("sample", eval_id="sample")
-    check_model(result, RunCreateResponse)
+    check_model(result, RunRetrieveResponse)
 
 
 async def test_evals_runs_retrieve__full(client: AsyncOpenAI) -> None:
     result = await client.evals.runs.retrieve("sample", eval_id="sample")
-    check_model(result, RunCreateResponse)
+    check_model(result, RunRetrieveResponse)
 
 
 async def test_evals_runs_retrieve__raw(client: AsyncOpenAI) -> None:
     response = await client.evals.runs.with_raw_response.retrieve("sample", eval_id="sample")
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, RunCreateResponse)
+    check_model(parsed, RunRetrieveResponse)
 
 
 async def test_evals_runs_retrieve__streamed(client: AsyncOpenAI) -> None:
@@ -591,7 +594,7 @@ async def test_evals_runs_retrieve__streamed(client: AsyncOpenAI) -> None:
         "sample", eval_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, RunCreateResponse)
+        check_model(parsed, RunRetrieveResponse)
 
 
 async def test_evals_runs_retrieve__empty_run_id(offline: Offline) -> None:
@@ -608,19 +611,19 @@ async def test_evals_runs_retrieve__empty_eval_id(offline: Offline) -> None:
 
 def test_evals_runs_retrieve__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.runs.retrieve("sample", eval_id="sample")
-    check_model(result, RunCreateResponse)
+    check_model(result, RunRetrieveResponse)
 
 
 def test_evals_runs_retrieve__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.runs.retrieve("sample", eval_id="sample")
-    check_model(result, RunCreateResponse)
+    check_model(result, RunRetrieveResponse)
 
 
 def test_evals_runs_retrieve__raw_sync(sync_client: OpenAI) -> None:
     response = sync_client.evals.runs.with_raw_response.retrieve("sample", eval_id="sample")
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, RunCreateResponse)
+    check_model(parsed, RunRetrieveResponse)
 
 
 def test_evals_runs_retrieve__streamed_sync(sync_client: OpenAI) -> None:
@@ -628,7 +631,7 @@ def test_evals_runs_retrieve__streamed_sync(sync_client: OpenAI) -> None:
         "sample", eval_id="sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, RunCreateResponse)
+        check_model(parsed, RunRetrieveResponse)
 
 
 def test_evals_runs_retrieve__empty_run_id_sync(offline_sync: OfflineSync) -> None:
@@ -645,14 +648,14 @@ def test_evals_runs_retrieve__empty_eval_id_sync(offline_sync: OfflineSync) -> N
 
 async def test_evals_runs_list__required(client: AsyncOpenAI) -> None:
     result = await client.evals.runs.list("sample")
-    check_page(result, RunCreateResponse)
+    check_page(result, RunListResponse)
 
 
 async def test_evals_runs_list__full(client: AsyncOpenAI) -> None:
     result = await client.evals.runs.list(
         "sample", after="sample", limit=1, order="asc", status="queued"
     )
-    check_page(result, RunCreateResponse)
+    check_page(result, RunListResponse)
 
 
 async def test_evals_runs_list__raw(client: AsyncOpenAI) -> None:
@@ -661,13 +664,13 @@ async def test_evals_runs_list__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, RunCreateResponse)
+    check_page(parsed, RunListResponse)
 
 
 async def test_evals_runs_list__streamed(client: AsyncOpenAI) -> None:
     async with client.evals.runs.with_streaming_response.list("sample") as response:
         parsed = await response.parse()
-        check_page(parsed, RunCreateResponse)
+        check_page(parsed, RunListResponse)
 
 
 async def test_evals_runs_list__empty_eval_id(offline: Offline) -> None:
@@ -678,14 +681,14 @@ async def test_evals_runs_list__empty_eval_id(offline: Offline) -> None:
 
 def test_evals_runs_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.runs.list("sample")
-    check_page(result, RunCreateResponse)
+    check_page(result, RunListResponse)
 
 
 def test_evals_runs_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.runs.list(
         "sample", after="sample", limit=1, order="asc", status="queued"
     )
-    check_page(result, RunCreateResponse)
+    check_page(result, RunListResponse)
 
 
 def test_evals_runs_list__raw_sync(sync_client: OpenAI) -> None:
@@ -694,13 +697,13 @@ def test_evals_runs_list__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, RunCreateResponse)
+    check_page(parsed, RunListResponse)
 
 
 def test_evals_runs_list__streamed_sync(sync_client: OpenAI) -> None:
     with sync_client.evals.runs.with_streaming_response.list("sample") as response:
         parsed = response.parse()
-        check_page(parsed, RunCreateResponse)
+        check_page(parsed, RunListResponse)
 
 
 def test_evals_runs_list__empty_eval_id_sync(offline_sync: OfflineSync) -> None:
@@ -785,19 +788,19 @@ def test_evals_runs_delete__empty_eval_id_sync(offline_sync: OfflineSync) -> Non
 
 async def test_evals_runs_cancel__required(client: AsyncOpenAI) -> None:
     result = await client.evals.runs.cancel("sample", eval_id="sample")
-    check_model(result, RunCreateResponse)
+    check_model(result, RunCancelResponse)
 
 
 async def test_evals_runs_cancel__full(client: AsyncOpenAI) -> None:
     result = await client.evals.runs.cancel("sample", eval_id="sample")
-    check_model(result, RunCreateResponse)
+    check_model(result, RunCancelResponse)
 
 
 async def test_evals_runs_cancel__raw(client: AsyncOpenAI) -> None:
     response = await client.evals.runs.with_raw_response.cancel("sample", eval_id="sample")
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, RunCreateResponse)
+    check_model(parsed, RunCancelResponse)
 
 
 async def test_evals_runs_cancel__streamed(client: AsyncOpenAI) -> None:
@@ -805,7 +808,7 @@ async def test_evals_runs_cancel__streamed(client: AsyncOpenAI) -> None:
         "sample", eval_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_model(parsed, RunCreateResponse)
+        check_model(parsed, RunCancelResponse)
 
 
 async def test_evals_runs_cancel__empty_run_id(offline: Offline) -> None:
@@ -822,19 +825,19 @@ async def test_evals_runs_cancel__empty_eval_id(offline: Offline) -> None:
 
 def test_evals_runs_cancel__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.runs.cancel("sample", eval_id="sample")
-    check_model(result, RunCreateResponse)
+    check_model(result, RunCancelResponse)
 
 
 def test_evals_runs_cancel__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.runs.cancel("sample", eval_id="sample")
-    check_model(result, RunCreateResponse)
+    check_model(result, RunCancelResponse)
 
 
 def test_evals_runs_cancel__raw_sync(sync_client: OpenAI) -> None:
     response = sync_client.evals.runs.with_raw_response.cancel("sample", eval_id="sample")
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, RunCreateResponse)
+    check_model(parsed, RunCancelResponse)
 
 
 def test_evals_runs_cancel__streamed_sync(sync_client: OpenAI) -> None:
@@ -842,7 +845,7 @@ def test_evals_runs_cancel__streamed_sync(sync_client: OpenAI) -> None:
         "sample", eval_id="sample"
     ) as response:
         parsed = response.parse()
-        check_model(parsed, RunCreateResponse)
+        check_model(parsed, RunCancelResponse)
 
 
 def test_evals_runs_cancel__empty_run_id_sync(offline_sync: OfflineSync) -> None:
@@ -959,14 +962,14 @@ def test_evals_runs_output_items_retrieve__empty_run_id_sync(offline_sync: Offli
 
 async def test_evals_runs_output_items_list__required(client: AsyncOpenAI) -> None:
     result = await client.evals.runs.output_items.list("sample", eval_id="sample")
-    check_page(result, OutputItemRetrieveResponse)
+    check_page(result, OutputItemListResponse)
 
 
 async def test_evals_runs_output_items_list__full(client: AsyncOpenAI) -> None:
     result = await client.evals.runs.output_items.list(
         "sample", eval_id="sample", after="sample", limit=1, status="fail", order="asc"
     )
-    check_page(result, OutputItemRetrieveResponse)
+    check_page(result, OutputItemListResponse)
 
 
 async def test_evals_runs_output_items_list__raw(client: AsyncOpenAI) -> None:
@@ -975,7 +978,7 @@ async def test_evals_runs_output_items_list__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, OutputItemRetrieveResponse)
+    check_page(parsed, OutputItemListResponse)
 
 
 async def test_evals_runs_output_items_list__streamed(client: AsyncOpenAI) -> None:
@@ -983,7 +986,7 @@ async def test_evals_runs_output_items_list__streamed(client: AsyncOpenAI) -> No
         "sample", eval_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, OutputItemRetrieveResponse)
+        check_page(parsed, OutputItemListResponse)
 
 
 async def test_evals_runs_output_items_list__empty_run_id(offline: Offline) -> None:
@@ -1000,14 +1003,14 @@ async def test_evals_runs_output_items_list__empty_eval_id(offline: Offline) -> 
 
 def test_evals_runs_output_items_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.runs.output_items.list("sample", eval_id="sample")
-    check_page(result, OutputItemRetrieveResponse)
+    check_page(result, OutputItemListResponse)
 
 
 def test_evals_runs_output_items_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.evals.runs.output_items.list(
         "sample", eval_id="sample", after="sample", limit=1, status="fail", order="asc"
     )
-    check_page(result, OutputItemRetrieveResponse)
+    check_page(result, OutputItemListResponse)
 
 
 def test_evals_runs_output_items_list__raw_sync(sync_client: OpenAI) -> None:
@@ -1016,7 +1019,7 @@ def test_evals_runs_output_items_list__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, OutputItemRetrieveResponse)
+    check_page(parsed, OutputItemListResponse)
 
 
 def test_evals_runs_output_items_list__streamed_sync(sync_client: OpenAI) -> None:
@@ -1024,7 +1027,7 @@ def test_evals_runs_output_items_list__streamed_sync(sync_client: OpenAI) -> Non
         "sample", eval_id="sample"
     ) as response:
         parsed = response.parse()
-        check_page(parsed, OutputItemRetrieveResponse)
+        check_page(parsed, OutputItemListResponse)
 
 
 def test_evals_runs_output_items_list__empty_run_id_sync(offline_sync: OfflineSync) -> None:

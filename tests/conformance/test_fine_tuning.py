@@ -8,9 +8,7 @@ import pytest
 from openai_async import AsyncOpenAI, OpenAI
 from openai_async.types.fine_tuning.alpha.grader_run_response import GraderRunResponse
 from openai_async.types.fine_tuning.alpha.grader_validate_response import GraderValidateResponse
-from openai_async.types.fine_tuning.checkpoints.permission_create_response import (
-    PermissionCreateResponse,
-)
+from openai_async.types.fine_tuning.checkpoints import PermissionListResponse
 from openai_async.types.fine_tuning.checkpoints.permission_delete_response import (
     PermissionDeleteResponse,
 )
@@ -755,14 +753,14 @@ async def test_fine_tuning_checkpoints_permissions_create__required(client: Asyn
     result = await client.fine_tuning.checkpoints.permissions.create(
         "sample", project_ids=["sample"]
     )
-    check_page(result, PermissionCreateResponse)
+    check_page(result, PermissionListResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_create__full(client: AsyncOpenAI) -> None:
     result = await client.fine_tuning.checkpoints.permissions.create(
         "sample", project_ids=["sample"]
     )
-    check_page(result, PermissionCreateResponse)
+    check_page(result, PermissionListResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_create__raw(client: AsyncOpenAI) -> None:
@@ -771,7 +769,7 @@ async def test_fine_tuning_checkpoints_permissions_create__raw(client: AsyncOpen
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, PermissionCreateResponse)
+    check_page(parsed, PermissionListResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_create__streamed(client: AsyncOpenAI) -> None:
@@ -779,7 +777,7 @@ async def test_fine_tuning_checkpoints_permissions_create__streamed(client: Asyn
         "sample", project_ids=["sample"]
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, PermissionCreateResponse)
+        check_page(parsed, PermissionListResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_create__empty_fine_tuned_model_checkpoint(
@@ -794,14 +792,14 @@ def test_fine_tuning_checkpoints_permissions_create__required_sync(sync_client: 
     result = sync_client.fine_tuning.checkpoints.permissions.create(
         "sample", project_ids=["sample"]
     )
-    check_page(result, PermissionCreateResponse)
+    check_page(result, PermissionListResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_create__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.fine_tuning.checkpoints.permissions.create(
         "sample", project_ids=["sample"]
     )
-    check_page(result, PermissionCreateResponse)
+    check_page(result, PermissionListResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_create__raw_sync(sync_client: OpenAI) -> None:
@@ -810,7 +808,7 @@ def test_fine_tuning_checkpoints_permissions_create__raw_sync(sync_client: OpenA
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, PermissionCreateResponse)
+    check_page(parsed, PermissionListResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_create__streamed_sync(sync_client: OpenAI) -> None:
@@ -818,7 +816,7 @@ def test_fine_tuning_checkpoints_permissions_create__streamed_sync(sync_client: 
         "sample", project_ids=["sample"]
     ) as response:
         parsed = response.parse()
-        check_page(parsed, PermissionCreateResponse)
+        check_page(parsed, PermissionListResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_create__empty_fine_tuned_model_checkpoint_sync(
@@ -905,14 +903,14 @@ def test_fine_tuning_checkpoints_permissions_retrieve__empty_fine_tuned_model_ch
 
 async def test_fine_tuning_checkpoints_permissions_list__required(client: AsyncOpenAI) -> None:
     result = await client.fine_tuning.checkpoints.permissions.list("sample")
-    check_page(result, PermissionCreateResponse)
+    check_page(result, PermissionListResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_list__full(client: AsyncOpenAI) -> None:
     result = await client.fine_tuning.checkpoints.permissions.list(
         "sample", project_id="sample", after="sample", limit=1, order="ascending"
     )
-    check_page(result, PermissionCreateResponse)
+    check_page(result, PermissionListResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_list__raw(client: AsyncOpenAI) -> None:
@@ -921,7 +919,7 @@ async def test_fine_tuning_checkpoints_permissions_list__raw(client: AsyncOpenAI
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, PermissionCreateResponse)
+    check_page(parsed, PermissionListResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_list__streamed(client: AsyncOpenAI) -> None:
@@ -929,7 +927,7 @@ async def test_fine_tuning_checkpoints_permissions_list__streamed(client: AsyncO
         "sample"
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, PermissionCreateResponse)
+        check_page(parsed, PermissionListResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_list__empty_fine_tuned_model_checkpoint(
@@ -942,14 +940,14 @@ async def test_fine_tuning_checkpoints_permissions_list__empty_fine_tuned_model_
 
 def test_fine_tuning_checkpoints_permissions_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.fine_tuning.checkpoints.permissions.list("sample")
-    check_page(result, PermissionCreateResponse)
+    check_page(result, PermissionListResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.fine_tuning.checkpoints.permissions.list(
         "sample", project_id="sample", after="sample", limit=1, order="ascending"
     )
-    check_page(result, PermissionCreateResponse)
+    check_page(result, PermissionListResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_list__raw_sync(sync_client: OpenAI) -> None:
@@ -958,7 +956,7 @@ def test_fine_tuning_checkpoints_permissions_list__raw_sync(sync_client: OpenAI)
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, PermissionCreateResponse)
+    check_page(parsed, PermissionListResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_list__streamed_sync(sync_client: OpenAI) -> None:
@@ -966,7 +964,7 @@ def test_fine_tuning_checkpoints_permissions_list__streamed_sync(sync_client: Op
         "sample"
     ) as response:
         parsed = response.parse()
-        check_page(parsed, PermissionCreateResponse)
+        check_page(parsed, PermissionListResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_list__empty_fine_tuned_model_checkpoint_sync(

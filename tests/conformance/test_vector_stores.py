@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 
 from openai_async import AsyncOpenAI, OpenAI
-from openai_async.types.shared.vector_store_file_content_response import (
-    VectorStoreFileContentResponseDataItem,
-)
 from openai_async.types.vector_store import VectorStore
 from openai_async.types.vector_store_deleted import VectorStoreDeleted
 from openai_async.types.vector_store_search_response import VectorStoreSearchResponse
+from openai_async.types.vector_stores.file_content_response import FileContentResponse
 from openai_async.types.vector_stores.vector_store_file import VectorStoreFile
 from openai_async.types.vector_stores.vector_store_file_batch import VectorStoreFileBatch
 from openai_async.types.vector_stores.vector_store_file_deleted import VectorStoreFileDeleted
@@ -843,12 +841,12 @@ def test_vector_stores_files_delete__empty_vector_store_id_sync(offline_sync: Of
 
 async def test_vector_stores_files_content__required(client: AsyncOpenAI) -> None:
     result = await client.vector_stores.files.content("sample", vector_store_id="sample")
-    check_page(result, VectorStoreFileContentResponseDataItem)
+    check_page(result, FileContentResponse)
 
 
 async def test_vector_stores_files_content__full(client: AsyncOpenAI) -> None:
     result = await client.vector_stores.files.content("sample", vector_store_id="sample")
-    check_page(result, VectorStoreFileContentResponseDataItem)
+    check_page(result, FileContentResponse)
 
 
 async def test_vector_stores_files_content__raw(client: AsyncOpenAI) -> None:
@@ -857,7 +855,7 @@ async def test_vector_stores_files_content__raw(client: AsyncOpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, VectorStoreFileContentResponseDataItem)
+    check_page(parsed, FileContentResponse)
 
 
 async def test_vector_stores_files_content__streamed(client: AsyncOpenAI) -> None:
@@ -865,7 +863,7 @@ async def test_vector_stores_files_content__streamed(client: AsyncOpenAI) -> Non
         "sample", vector_store_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, VectorStoreFileContentResponseDataItem)
+        check_page(parsed, FileContentResponse)
 
 
 async def test_vector_stores_files_content__empty_file_id(offline: Offline) -> None:
@@ -882,12 +880,12 @@ async def test_vector_stores_files_content__empty_vector_store_id(offline: Offli
 
 def test_vector_stores_files_content__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.vector_stores.files.content("sample", vector_store_id="sample")
-    check_page(result, VectorStoreFileContentResponseDataItem)
+    check_page(result, FileContentResponse)
 
 
 def test_vector_stores_files_content__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.vector_stores.files.content("sample", vector_store_id="sample")
-    check_page(result, VectorStoreFileContentResponseDataItem)
+    check_page(result, FileContentResponse)
 
 
 def test_vector_stores_files_content__raw_sync(sync_client: OpenAI) -> None:
@@ -896,7 +894,7 @@ def test_vector_stores_files_content__raw_sync(sync_client: OpenAI) -> None:
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, VectorStoreFileContentResponseDataItem)
+    check_page(parsed, FileContentResponse)
 
 
 def test_vector_stores_files_content__streamed_sync(sync_client: OpenAI) -> None:
@@ -904,7 +902,7 @@ def test_vector_stores_files_content__streamed_sync(sync_client: OpenAI) -> None
         "sample", vector_store_id="sample"
     ) as response:
         parsed = response.parse()
-        check_page(parsed, VectorStoreFileContentResponseDataItem)
+        check_page(parsed, FileContentResponse)
 
 
 def test_vector_stores_files_content__empty_file_id_sync(offline_sync: OfflineSync) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from openai_async import AsyncOpenAI, OpenAI
+from openai_async.types import VideoGetCharacterResponse
 from openai_async.types.video import Video
 from openai_async.types.video_create_character_response import VideoCreateCharacterResponse
 from openai_async.types.video_delete_response import VideoDeleteResponse
@@ -625,13 +626,13 @@ def test_videos_extend__streamed_sync(sync_client: OpenAI) -> None:
 async def test_videos_get_character__required(client: AsyncOpenAI) -> None:
     with pytest.warns(DeprecationWarning):
         result = await client.videos.get_character("sample")
-    check_model(result, VideoCreateCharacterResponse)
+    check_model(result, VideoGetCharacterResponse)
 
 
 async def test_videos_get_character__full(client: AsyncOpenAI) -> None:
     with pytest.warns(DeprecationWarning):
         result = await client.videos.get_character("sample")
-    check_model(result, VideoCreateCharacterResponse)
+    check_model(result, VideoGetCharacterResponse)
 
 
 async def test_videos_get_character__raw(client: AsyncOpenAI) -> None:
@@ -639,14 +640,14 @@ async def test_videos_get_character__raw(client: AsyncOpenAI) -> None:
         response = await client.videos.with_raw_response.get_character("sample")
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_model(parsed, VideoCreateCharacterResponse)
+    check_model(parsed, VideoGetCharacterResponse)
 
 
 async def test_videos_get_character__streamed(client: AsyncOpenAI) -> None:
     with pytest.warns(DeprecationWarning):
         async with client.videos.with_streaming_response.get_character("sample") as response:
             parsed = await response.parse()
-            check_model(parsed, VideoCreateCharacterResponse)
+            check_model(parsed, VideoGetCharacterResponse)
 
 
 async def test_videos_get_character__empty_character_id(offline: Offline) -> None:
@@ -658,13 +659,13 @@ async def test_videos_get_character__empty_character_id(offline: Offline) -> Non
 def test_videos_get_character__required_sync(sync_client: OpenAI) -> None:
     with pytest.warns(DeprecationWarning):
         result = sync_client.videos.get_character("sample")
-    check_model(result, VideoCreateCharacterResponse)
+    check_model(result, VideoGetCharacterResponse)
 
 
 def test_videos_get_character__full_sync(sync_client: OpenAI) -> None:
     with pytest.warns(DeprecationWarning):
         result = sync_client.videos.get_character("sample")
-    check_model(result, VideoCreateCharacterResponse)
+    check_model(result, VideoGetCharacterResponse)
 
 
 def test_videos_get_character__raw_sync(sync_client: OpenAI) -> None:
@@ -672,7 +673,7 @@ def test_videos_get_character__raw_sync(sync_client: OpenAI) -> None:
         response = sync_client.videos.with_raw_response.get_character("sample")
     check_accepted(response.headers)
     parsed = response.parse()
-    check_model(parsed, VideoCreateCharacterResponse)
+    check_model(parsed, VideoGetCharacterResponse)
 
 
 def test_videos_get_character__streamed_sync(sync_client: OpenAI) -> None:
@@ -681,7 +682,7 @@ def test_videos_get_character__streamed_sync(sync_client: OpenAI) -> None:
         sync_client.videos.with_streaming_response.get_character("sample") as response,
     ):
         parsed = response.parse()
-        check_model(parsed, VideoCreateCharacterResponse)
+        check_model(parsed, VideoGetCharacterResponse)
 
 
 def test_videos_get_character__empty_character_id_sync(offline_sync: OfflineSync) -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from openai_async._response import BinaryResponseContent
     from openai_async._types import FileTypes
     from openai_async.pagination import SyncConversationCursorPage
+    from openai_async.types import VideoGetCharacterResponse
     from openai_async.types.shared.image_ref_param2_param import ImageRefParam2Param
     from openai_async.types.shared.video_reference_input_param_param import (
         VideoReferenceInputParamParam,
@@ -218,10 +219,10 @@ class Videos(VideosMixin, SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> VideoCreateCharacterResponse:
-        """Send ``GET /videos/characters/{character_id}``; returns ``VideoCreateCharacterResponse``. Deprecated."""
+    ) -> VideoGetCharacterResponse:
+        """Send ``GET /videos/characters/{character_id}``; returns ``VideoGetCharacterResponse``. Deprecated."""
         warnings.warn("get_character is deprecated", DeprecationWarning, stacklevel=2)
-        result: VideoCreateCharacterResponse = self._client._call(
+        result: VideoGetCharacterResponse = self._client._call(
             self._async.get_character,
             character_id=character_id,
             extra_headers=extra_headers,

@@ -10,18 +10,8 @@ from typing import TYPE_CHECKING, overload
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.create_transcription_response_diarized_json import (
-    CreateTranscriptionResponseDiarizedJson,
-)
-from openai_async.types.shared.create_transcription_response_json import (
-    CreateTranscriptionResponseJson,
-)
-from openai_async.types.shared.create_transcription_response_stream_event import (
-    CreateTranscriptionResponseStreamEvent,
-)
-from openai_async.types.shared.create_transcription_response_verbose_json import (
-    CreateTranscriptionResponseVerboseJson,
-)
+from openai_async.types.audio import TranscriptionCreateResponse
+from openai_async.types.audio.transcription_stream_event import TranscriptionStreamEvent
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -80,11 +70,7 @@ class AsyncTranscriptions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> (
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson
-    ): ...
+    ) -> TranscriptionCreateResponse: ...
 
     @overload
     async def create(
@@ -117,7 +103,7 @@ class AsyncTranscriptions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncStream[CreateTranscriptionResponseStreamEvent]: ...
+    ) -> AsyncStream[TranscriptionStreamEvent]: ...
 
     @overload
     async def create(
@@ -150,12 +136,7 @@ class AsyncTranscriptions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> (
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson
-        | AsyncStream[CreateTranscriptionResponseStreamEvent]
-    ): ...
+    ) -> TranscriptionCreateResponse | AsyncStream[TranscriptionStreamEvent]: ...
 
     async def create(
         self,
@@ -187,24 +168,14 @@ class AsyncTranscriptions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> (
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson
-        | AsyncStream[CreateTranscriptionResponseStreamEvent]
-    ):
-        """Send ``POST /audio/transcriptions``; returns ``CreateTranscriptionResponseJson | CreateTranscriptionResponseDiarizedJson | CreateTranscriptionResponseVerboseJson | AsyncStream[CreateTranscriptionResponseStreamEvent]``."""
+    ) -> TranscriptionCreateResponse | AsyncStream[TranscriptionStreamEvent]:
+        """Send ``POST /audio/transcriptions``; returns ``TranscriptionCreateResponse | AsyncStream[TranscriptionStreamEvent]``."""
         result: (
-            CreateTranscriptionResponseJson
-            | CreateTranscriptionResponseDiarizedJson
-            | CreateTranscriptionResponseVerboseJson
-            | AsyncStream[CreateTranscriptionResponseStreamEvent]
+            TranscriptionCreateResponse | AsyncStream[TranscriptionStreamEvent]
         ) = await self._client._request(
             "POST",
             "/audio/transcriptions",
-            cast_to=CreateTranscriptionResponseJson
-            | CreateTranscriptionResponseDiarizedJson
-            | CreateTranscriptionResponseVerboseJson,
+            cast_to=TranscriptionCreateResponse,
             body={
                 "model": model,
                 "language": language,
@@ -222,7 +193,7 @@ class AsyncTranscriptions(AsyncAPIResource):
             },
             files={"file": file},
             stream=stream is True,
-            stream_type=CreateTranscriptionResponseStreamEvent,
+            stream_type=TranscriptionStreamEvent,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

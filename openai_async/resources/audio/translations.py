@@ -10,10 +10,7 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.create_translation_response_json import CreateTranslationResponseJson
-from openai_async.types.shared.create_translation_response_verbose_json import (
-    CreateTranslationResponseVerboseJson,
-)
+from openai_async.types.audio import TranslationCreateResponse
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -51,14 +48,12 @@ class AsyncTranslations(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CreateTranslationResponseJson | CreateTranslationResponseVerboseJson:
-        """Send ``POST /audio/translations``; returns ``CreateTranslationResponseJson | CreateTranslationResponseVerboseJson``."""
-        result: (
-            CreateTranslationResponseJson | CreateTranslationResponseVerboseJson
-        ) = await self._client._request(
+    ) -> TranslationCreateResponse:
+        """Send ``POST /audio/translations``; returns ``TranslationCreateResponse``."""
+        result: TranslationCreateResponse = await self._client._request(
             "POST",
             "/audio/translations",
-            cast_to=CreateTranslationResponseJson | CreateTranslationResponseVerboseJson,
+            cast_to=TranslationCreateResponse,
             body={
                 "model": model,
                 "prompt": prompt,

@@ -13,6 +13,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types import ContainerListResponse, ContainerRetrieveResponse
 from openai_async.types.container_create_response import ContainerCreateResponse
 
 if TYPE_CHECKING:
@@ -105,12 +106,12 @@ class AsyncContainers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ContainerCreateResponse:
-        """Send ``GET /containers/{container_id}``; returns ``ContainerCreateResponse``."""
-        result: ContainerCreateResponse = await self._client._request(
+    ) -> ContainerRetrieveResponse:
+        """Send ``GET /containers/{container_id}``; returns ``ContainerRetrieveResponse``."""
+        result: ContainerRetrieveResponse = await self._client._request(
             "GET",
             format_path("/containers/{container_id}", container_id=container_id),
-            cast_to=ContainerCreateResponse,
+            cast_to=ContainerRetrieveResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -150,19 +151,19 @@ class AsyncContainers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[ContainerCreateResponse, AsyncCursorPage[ContainerCreateResponse]]:
-        """Send ``GET /containers``; returns ``AsyncPaginator[ContainerCreateResponse, AsyncCursorPage[ContainerCreateResponse]]``."""
-        result: AsyncPaginator[
-            ContainerCreateResponse, AsyncCursorPage[ContainerCreateResponse]
-        ] = self._client._get_api_list(
-            "/containers",
-            page=AsyncCursorPage[ContainerCreateResponse],
-            item=ContainerCreateResponse,
-            query={"limit": limit, "order": order, "after": after, "name": name},
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+    ) -> AsyncPaginator[ContainerListResponse, AsyncCursorPage[ContainerListResponse]]:
+        """Send ``GET /containers``; returns ``AsyncPaginator[ContainerListResponse, AsyncCursorPage[ContainerListResponse]]``."""
+        result: AsyncPaginator[ContainerListResponse, AsyncCursorPage[ContainerListResponse]] = (
+            self._client._get_api_list(
+                "/containers",
+                page=AsyncCursorPage[ContainerListResponse],
+                item=ContainerListResponse,
+                query={"limit": limit, "order": order, "after": after, "name": name},
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
         )
         return result
 

@@ -12,6 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types import EvalListResponse, EvalRetrieveResponse, EvalUpdateResponse
 from openai_async.types.eval_create_response import EvalCreateResponse
 from openai_async.types.eval_delete_response import EvalDeleteResponse
 
@@ -110,12 +111,12 @@ class AsyncEvals(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalCreateResponse:
-        """Send ``GET /evals/{eval_id}``; returns ``EvalCreateResponse``."""
-        result: EvalCreateResponse = await self._client._request(
+    ) -> EvalRetrieveResponse:
+        """Send ``GET /evals/{eval_id}``; returns ``EvalRetrieveResponse``."""
+        result: EvalRetrieveResponse = await self._client._request(
             "GET",
             format_path("/evals/{eval_id}", eval_id=eval_id),
-            cast_to=EvalCreateResponse,
+            cast_to=EvalRetrieveResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -133,12 +134,12 @@ class AsyncEvals(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalCreateResponse:
-        """Send ``POST /evals/{eval_id}``; returns ``EvalCreateResponse``."""
-        result: EvalCreateResponse = await self._client._request(
+    ) -> EvalUpdateResponse:
+        """Send ``POST /evals/{eval_id}``; returns ``EvalUpdateResponse``."""
+        result: EvalUpdateResponse = await self._client._request(
             "POST",
             format_path("/evals/{eval_id}", eval_id=eval_id),
-            cast_to=EvalCreateResponse,
+            cast_to=EvalUpdateResponse,
             body={"name": name, "metadata": metadata},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -179,13 +180,13 @@ class AsyncEvals(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[EvalCreateResponse, AsyncCursorPage[EvalCreateResponse]]:
-        """Send ``GET /evals``; returns ``AsyncPaginator[EvalCreateResponse, AsyncCursorPage[EvalCreateResponse]]``."""
-        result: AsyncPaginator[EvalCreateResponse, AsyncCursorPage[EvalCreateResponse]] = (
+    ) -> AsyncPaginator[EvalListResponse, AsyncCursorPage[EvalListResponse]]:
+        """Send ``GET /evals``; returns ``AsyncPaginator[EvalListResponse, AsyncCursorPage[EvalListResponse]]``."""
+        result: AsyncPaginator[EvalListResponse, AsyncCursorPage[EvalListResponse]] = (
             self._client._get_api_list(
                 "/evals",
-                page=AsyncCursorPage[EvalCreateResponse],
-                item=EvalCreateResponse,
+                page=AsyncCursorPage[EvalListResponse],
+                item=EvalListResponse,
                 query={"after": after, "limit": limit, "order": order, "order_by": order_by},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

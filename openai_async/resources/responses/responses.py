@@ -36,11 +36,11 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
     from openai_async.types.responses.response_prompt_param import ResponsePromptParam
     from openai_async.types.responses.tool_param import ToolParam
+    from openai_async.types.responses_model_param import ResponsesModelParam
     from openai_async.types.shared.context_management_param_param import ContextManagementParamParam
     from openai_async.types.shared.conversation_param_param import ConversationParamParam
     from openai_async.types.shared.input_param_param import InputParamParam
     from openai_async.types.shared.model_ids_compaction_param import ModelIdsCompactionParam
-    from openai_async.types.shared.model_ids_responses_param import ModelIdsResponsesParam
     from openai_async.types.shared.moderation_param_param import ModerationParamParam
     from openai_async.types.shared.prompt_cache_options_param_param import (
         PromptCacheOptionsParamParam,
@@ -89,7 +89,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         prompt_cache_retention: Literal["in_memory", "24h"] | NotGiven | None = NOT_GIVEN,
         prompt_cache_options: PromptCacheOptionsParamParam | NotGiven = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
-        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
@@ -146,7 +146,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         prompt_cache_retention: Literal["in_memory", "24h"] | NotGiven | None = NOT_GIVEN,
         prompt_cache_options: PromptCacheOptionsParamParam | NotGiven = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
-        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
@@ -202,7 +202,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         prompt_cache_retention: Literal["in_memory", "24h"] | NotGiven | None = NOT_GIVEN,
         prompt_cache_options: PromptCacheOptionsParamParam | NotGiven = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
-        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
@@ -256,7 +256,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         prompt_cache_retention: Literal["in_memory", "24h"] | NotGiven | None = NOT_GIVEN,
         prompt_cache_options: PromptCacheOptionsParamParam | NotGiven = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
-        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,

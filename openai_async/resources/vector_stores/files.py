@@ -13,9 +13,7 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.lib._mixins_vector_stores import AsyncVectorStoreFilesMixin
-from openai_async.types.shared.vector_store_file_content_response import (
-    VectorStoreFileContentResponseDataItem,
-)
+from openai_async.types.vector_stores.file_content_response import FileContentResponse
 from openai_async.types.vector_stores.vector_store_file import VectorStoreFile
 from openai_async.types.vector_stores.vector_store_file_deleted import VectorStoreFileDeleted
 
@@ -159,25 +157,22 @@ class AsyncFiles(AsyncVectorStoreFilesMixin, AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[
-        VectorStoreFileContentResponseDataItem, AsyncPage[VectorStoreFileContentResponseDataItem]
-    ]:
-        """Send ``GET /vector_stores/{vector_store_id}/files/{file_id}/content``; returns ``AsyncPaginator[VectorStoreFileContentResponseDataItem, AsyncPage[VectorStoreFileContentResponseDataItem]]``."""
-        result: AsyncPaginator[
-            VectorStoreFileContentResponseDataItem,
-            AsyncPage[VectorStoreFileContentResponseDataItem],
-        ] = self._client._get_api_list(
-            format_path(
-                "/vector_stores/{vector_store_id}/files/{file_id}/content",
-                file_id=file_id,
-                vector_store_id=vector_store_id,
-            ),
-            page=AsyncPage[VectorStoreFileContentResponseDataItem],
-            item=VectorStoreFileContentResponseDataItem,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+    ) -> AsyncPaginator[FileContentResponse, AsyncPage[FileContentResponse]]:
+        """Send ``GET /vector_stores/{vector_store_id}/files/{file_id}/content``; returns ``AsyncPaginator[FileContentResponse, AsyncPage[FileContentResponse]]``."""
+        result: AsyncPaginator[FileContentResponse, AsyncPage[FileContentResponse]] = (
+            self._client._get_api_list(
+                format_path(
+                    "/vector_stores/{vector_store_id}/files/{file_id}/content",
+                    file_id=file_id,
+                    vector_store_id=vector_store_id,
+                ),
+                page=AsyncPage[FileContentResponse],
+                item=FileContentResponse,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
         )
         return result
 

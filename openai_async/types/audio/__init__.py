@@ -7,6 +7,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from openai_async.types.audio.speech_model import SpeechModel as SpeechModel
+    from openai_async.types.audio.transcription import Transcription as Transcription
+    from openai_async.types.audio.transcription_create_response import (
+        TranscriptionCreateResponse as TranscriptionCreateResponse,
+    )
+    from openai_async.types.audio.transcription_diarized import (
+        TranscriptionDiarized as TranscriptionDiarized,
+    )
     from openai_async.types.audio.transcription_diarized_segment import (
         TranscriptionDiarizedSegment as TranscriptionDiarizedSegment,
     )
@@ -19,6 +27,9 @@ if TYPE_CHECKING:
     from openai_async.types.audio.transcription_segment import (
         TranscriptionSegment as TranscriptionSegment,
     )
+    from openai_async.types.audio.transcription_stream_event import (
+        TranscriptionStreamEvent as TranscriptionStreamEvent,
+    )
     from openai_async.types.audio.transcription_text_delta_event import (
         TranscriptionTextDeltaEvent as TranscriptionTextDeltaEvent,
     )
@@ -28,20 +39,49 @@ if TYPE_CHECKING:
     from openai_async.types.audio.transcription_text_segment_event import (
         TranscriptionTextSegmentEvent as TranscriptionTextSegmentEvent,
     )
+    from openai_async.types.audio.transcription_verbose import (
+        TranscriptionVerbose as TranscriptionVerbose,
+    )
     from openai_async.types.audio.transcription_word import TranscriptionWord as TranscriptionWord
+    from openai_async.types.audio.translation import Translation as Translation
+    from openai_async.types.audio.translation_create_response import (
+        TranslationCreateResponse as TranslationCreateResponse,
+    )
+    from openai_async.types.audio.translation_verbose import (
+        TranslationVerbose as TranslationVerbose,
+    )
 
 __all__ = [
+    "SpeechModel",
+    "Transcription",
+    "TranscriptionCreateResponse",
+    "TranscriptionDiarized",
     "TranscriptionDiarizedSegment",
     "TranscriptionInclude",
     "TranscriptionLanguage",
     "TranscriptionSegment",
+    "TranscriptionStreamEvent",
     "TranscriptionTextDeltaEvent",
     "TranscriptionTextDoneEvent",
     "TranscriptionTextSegmentEvent",
+    "TranscriptionVerbose",
     "TranscriptionWord",
+    "Translation",
+    "TranslationCreateResponse",
+    "TranslationVerbose",
 ]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "SpeechModel": ("openai_async.types.audio.speech_model", "SpeechModel"),
+    "Transcription": ("openai_async.types.audio.transcription", "Transcription"),
+    "TranscriptionCreateResponse": (
+        "openai_async.types.audio.transcription_create_response",
+        "TranscriptionCreateResponse",
+    ),
+    "TranscriptionDiarized": (
+        "openai_async.types.audio.transcription_diarized",
+        "TranscriptionDiarized",
+    ),
     "TranscriptionDiarizedSegment": (
         "openai_async.types.audio.transcription_diarized_segment",
         "TranscriptionDiarizedSegment",
@@ -58,6 +98,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.audio.transcription_segment",
         "TranscriptionSegment",
     ),
+    "TranscriptionStreamEvent": (
+        "openai_async.types.audio.transcription_stream_event",
+        "TranscriptionStreamEvent",
+    ),
     "TranscriptionTextDeltaEvent": (
         "openai_async.types.audio.transcription_text_delta_event",
         "TranscriptionTextDeltaEvent",
@@ -70,7 +114,17 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.audio.transcription_text_segment_event",
         "TranscriptionTextSegmentEvent",
     ),
+    "TranscriptionVerbose": (
+        "openai_async.types.audio.transcription_verbose",
+        "TranscriptionVerbose",
+    ),
     "TranscriptionWord": ("openai_async.types.audio.transcription_word", "TranscriptionWord"),
+    "Translation": ("openai_async.types.audio.translation", "Translation"),
+    "TranslationCreateResponse": (
+        "openai_async.types.audio.translation_create_response",
+        "TranslationCreateResponse",
+    ),
+    "TranslationVerbose": ("openai_async.types.audio.translation_verbose", "TranslationVerbose"),
 }
 
 

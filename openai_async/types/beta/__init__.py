@@ -9,8 +9,21 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from openai_async.types.beta.assistant import Assistant as Assistant
     from openai_async.types.beta.assistant_deleted import AssistantDeleted as AssistantDeleted
+    from openai_async.types.beta.assistant_response_format_option import (
+        AssistantResponseFormatOption as AssistantResponseFormatOption,
+    )
+    from openai_async.types.beta.assistant_response_format_option_param import (
+        AssistantResponseFormatOptionParam as AssistantResponseFormatOptionParam,
+    )
     from openai_async.types.beta.assistant_stream_event import (
         AssistantStreamEvent as AssistantStreamEvent,
+    )
+    from openai_async.types.beta.assistant_tool import AssistantTool as AssistantTool
+    from openai_async.types.beta.assistant_tool_choice import (
+        AssistantToolChoice as AssistantToolChoice,
+    )
+    from openai_async.types.beta.assistant_tool_choice_option import (
+        AssistantToolChoiceOption as AssistantToolChoiceOption,
     )
     from openai_async.types.beta.beta_apply_patch_tool import (
         BetaApplyPatchTool as BetaApplyPatchTool,
@@ -566,6 +579,18 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_web_search_tool_param import (
         BetaWebSearchToolParam as BetaWebSearchToolParam,
     )
+    from openai_async.types.beta.code_interpreter_tool import (
+        CodeInterpreterTool as CodeInterpreterTool,
+    )
+    from openai_async.types.beta.code_interpreter_tool_param import (
+        CodeInterpreterToolParam as CodeInterpreterToolParam,
+    )
+    from openai_async.types.beta.file_search_tool import FileSearchTool as FileSearchTool
+    from openai_async.types.beta.file_search_tool_param import (
+        FileSearchToolParam as FileSearchToolParam,
+    )
+    from openai_async.types.beta.function_tool import FunctionTool as FunctionTool
+    from openai_async.types.beta.function_tool_param import FunctionToolParam as FunctionToolParam
     from openai_async.types.beta.message_stream_event import (
         MessageStreamEvent as MessageStreamEvent,
     )
@@ -580,7 +605,12 @@ if TYPE_CHECKING:
 __all__ = [
     "Assistant",
     "AssistantDeleted",
+    "AssistantResponseFormatOption",
+    "AssistantResponseFormatOptionParam",
     "AssistantStreamEvent",
+    "AssistantTool",
+    "AssistantToolChoice",
+    "AssistantToolChoiceOption",
     "BetaApplyPatchTool",
     "BetaApplyPatchToolParam",
     "BetaCompactedResponse",
@@ -777,6 +807,12 @@ __all__ = [
     "BetaWebSearchTool",
     "BetaWebSearchToolParam",
     "BetaWebSearchToolWebSearch20250826",
+    "CodeInterpreterTool",
+    "CodeInterpreterToolParam",
+    "FileSearchTool",
+    "FileSearchToolParam",
+    "FunctionTool",
+    "FunctionToolParam",
     "MessageStreamEvent",
     "RunStepStreamEvent",
     "RunStreamEvent",
@@ -788,9 +824,23 @@ __all__ = [
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Assistant": ("openai_async.types.beta.assistant", "Assistant"),
     "AssistantDeleted": ("openai_async.types.beta.assistant_deleted", "AssistantDeleted"),
+    "AssistantResponseFormatOption": (
+        "openai_async.types.beta.assistant_response_format_option",
+        "AssistantResponseFormatOption",
+    ),
+    "AssistantResponseFormatOptionParam": (
+        "openai_async.types.beta.assistant_response_format_option_param",
+        "AssistantResponseFormatOptionParam",
+    ),
     "AssistantStreamEvent": (
         "openai_async.types.beta.assistant_stream_event",
         "AssistantStreamEvent",
+    ),
+    "AssistantTool": ("openai_async.types.beta.assistant_tool", "AssistantTool"),
+    "AssistantToolChoice": ("openai_async.types.beta.assistant_tool_choice", "AssistantToolChoice"),
+    "AssistantToolChoiceOption": (
+        "openai_async.types.beta.assistant_tool_choice_option",
+        "AssistantToolChoiceOption",
     ),
     "BetaApplyPatchTool": ("openai_async.types.beta.beta_apply_patch_tool", "BetaApplyPatchTool"),
     "BetaApplyPatchToolParam": (
@@ -1504,6 +1554,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_web_search_tool",
         "BetaWebSearchToolWebSearch20250826",
     ),
+    "CodeInterpreterTool": ("openai_async.types.beta.code_interpreter_tool", "CodeInterpreterTool"),
+    "CodeInterpreterToolParam": (
+        "openai_async.types.beta.code_interpreter_tool_param",
+        "CodeInterpreterToolParam",
+    ),
+    "FileSearchTool": ("openai_async.types.beta.file_search_tool", "FileSearchTool"),
+    "FileSearchToolParam": (
+        "openai_async.types.beta.file_search_tool_param",
+        "FileSearchToolParam",
+    ),
+    "FunctionTool": ("openai_async.types.beta.function_tool", "FunctionTool"),
+    "FunctionToolParam": ("openai_async.types.beta.function_tool_param", "FunctionToolParam"),
     "MessageStreamEvent": ("openai_async.types.beta.message_stream_event", "MessageStreamEvent"),
     "RunStepStreamEvent": ("openai_async.types.beta.run_step_stream_event", "RunStepStreamEvent"),
     "RunStreamEvent": ("openai_async.types.beta.run_stream_event", "RunStreamEvent"),

@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.assistant_tools_code import AssistantToolsCode
-from openai_async.types.shared.assistant_tools_file_search import AssistantToolsFileSearch
-from openai_async.types.shared.assistant_tools_function import AssistantToolsFunction
-from openai_async.types.shared.assistants_api_response_format_option import (
-    AssistantsApiResponseFormatOption,
-)
+from openai_async.types.beta.assistant_response_format_option import AssistantResponseFormatOption
+from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
+from openai_async.types.beta.file_search_tool import FileSearchTool
+from openai_async.types.beta.function_tool import FunctionTool
 
 __all__ = [
     "Assistant",
@@ -29,12 +27,12 @@ class Assistant(BaseModel, kw_only=True):
     description: str | None
     model: str
     instructions: str | None
-    tools: list[AssistantToolsCode | AssistantToolsFileSearch | AssistantToolsFunction]
+    tools: list[CodeInterpreterTool | FileSearchTool | FunctionTool]
     tool_resources: AssistantToolResources | None = None
     metadata: dict[str, str] | None
     temperature: float | None = None
     top_p: float | None = None
-    response_format: AssistantsApiResponseFormatOption | None = None
+    response_format: AssistantResponseFormatOption | None = None
 
 
 class AssistantToolResources(BaseModel, kw_only=True):

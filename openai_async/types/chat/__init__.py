@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion_assistant_message_param import (
         ChatCompletionAssistantMessageParam as ChatCompletionAssistantMessageParam,
     )
+    from openai_async.types.chat.chat_completion_audio_param import (
+        ChatCompletionAudioParam as ChatCompletionAudioParam,
+    )
     from openai_async.types.chat.chat_completion_chunk import (
         ChatCompletionChunk as ChatCompletionChunk,
     )
@@ -25,6 +28,12 @@ if TYPE_CHECKING:
     )
     from openai_async.types.chat.chat_completion_content_part_image_param import (
         ChatCompletionContentPartImageParam as ChatCompletionContentPartImageParam,
+    )
+    from openai_async.types.chat.chat_completion_content_part_input_audio import (
+        ChatCompletionContentPartInputAudio as ChatCompletionContentPartInputAudio,
+    )
+    from openai_async.types.chat.chat_completion_content_part_input_audio_param import (
+        ChatCompletionContentPartInputAudioParam as ChatCompletionContentPartInputAudioParam,
     )
     from openai_async.types.chat.chat_completion_content_part_refusal import (
         ChatCompletionContentPartRefusal as ChatCompletionContentPartRefusal,
@@ -53,6 +62,12 @@ if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion_function_message_param import (
         ChatCompletionFunctionMessageParam as ChatCompletionFunctionMessageParam,
     )
+    from openai_async.types.chat.chat_completion_function_tool import (
+        ChatCompletionFunctionTool as ChatCompletionFunctionTool,
+    )
+    from openai_async.types.chat.chat_completion_function_tool_param import (
+        ChatCompletionFunctionToolParam as ChatCompletionFunctionToolParam,
+    )
     from openai_async.types.chat.chat_completion_message import (
         ChatCompletionMessage as ChatCompletionMessage,
     )
@@ -64,6 +79,9 @@ if TYPE_CHECKING:
     )
     from openai_async.types.chat.chat_completion_message_param import (
         ChatCompletionMessageParam as ChatCompletionMessageParam,
+    )
+    from openai_async.types.chat.chat_completion_message_tool_call_union import (
+        ChatCompletionMessageToolCallUnion as ChatCompletionMessageToolCallUnion,
     )
     from openai_async.types.chat.chat_completion_named_tool_choice import (
         ChatCompletionNamedToolChoice as ChatCompletionNamedToolChoice,
@@ -77,8 +95,20 @@ if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion_named_tool_choice_param import (
         ChatCompletionNamedToolChoiceParam as ChatCompletionNamedToolChoiceParam,
     )
+    from openai_async.types.chat.chat_completion_prediction_content import (
+        ChatCompletionPredictionContent as ChatCompletionPredictionContent,
+    )
+    from openai_async.types.chat.chat_completion_prediction_content_param import (
+        ChatCompletionPredictionContentParam as ChatCompletionPredictionContentParam,
+    )
+    from openai_async.types.chat.chat_completion_reasoning_effort import (
+        ChatCompletionReasoningEffort as ChatCompletionReasoningEffort,
+    )
     from openai_async.types.chat.chat_completion_role import (
         ChatCompletionRole as ChatCompletionRole,
+    )
+    from openai_async.types.chat.chat_completion_store_message import (
+        ChatCompletionStoreMessage as ChatCompletionStoreMessage,
     )
     from openai_async.types.chat.chat_completion_stream_options import (
         ChatCompletionStreamOptions as ChatCompletionStreamOptions,
@@ -107,9 +137,12 @@ __all__ = [
     "ChatCompletionAllowedTools",
     "ChatCompletionAllowedToolsParam",
     "ChatCompletionAssistantMessageParam",
+    "ChatCompletionAudioParam",
     "ChatCompletionChunk",
     "ChatCompletionContentPartImage",
     "ChatCompletionContentPartImageParam",
+    "ChatCompletionContentPartInputAudio",
+    "ChatCompletionContentPartInputAudioParam",
     "ChatCompletionContentPartRefusal",
     "ChatCompletionContentPartRefusalParam",
     "ChatCompletionContentPartText",
@@ -119,15 +152,22 @@ __all__ = [
     "ChatCompletionFunctionCallOption",
     "ChatCompletionFunctionCallOptionParam",
     "ChatCompletionFunctionMessageParam",
+    "ChatCompletionFunctionTool",
+    "ChatCompletionFunctionToolParam",
     "ChatCompletionMessage",
     "ChatCompletionMessageCustomToolCall",
     "ChatCompletionMessageCustomToolCallParam",
     "ChatCompletionMessageParam",
+    "ChatCompletionMessageToolCallUnion",
     "ChatCompletionNamedToolChoice",
     "ChatCompletionNamedToolChoiceCustom",
     "ChatCompletionNamedToolChoiceCustomParam",
     "ChatCompletionNamedToolChoiceParam",
+    "ChatCompletionPredictionContent",
+    "ChatCompletionPredictionContentParam",
+    "ChatCompletionReasoningEffort",
     "ChatCompletionRole",
+    "ChatCompletionStoreMessage",
     "ChatCompletionStreamOptions",
     "ChatCompletionSystemMessageParam",
     "ChatCompletionTokenLogprob",
@@ -151,6 +191,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.chat.chat_completion_assistant_message_param",
         "ChatCompletionAssistantMessageParam",
     ),
+    "ChatCompletionAudioParam": (
+        "openai_async.types.chat.chat_completion_audio_param",
+        "ChatCompletionAudioParam",
+    ),
     "ChatCompletionChunk": ("openai_async.types.chat.chat_completion_chunk", "ChatCompletionChunk"),
     "ChatCompletionContentPartImage": (
         "openai_async.types.chat.chat_completion_content_part_image",
@@ -159,6 +203,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ChatCompletionContentPartImageParam": (
         "openai_async.types.chat.chat_completion_content_part_image_param",
         "ChatCompletionContentPartImageParam",
+    ),
+    "ChatCompletionContentPartInputAudio": (
+        "openai_async.types.chat.chat_completion_content_part_input_audio",
+        "ChatCompletionContentPartInputAudio",
+    ),
+    "ChatCompletionContentPartInputAudioParam": (
+        "openai_async.types.chat.chat_completion_content_part_input_audio_param",
+        "ChatCompletionContentPartInputAudioParam",
     ),
     "ChatCompletionContentPartRefusal": (
         "openai_async.types.chat.chat_completion_content_part_refusal",
@@ -196,6 +248,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.chat.chat_completion_function_message_param",
         "ChatCompletionFunctionMessageParam",
     ),
+    "ChatCompletionFunctionTool": (
+        "openai_async.types.chat.chat_completion_function_tool",
+        "ChatCompletionFunctionTool",
+    ),
+    "ChatCompletionFunctionToolParam": (
+        "openai_async.types.chat.chat_completion_function_tool_param",
+        "ChatCompletionFunctionToolParam",
+    ),
     "ChatCompletionMessage": (
         "openai_async.types.chat.chat_completion_message",
         "ChatCompletionMessage",
@@ -211,6 +271,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ChatCompletionMessageParam": (
         "openai_async.types.chat.chat_completion_message_param",
         "ChatCompletionMessageParam",
+    ),
+    "ChatCompletionMessageToolCallUnion": (
+        "openai_async.types.chat.chat_completion_message_tool_call_union",
+        "ChatCompletionMessageToolCallUnion",
     ),
     "ChatCompletionNamedToolChoice": (
         "openai_async.types.chat.chat_completion_named_tool_choice",
@@ -228,7 +292,23 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.chat.chat_completion_named_tool_choice_param",
         "ChatCompletionNamedToolChoiceParam",
     ),
+    "ChatCompletionPredictionContent": (
+        "openai_async.types.chat.chat_completion_prediction_content",
+        "ChatCompletionPredictionContent",
+    ),
+    "ChatCompletionPredictionContentParam": (
+        "openai_async.types.chat.chat_completion_prediction_content_param",
+        "ChatCompletionPredictionContentParam",
+    ),
+    "ChatCompletionReasoningEffort": (
+        "openai_async.types.chat.chat_completion_reasoning_effort",
+        "ChatCompletionReasoningEffort",
+    ),
     "ChatCompletionRole": ("openai_async.types.chat.chat_completion_role", "ChatCompletionRole"),
+    "ChatCompletionStoreMessage": (
+        "openai_async.types.chat.chat_completion_store_message",
+        "ChatCompletionStoreMessage",
+    ),
     "ChatCompletionStreamOptions": (
         "openai_async.types.chat.chat_completion_stream_options",
         "ChatCompletionStreamOptions",

@@ -7,10 +7,10 @@ from openai_async._models import BaseModel
 from openai_async.types.chat.chat_completion_message_custom_tool_call import (
     ChatCompletionMessageCustomToolCall,
 )
-from openai_async.types.shared.chat_completion_message_list import (
-    ChatCompletionMessageListDataItemAnnotation,
-    ChatCompletionMessageListDataItemAudio,
-    ChatCompletionMessageListDataItemFunctionCall,
+from openai_async.types.chat.chat_completion_store_message import (
+    ChatCompletionStoreMessageAnnotation,
+    ChatCompletionStoreMessageAudio,
+    ChatCompletionStoreMessageFunctionCall,
 )
 from openai_async.types.shared.chat_completion_message_tool_call import (
     ChatCompletionMessageToolCall,
@@ -27,7 +27,7 @@ class ChatCompletionMessage(BaseModel, kw_only=True):
     tool_calls: list[ChatCompletionMessageToolCall | ChatCompletionMessageCustomToolCall] | None = (
         None
     )
-    annotations: list[ChatCompletionMessageListDataItemAnnotation] | None = None
+    annotations: list[ChatCompletionStoreMessageAnnotation] | None = None
     role: str
-    function_call: ChatCompletionMessageListDataItemFunctionCall | None = None
-    audio: ChatCompletionMessageListDataItemAudio | None = None
+    function_call: ChatCompletionStoreMessageFunctionCall | None = None
+    audio: ChatCompletionStoreMessageAudio | None = None

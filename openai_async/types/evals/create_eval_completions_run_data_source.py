@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.chat.chat_completion_function_tool import ChatCompletionFunctionTool
 from openai_async.types.response_format_json_object import ResponseFormatJSONObject
 from openai_async.types.response_format_json_schema import ResponseFormatJSONSchema
 from openai_async.types.response_format_text import ResponseFormatText
 from openai_async.types.responses.response_input import ResponseInput
-from openai_async.types.shared.chat_completion_tool import ChatCompletionTool
 from openai_async.types.shared.eval_item_content import EvalItemContent
 from openai_async.types.shared.eval_jsonl_file_content_source import EvalJsonlFileContentSource
 from openai_async.types.shared.eval_jsonl_file_id_source import EvalJsonlFileIdSource
@@ -99,4 +99,4 @@ class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel, kw_only=True):
     response_format: (
         ResponseFormatText | ResponseFormatJSONSchema | ResponseFormatJSONObject | None
     ) = None
-    tools: list[ChatCompletionTool] | None = None
+    tools: list[ChatCompletionFunctionTool] | None = None

@@ -8,11 +8,13 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
+from openai_async.types.chat.chat_completion_function_tool_param import (
+    ChatCompletionFunctionToolParam,
+)
 from openai_async.types.response_format_json_object_param import ResponseFormatJSONObjectParam
 from openai_async.types.response_format_json_schema_param import ResponseFormatJSONSchemaParam
 from openai_async.types.response_format_text_param import ResponseFormatTextParam
 from openai_async.types.responses.easy_input_message_param import EasyInputMessageParam
-from openai_async.types.shared.chat_completion_tool_param import ChatCompletionToolParam
 from openai_async.types.shared.eval_item_param import EvalItemParam
 from openai_async.types.shared.eval_jsonl_file_content_source_param import (
     EvalJsonlFileContentSourceParam,
@@ -76,4 +78,4 @@ class CreateEvalCompletionsRunDataSourceSamplingParamsParam(TypedDict, total=Fal
     response_format: (
         ResponseFormatTextParam | ResponseFormatJSONSchemaParam | ResponseFormatJSONObjectParam
     )
-    tools: Iterable[ChatCompletionToolParam]
+    tools: Iterable[ChatCompletionFunctionToolParam]

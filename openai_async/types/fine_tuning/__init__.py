@@ -19,6 +19,15 @@ if TYPE_CHECKING:
     from openai_async.types.fine_tuning.fine_tuning_job_event import (
         FineTuningJobEvent as FineTuningJobEvent,
     )
+    from openai_async.types.fine_tuning.fine_tuning_job_wandb_integration import (
+        FineTuningJobWandbIntegration as FineTuningJobWandbIntegration,
+    )
+    from openai_async.types.fine_tuning.fine_tuning_job_wandb_integration_object import (
+        FineTuningJobWandbIntegrationObject as FineTuningJobIntegration,
+    )
+    from openai_async.types.fine_tuning.fine_tuning_job_wandb_integration_object import (
+        FineTuningJobWandbIntegrationObject as FineTuningJobWandbIntegrationObject,
+    )
     from openai_async.types.fine_tuning.reinforcement_hyperparameters import (
         ReinforcementHyperparameters as ReinforcementHyperparameters,
     )
@@ -51,6 +60,9 @@ __all__ = [
     "DpoMethodParam",
     "FineTuningJob",
     "FineTuningJobEvent",
+    "FineTuningJobIntegration",
+    "FineTuningJobWandbIntegration",
+    "FineTuningJobWandbIntegrationObject",
     "ReinforcementHyperparameters",
     "ReinforcementHyperparametersParam",
     "ReinforcementMethod",
@@ -76,6 +88,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FineTuningJobEvent": (
         "openai_async.types.fine_tuning.fine_tuning_job_event",
         "FineTuningJobEvent",
+    ),
+    "FineTuningJobIntegration": (
+        "openai_async.types.fine_tuning.fine_tuning_job_wandb_integration_object",
+        "FineTuningJobWandbIntegrationObject",
+    ),
+    "FineTuningJobWandbIntegration": (
+        "openai_async.types.fine_tuning.fine_tuning_job_wandb_integration",
+        "FineTuningJobWandbIntegration",
+    ),
+    "FineTuningJobWandbIntegrationObject": (
+        "openai_async.types.fine_tuning.fine_tuning_job_wandb_integration_object",
+        "FineTuningJobWandbIntegrationObject",
     ),
     "ReinforcementHyperparameters": (
         "openai_async.types.fine_tuning.reinforcement_hyperparameters",

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.fine_tuning.fine_tuning_job_wandb_integration_object import (
+    FineTuningJobWandbIntegrationObject,
+)
 from openai_async.types.shared.fine_tune_method import FineTuneMethod
-from openai_async.types.shared.fine_tuning_integration import FineTuningIntegration
 
 __all__ = ["FineTuningJob", "FineTuningJobError", "FineTuningJobHyperparameters"]
 
@@ -27,7 +29,7 @@ class FineTuningJob(BaseModel, kw_only=True):
     trained_tokens: int | None
     training_file: str
     validation_file: str | None
-    integrations: list[FineTuningIntegration] | None = None
+    integrations: list[FineTuningJobWandbIntegrationObject] | None = None
     seed: int
     estimated_finish: int | None = None
     method: FineTuneMethod | None = None

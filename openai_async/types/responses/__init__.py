@@ -437,6 +437,7 @@ if TYPE_CHECKING:
     from openai_async.types.responses.responses_server_event import (
         ResponsesServerEvent as ResponsesServerEvent,
     )
+    from openai_async.types.responses.service_tier import ServiceTier as ServiceTier
     from openai_async.types.responses.skill_reference import SkillReference as SkillReference
     from openai_async.types.responses.skill_reference_param import (
         SkillReferenceParam as SkillReferenceParam,
@@ -673,6 +674,7 @@ __all__ = [
     "ResponseWebSearchCallSearchingEvent",
     "ResponsesClientEvent",
     "ResponsesServerEvent",
+    "ServiceTier",
     "SkillReference",
     "SkillReferenceParam",
     "Tool",
@@ -1250,6 +1252,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.responses_server_event",
         "ResponsesServerEvent",
     ),
+    "ServiceTier": ("openai_async.types.responses.service_tier", "ServiceTier"),
     "SkillReference": ("openai_async.types.responses.skill_reference", "SkillReference"),
     "SkillReferenceParam": (
         "openai_async.types.responses.skill_reference_param",

@@ -12,7 +12,7 @@ from openai_async.types.responses.response_output_item import ResponseOutputItem
 from openai_async.types.responses.response_prompt import ResponsePrompt2
 from openai_async.types.responses.response_usage import ResponseUsage
 from openai_async.types.responses.tool import Tool
-from openai_async.types.shared.model_ids_responses import ModelIdsResponses
+from openai_async.types.responses_model import ResponsesModel
 from openai_async.types.shared.prompt_cache_options import PromptCacheOptions
 from openai_async.types.shared.response_conversation import ResponseConversation
 from openai_async.types.shared.response_text_param import ResponseTextParam
@@ -33,7 +33,7 @@ class Response(BaseModel, kw_only=True):
     prompt_cache_key: str | None = None
     prompt_cache_retention: str | None = None
     previous_response_id: str | None = None
-    model: ModelIdsResponses
+    model: ResponsesModel
     background: bool | None = None
     max_tool_calls: int | None = None
     text: ResponseTextParam | None = None

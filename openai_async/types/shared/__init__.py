@@ -93,41 +93,11 @@ if TYPE_CHECKING:
     from openai_async.types.shared.assistant_supported_models import (
         AssistantSupportedModels as AssistantSupportedModels,
     )
-    from openai_async.types.shared.assistant_tools_code import (
-        AssistantToolsCode as AssistantToolsCode,
-    )
-    from openai_async.types.shared.assistant_tools_code_param import (
-        AssistantToolsCodeParam as AssistantToolsCodeParam,
-    )
-    from openai_async.types.shared.assistant_tools_file_search import (
-        AssistantToolsFileSearch as AssistantToolsFileSearch,
-    )
-    from openai_async.types.shared.assistant_tools_file_search_param import (
-        AssistantToolsFileSearchParam as AssistantToolsFileSearchParam,
-    )
     from openai_async.types.shared.assistant_tools_file_search_type_only import (
         AssistantToolsFileSearchTypeOnly as AssistantToolsFileSearchTypeOnly,
     )
     from openai_async.types.shared.assistant_tools_file_search_type_only_param import (
         AssistantToolsFileSearchTypeOnlyParam as AssistantToolsFileSearchTypeOnlyParam,
-    )
-    from openai_async.types.shared.assistant_tools_function import (
-        AssistantToolsFunction as AssistantToolsFunction,
-    )
-    from openai_async.types.shared.assistant_tools_function_param import (
-        AssistantToolsFunctionParam as AssistantToolsFunctionParam,
-    )
-    from openai_async.types.shared.assistants_api_response_format_option import (
-        AssistantsApiResponseFormatOption as AssistantsApiResponseFormatOption,
-    )
-    from openai_async.types.shared.assistants_api_response_format_option_param import (
-        AssistantsApiResponseFormatOptionParam as AssistantsApiResponseFormatOptionParam,
-    )
-    from openai_async.types.shared.assistants_api_tool_choice_option import (
-        AssistantsApiToolChoiceOption as AssistantsApiToolChoiceOption,
-    )
-    from openai_async.types.shared.assistants_named_tool_choice import (
-        AssistantsNamedToolChoice as AssistantsNamedToolChoice,
     )
     from openai_async.types.shared.attachment import Attachment as Attachment
     from openai_async.types.shared.attachment_type import AttachmentType as AttachmentType
@@ -158,9 +128,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.auto_chunking_strategy_request_param import (
         AutoChunkingStrategyRequestParam as AutoChunkingStrategyRequestParam,
-    )
-    from openai_async.types.shared.auto_chunking_strategy_request_param_param import (
-        AutoChunkingStrategyRequestParamParam as AutoChunkingStrategyRequestParamParam,
     )
     from openai_async.types.shared.auto_code_interpreter_tool_param import (
         AutoCodeInterpreterToolParam as AutoCodeInterpreterToolParam,
@@ -1243,12 +1210,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.chat_completion_request_message import (
         ChatCompletionRequestMessage as ChatCompletionRequestMessage,
     )
-    from openai_async.types.shared.chat_completion_request_message_content_part_audio import (
-        ChatCompletionRequestMessageContentPartAudio as ChatCompletionRequestMessageContentPartAudio,
-    )
-    from openai_async.types.shared.chat_completion_request_message_content_part_audio_param import (
-        ChatCompletionRequestMessageContentPartAudioParam as ChatCompletionRequestMessageContentPartAudioParam,
-    )
     from openai_async.types.shared.chat_completion_request_message_content_part_file import (
         ChatCompletionRequestMessageContentPartFile as ChatCompletionRequestMessageContentPartFile,
     )
@@ -1278,12 +1239,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.chat_completion_stream_response_delta import (
         ChatCompletionStreamResponseDelta as ChatCompletionStreamResponseDelta,
-    )
-    from openai_async.types.shared.chat_completion_tool import (
-        ChatCompletionTool as ChatCompletionTool,
-    )
-    from openai_async.types.shared.chat_completion_tool_param import (
-        ChatCompletionToolParam as ChatCompletionToolParam,
     )
     from openai_async.types.shared.chat_session_automatic_thread_titling import (
         ChatSessionAutomaticThreadTitling as ChatSessionAutomaticThreadTitling,
@@ -1663,29 +1618,11 @@ if TYPE_CHECKING:
     from openai_async.types.shared.create_transcription_request_param import (
         CreateTranscriptionRequestParam as CreateTranscriptionRequestParam,
     )
-    from openai_async.types.shared.create_transcription_response_diarized_json import (
-        CreateTranscriptionResponseDiarizedJson as CreateTranscriptionResponseDiarizedJson,
-    )
-    from openai_async.types.shared.create_transcription_response_json import (
-        CreateTranscriptionResponseJson as CreateTranscriptionResponseJson,
-    )
-    from openai_async.types.shared.create_transcription_response_stream_event import (
-        CreateTranscriptionResponseStreamEvent as CreateTranscriptionResponseStreamEvent,
-    )
-    from openai_async.types.shared.create_transcription_response_verbose_json import (
-        CreateTranscriptionResponseVerboseJson as CreateTranscriptionResponseVerboseJson,
-    )
     from openai_async.types.shared.create_translation_request import (
         CreateTranslationRequest as CreateTranslationRequest,
     )
     from openai_async.types.shared.create_translation_request_param import (
         CreateTranslationRequestParam as CreateTranslationRequestParam,
-    )
-    from openai_async.types.shared.create_translation_response_json import (
-        CreateTranslationResponseJson as CreateTranslationResponseJson,
-    )
-    from openai_async.types.shared.create_translation_response_verbose_json import (
-        CreateTranslationResponseVerboseJson as CreateTranslationResponseVerboseJson,
     )
     from openai_async.types.shared.create_upload_request import (
         CreateUploadRequest as CreateUploadRequest,
@@ -1964,9 +1901,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.fine_tune_method_param import (
         FineTuneMethodParam as FineTuneMethodParam,
     )
-    from openai_async.types.shared.fine_tuning_integration import (
-        FineTuningIntegration as FineTuningIntegration,
-    )
     from openai_async.types.shared.function_and_custom_tool_call_output import (
         FunctionAndCustomToolCallOutput as FunctionAndCustomToolCallOutput,
     )
@@ -1987,10 +1921,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.function_call_status import (
         FunctionCallStatus as FunctionCallStatus,
-    )
-    from openai_async.types.shared.function_object import FunctionObject as FunctionObject
-    from openai_async.types.shared.function_object_param import (
-        FunctionObjectParam as FunctionObjectParam,
     )
     from openai_async.types.shared.function_shell_action import (
         FunctionShellAction as FunctionShellAction,
@@ -2284,16 +2214,11 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.message_role import MessageRole as MessageRole
     from openai_async.types.shared.message_status import MessageStatus as MessageStatus
-    from openai_async.types.shared.model_ids import ModelIds as ModelIds
     from openai_async.types.shared.model_ids_compaction import (
         ModelIdsCompaction as ModelIdsCompaction,
     )
     from openai_async.types.shared.model_ids_compaction_param import (
         ModelIdsCompactionParam as ModelIdsCompactionParam,
-    )
-    from openai_async.types.shared.model_ids_responses import ModelIdsResponses as ModelIdsResponses
-    from openai_async.types.shared.model_ids_responses_param import (
-        ModelIdsResponsesParam as ModelIdsResponsesParam,
     )
     from openai_async.types.shared.model_ids_shared import ModelIdsShared as ModelIdsShared
     from openai_async.types.shared.model_ids_shared_param import (
@@ -2377,9 +2302,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.organization_spend_alert_list_resource import (
         OrganizationSpendAlertListResource as OrganizationSpendAlertListResource,
     )
-    from openai_async.types.shared.other_chunking_strategy_response_param import (
-        OtherChunkingStrategyResponseParam as OtherChunkingStrategyResponseParam,
-    )
     from openai_async.types.shared.output_content import OutputContent as OutputContent
     from openai_async.types.shared.output_message_content import (
         OutputMessageContent as OutputMessageContent,
@@ -2392,10 +2314,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.personality_enum import PersonalityEnum as PersonalityEnum
     from openai_async.types.shared.personality_enum_param import (
         PersonalityEnumParam as PersonalityEnumParam,
-    )
-    from openai_async.types.shared.prediction_content import PredictionContent as PredictionContent
-    from openai_async.types.shared.prediction_content_param import (
-        PredictionContentParam as PredictionContentParam,
     )
     from openai_async.types.shared.program import Program as Program
     from openai_async.types.shared.program_item_param import ProgramItemParam as ProgramItemParam
@@ -2731,26 +2649,11 @@ if TYPE_CHECKING:
     from openai_async.types.shared.run_step_completion_usage import (
         RunStepCompletionUsage as RunStepCompletionUsage,
     )
-    from openai_async.types.shared.run_step_delta_step_details_message_creation_object import (
-        RunStepDeltaStepDetailsMessageCreationObject as RunStepDeltaStepDetailsMessageCreationObject,
-    )
-    from openai_async.types.shared.run_step_delta_step_details_tool_calls_code_object import (
-        RunStepDeltaStepDetailsToolCallsCodeObject as RunStepDeltaStepDetailsToolCallsCodeObject,
-    )
     from openai_async.types.shared.run_step_delta_step_details_tool_calls_code_output_image_object import (
         RunStepDeltaStepDetailsToolCallsCodeOutputImageObject as RunStepDeltaStepDetailsToolCallsCodeOutputImageObject,
     )
     from openai_async.types.shared.run_step_delta_step_details_tool_calls_code_output_logs_object import (
         RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject as RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject,
-    )
-    from openai_async.types.shared.run_step_delta_step_details_tool_calls_object import (
-        RunStepDeltaStepDetailsToolCallsObject as RunStepDeltaStepDetailsToolCallsObject,
-    )
-    from openai_async.types.shared.run_step_details_tool_calls_code_object import (
-        RunStepDetailsToolCallsCodeObject as RunStepDetailsToolCallsCodeObject,
-    )
-    from openai_async.types.shared.run_step_details_tool_calls_code_output_image_object import (
-        RunStepDetailsToolCallsCodeOutputImageObject as RunStepDetailsToolCallsCodeOutputImageObject,
     )
     from openai_async.types.shared.run_step_details_tool_calls_file_search_ranking_options_object import (
         RunStepDetailsToolCallsFileSearchRankingOptionsObject as RunStepDetailsToolCallsFileSearchRankingOptionsObject,
@@ -2769,7 +2672,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.scroll_param_param import ScrollParamParam as ScrollParamParam
     from openai_async.types.shared.search_content_type import SearchContentType as SearchContentType
     from openai_async.types.shared.search_context_size import SearchContextSize as SearchContextSize
-    from openai_async.types.shared.service_tier import ServiceTier as ServiceTier
     from openai_async.types.shared.service_tier_enum import ServiceTierEnum as ServiceTierEnum
     from openai_async.types.shared.service_tier_responses import (
         ServiceTierResponses as ServiceTierResponses,
@@ -2782,10 +2684,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.shell_call_output_delta import (
         ShellCallOutputDelta as ShellCallOutputDelta,
-    )
-    from openai_async.types.shared.skill_list_resource import SkillListResource as SkillListResource
-    from openai_async.types.shared.skill_version_list_resource import (
-        SkillVersionListResource as SkillVersionListResource,
     )
     from openai_async.types.shared.specific_apply_patch_param import (
         SpecificApplyPatchParam as SpecificApplyPatchParam,
@@ -2829,20 +2727,11 @@ if TYPE_CHECKING:
     from openai_async.types.shared.spend_limit_interval import (
         SpendLimitInterval as SpendLimitInterval,
     )
-    from openai_async.types.shared.static_chunking_strategy import (
-        StaticChunkingStrategy as StaticChunkingStrategy,
-    )
-    from openai_async.types.shared.static_chunking_strategy_param import (
-        StaticChunkingStrategyParam as StaticChunkingStrategyParam,
-    )
     from openai_async.types.shared.static_chunking_strategy_request_param import (
         StaticChunkingStrategyRequestParam as StaticChunkingStrategyRequestParam,
     )
     from openai_async.types.shared.static_chunking_strategy_request_param_param import (
         StaticChunkingStrategyRequestParamParam as StaticChunkingStrategyRequestParamParam,
-    )
-    from openai_async.types.shared.static_chunking_strategy_response_param import (
-        StaticChunkingStrategyResponseParam as StaticChunkingStrategyResponseParam,
     )
     from openai_async.types.shared.stop_configuration import StopConfiguration as StopConfiguration
     from openai_async.types.shared.stop_configuration_param import (
@@ -3199,18 +3088,8 @@ __all__ = [
     "ApproximateLocationParam",
     "AssistantMessageItem",
     "AssistantSupportedModels",
-    "AssistantToolsCode",
-    "AssistantToolsCodeParam",
-    "AssistantToolsFileSearch",
-    "AssistantToolsFileSearchParam",
     "AssistantToolsFileSearchTypeOnly",
     "AssistantToolsFileSearchTypeOnlyParam",
-    "AssistantToolsFunction",
-    "AssistantToolsFunctionParam",
-    "AssistantsApiResponseFormatOption",
-    "AssistantsApiResponseFormatOptionParam",
-    "AssistantsApiToolChoiceOption",
-    "AssistantsNamedToolChoice",
     "Attachment",
     "AttachmentType",
     "AudioTranscription",
@@ -3223,7 +3102,6 @@ __all__ = [
     "AuditLogActorUser",
     "AuditLogEventType",
     "AutoChunkingStrategyRequestParam",
-    "AutoChunkingStrategyRequestParamParam",
     "AutoCodeInterpreterToolParam",
     "AutoCodeInterpreterToolParamParam",
     "AutomaticThreadTitlingParam",
@@ -3615,8 +3493,6 @@ __all__ = [
     "ChatCompletionRequestDeveloperMessage",
     "ChatCompletionRequestFunctionMessage",
     "ChatCompletionRequestMessage",
-    "ChatCompletionRequestMessageContentPartAudio",
-    "ChatCompletionRequestMessageContentPartAudioParam",
     "ChatCompletionRequestMessageContentPartFile",
     "ChatCompletionRequestMessageContentPartFileParam",
     "ChatCompletionRequestSystemMessage",
@@ -3627,8 +3503,6 @@ __all__ = [
     "ChatCompletionRequestUserMessageContentPart",
     "ChatCompletionRequestUserMessageContentPartParam",
     "ChatCompletionStreamResponseDelta",
-    "ChatCompletionTool",
-    "ChatCompletionToolParam",
     "ChatSessionAutomaticThreadTitling",
     "ChatSessionChatkitConfiguration",
     "ChatSessionFileUpload",
@@ -3767,14 +3641,8 @@ __all__ = [
     "CreateThreadRequestParam",
     "CreateTranscriptionRequest",
     "CreateTranscriptionRequestParam",
-    "CreateTranscriptionResponseDiarizedJson",
-    "CreateTranscriptionResponseJson",
-    "CreateTranscriptionResponseStreamEvent",
-    "CreateTranscriptionResponseVerboseJson",
     "CreateTranslationRequest",
     "CreateTranslationRequestParam",
-    "CreateTranslationResponseJson",
-    "CreateTranslationResponseVerboseJson",
     "CreateUploadRequest",
     "CreateUploadRequestParam",
     "CreateVectorStoreFileBatchRequest",
@@ -3888,7 +3756,6 @@ __all__ = [
     "FineTuneChatCompletionRequestAssistantMessage",
     "FineTuneMethod",
     "FineTuneMethodParam",
-    "FineTuningIntegration",
     "FunctionAndCustomToolCallOutput",
     "FunctionAndCustomToolCallOutputParam",
     "FunctionCallItemStatus",
@@ -3896,8 +3763,6 @@ __all__ = [
     "FunctionCallOutputItemParamParam",
     "FunctionCallOutputStatusEnum",
     "FunctionCallStatus",
-    "FunctionObject",
-    "FunctionObjectParam",
     "FunctionShellAction",
     "FunctionShellActionParam",
     "FunctionShellActionParamParam",
@@ -4026,11 +3891,8 @@ __all__ = [
     "MessageRequestContentTextObjectParam",
     "MessageRole",
     "MessageStatus",
-    "ModelIds",
     "ModelIdsCompaction",
     "ModelIdsCompactionParam",
-    "ModelIdsResponses",
-    "ModelIdsResponsesParam",
     "ModelIdsShared",
     "ModelIdsSharedParam",
     "ModelResponseProperties",
@@ -4063,7 +3925,6 @@ __all__ = [
     "OrganizationProjectCertificateActivationResponse",
     "OrganizationProjectCertificateDeactivationResponse",
     "OrganizationSpendAlertListResource",
-    "OtherChunkingStrategyResponseParam",
     "OutputContent",
     "OutputMessageContent",
     "OutputMessageContentParam",
@@ -4071,8 +3932,6 @@ __all__ = [
     "PartialImages",
     "PersonalityEnum",
     "PersonalityEnumParam",
-    "PredictionContent",
-    "PredictionContentParam",
     "Program",
     "ProgramItemParam",
     "ProgramItemParamParam",
@@ -4193,13 +4052,8 @@ __all__ = [
     "RunGraderRequest",
     "RunGraderRequestParam",
     "RunStepCompletionUsage",
-    "RunStepDeltaStepDetailsMessageCreationObject",
-    "RunStepDeltaStepDetailsToolCallsCodeObject",
     "RunStepDeltaStepDetailsToolCallsCodeOutputImageObject",
     "RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject",
-    "RunStepDeltaStepDetailsToolCallsObject",
-    "RunStepDetailsToolCallsCodeObject",
-    "RunStepDetailsToolCallsCodeOutputImageObject",
     "RunStepDetailsToolCallsFileSearchRankingOptionsObject",
     "RunStepDetailsToolCallsFileSearchResultObject",
     "RunToolCallObject",
@@ -4209,14 +4063,11 @@ __all__ = [
     "ScrollParamParam",
     "SearchContentType",
     "SearchContextSize",
-    "ServiceTier",
     "ServiceTierEnum",
     "ServiceTierResponses",
     "SetDefaultSkillVersionBody",
     "SetDefaultSkillVersionBodyParam",
     "ShellCallOutputDelta",
-    "SkillListResource",
-    "SkillVersionListResource",
     "SpecificApplyPatchParam",
     "SpecificApplyPatchParamParam",
     "SpecificFunctionShellParam",
@@ -4231,11 +4082,8 @@ __all__ = [
     "SpendLimitEnforcement",
     "SpendLimitEnforcementStatus",
     "SpendLimitInterval",
-    "StaticChunkingStrategy",
-    "StaticChunkingStrategyParam",
     "StaticChunkingStrategyRequestParam",
     "StaticChunkingStrategyRequestParamParam",
-    "StaticChunkingStrategyResponseParam",
     "StopConfiguration",
     "StopConfigurationParam",
     "SubmitToolOutputsRunRequest",
@@ -4485,19 +4333,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.assistant_supported_models",
         "AssistantSupportedModels",
     ),
-    "AssistantToolsCode": ("openai_async.types.shared.assistant_tools_code", "AssistantToolsCode"),
-    "AssistantToolsCodeParam": (
-        "openai_async.types.shared.assistant_tools_code_param",
-        "AssistantToolsCodeParam",
-    ),
-    "AssistantToolsFileSearch": (
-        "openai_async.types.shared.assistant_tools_file_search",
-        "AssistantToolsFileSearch",
-    ),
-    "AssistantToolsFileSearchParam": (
-        "openai_async.types.shared.assistant_tools_file_search_param",
-        "AssistantToolsFileSearchParam",
-    ),
     "AssistantToolsFileSearchTypeOnly": (
         "openai_async.types.shared.assistant_tools_file_search_type_only",
         "AssistantToolsFileSearchTypeOnly",
@@ -4505,30 +4340,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AssistantToolsFileSearchTypeOnlyParam": (
         "openai_async.types.shared.assistant_tools_file_search_type_only_param",
         "AssistantToolsFileSearchTypeOnlyParam",
-    ),
-    "AssistantToolsFunction": (
-        "openai_async.types.shared.assistant_tools_function",
-        "AssistantToolsFunction",
-    ),
-    "AssistantToolsFunctionParam": (
-        "openai_async.types.shared.assistant_tools_function_param",
-        "AssistantToolsFunctionParam",
-    ),
-    "AssistantsApiResponseFormatOption": (
-        "openai_async.types.shared.assistants_api_response_format_option",
-        "AssistantsApiResponseFormatOption",
-    ),
-    "AssistantsApiResponseFormatOptionParam": (
-        "openai_async.types.shared.assistants_api_response_format_option_param",
-        "AssistantsApiResponseFormatOptionParam",
-    ),
-    "AssistantsApiToolChoiceOption": (
-        "openai_async.types.shared.assistants_api_tool_choice_option",
-        "AssistantsApiToolChoiceOption",
-    ),
-    "AssistantsNamedToolChoice": (
-        "openai_async.types.shared.assistants_named_tool_choice",
-        "AssistantsNamedToolChoice",
     ),
     "Attachment": ("openai_async.types.shared.attachment", "Attachment"),
     "AttachmentType": ("openai_async.types.shared.attachment_type", "AttachmentType"),
@@ -4559,10 +4370,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AutoChunkingStrategyRequestParam": (
         "openai_async.types.shared.auto_chunking_strategy_request_param",
         "AutoChunkingStrategyRequestParam",
-    ),
-    "AutoChunkingStrategyRequestParamParam": (
-        "openai_async.types.shared.auto_chunking_strategy_request_param_param",
-        "AutoChunkingStrategyRequestParamParam",
     ),
     "AutoCodeInterpreterToolParam": (
         "openai_async.types.shared.auto_code_interpreter_tool_param",
@@ -5918,14 +5725,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.chat_completion_request_message",
         "ChatCompletionRequestMessage",
     ),
-    "ChatCompletionRequestMessageContentPartAudio": (
-        "openai_async.types.shared.chat_completion_request_message_content_part_audio",
-        "ChatCompletionRequestMessageContentPartAudio",
-    ),
-    "ChatCompletionRequestMessageContentPartAudioParam": (
-        "openai_async.types.shared.chat_completion_request_message_content_part_audio_param",
-        "ChatCompletionRequestMessageContentPartAudioParam",
-    ),
     "ChatCompletionRequestMessageContentPartFile": (
         "openai_async.types.shared.chat_completion_request_message_content_part_file",
         "ChatCompletionRequestMessageContentPartFile",
@@ -5965,11 +5764,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ChatCompletionStreamResponseDelta": (
         "openai_async.types.shared.chat_completion_stream_response_delta",
         "ChatCompletionStreamResponseDelta",
-    ),
-    "ChatCompletionTool": ("openai_async.types.shared.chat_completion_tool", "ChatCompletionTool"),
-    "ChatCompletionToolParam": (
-        "openai_async.types.shared.chat_completion_tool_param",
-        "ChatCompletionToolParam",
     ),
     "ChatSessionAutomaticThreadTitling": (
         "openai_async.types.shared.chat_session_automatic_thread_titling",
@@ -6454,22 +6248,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.create_transcription_request_param",
         "CreateTranscriptionRequestParam",
     ),
-    "CreateTranscriptionResponseDiarizedJson": (
-        "openai_async.types.shared.create_transcription_response_diarized_json",
-        "CreateTranscriptionResponseDiarizedJson",
-    ),
-    "CreateTranscriptionResponseJson": (
-        "openai_async.types.shared.create_transcription_response_json",
-        "CreateTranscriptionResponseJson",
-    ),
-    "CreateTranscriptionResponseStreamEvent": (
-        "openai_async.types.shared.create_transcription_response_stream_event",
-        "CreateTranscriptionResponseStreamEvent",
-    ),
-    "CreateTranscriptionResponseVerboseJson": (
-        "openai_async.types.shared.create_transcription_response_verbose_json",
-        "CreateTranscriptionResponseVerboseJson",
-    ),
     "CreateTranslationRequest": (
         "openai_async.types.shared.create_translation_request",
         "CreateTranslationRequest",
@@ -6477,14 +6255,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "CreateTranslationRequestParam": (
         "openai_async.types.shared.create_translation_request_param",
         "CreateTranslationRequestParam",
-    ),
-    "CreateTranslationResponseJson": (
-        "openai_async.types.shared.create_translation_response_json",
-        "CreateTranslationResponseJson",
-    ),
-    "CreateTranslationResponseVerboseJson": (
-        "openai_async.types.shared.create_translation_response_verbose_json",
-        "CreateTranslationResponseVerboseJson",
     ),
     "CreateUploadRequest": (
         "openai_async.types.shared.create_upload_request",
@@ -6839,10 +6609,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.fine_tune_method_param",
         "FineTuneMethodParam",
     ),
-    "FineTuningIntegration": (
-        "openai_async.types.shared.fine_tuning_integration",
-        "FineTuningIntegration",
-    ),
     "FunctionAndCustomToolCallOutput": (
         "openai_async.types.shared.function_and_custom_tool_call_output",
         "FunctionAndCustomToolCallOutput",
@@ -6868,11 +6634,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "FunctionCallOutputStatusEnum",
     ),
     "FunctionCallStatus": ("openai_async.types.shared.function_call_status", "FunctionCallStatus"),
-    "FunctionObject": ("openai_async.types.shared.function_object", "FunctionObject"),
-    "FunctionObjectParam": (
-        "openai_async.types.shared.function_object_param",
-        "FunctionObjectParam",
-    ),
     "FunctionShellAction": (
         "openai_async.types.shared.function_shell_action",
         "FunctionShellAction",
@@ -7211,16 +6972,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "MessageRole": ("openai_async.types.shared.message_role", "MessageRole"),
     "MessageStatus": ("openai_async.types.shared.message_status", "MessageStatus"),
-    "ModelIds": ("openai_async.types.shared.model_ids", "ModelIds"),
     "ModelIdsCompaction": ("openai_async.types.shared.model_ids_compaction", "ModelIdsCompaction"),
     "ModelIdsCompactionParam": (
         "openai_async.types.shared.model_ids_compaction_param",
         "ModelIdsCompactionParam",
-    ),
-    "ModelIdsResponses": ("openai_async.types.shared.model_ids_responses", "ModelIdsResponses"),
-    "ModelIdsResponsesParam": (
-        "openai_async.types.shared.model_ids_responses_param",
-        "ModelIdsResponsesParam",
     ),
     "ModelIdsShared": ("openai_async.types.shared.model_ids_shared", "ModelIdsShared"),
     "ModelIdsSharedParam": (
@@ -7326,10 +7081,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.organization_spend_alert_list_resource",
         "OrganizationSpendAlertListResource",
     ),
-    "OtherChunkingStrategyResponseParam": (
-        "openai_async.types.shared.other_chunking_strategy_response_param",
-        "OtherChunkingStrategyResponseParam",
-    ),
     "OutputContent": ("openai_async.types.shared.output_content", "OutputContent"),
     "OutputMessageContent": (
         "openai_async.types.shared.output_message_content",
@@ -7345,11 +7096,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "PersonalityEnumParam": (
         "openai_async.types.shared.personality_enum_param",
         "PersonalityEnumParam",
-    ),
-    "PredictionContent": ("openai_async.types.shared.prediction_content", "PredictionContent"),
-    "PredictionContentParam": (
-        "openai_async.types.shared.prediction_content_param",
-        "PredictionContentParam",
     ),
     "Program": ("openai_async.types.shared.program", "Program"),
     "ProgramItemParam": ("openai_async.types.shared.program_item_param", "ProgramItemParam"),
@@ -7777,14 +7523,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.run_step_completion_usage",
         "RunStepCompletionUsage",
     ),
-    "RunStepDeltaStepDetailsMessageCreationObject": (
-        "openai_async.types.shared.run_step_delta_step_details_message_creation_object",
-        "RunStepDeltaStepDetailsMessageCreationObject",
-    ),
-    "RunStepDeltaStepDetailsToolCallsCodeObject": (
-        "openai_async.types.shared.run_step_delta_step_details_tool_calls_code_object",
-        "RunStepDeltaStepDetailsToolCallsCodeObject",
-    ),
     "RunStepDeltaStepDetailsToolCallsCodeOutputImageObject": (
         "openai_async.types.shared.run_step_delta_step_details_tool_calls_code_output_image_object",
         "RunStepDeltaStepDetailsToolCallsCodeOutputImageObject",
@@ -7792,18 +7530,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject": (
         "openai_async.types.shared.run_step_delta_step_details_tool_calls_code_output_logs_object",
         "RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject",
-    ),
-    "RunStepDeltaStepDetailsToolCallsObject": (
-        "openai_async.types.shared.run_step_delta_step_details_tool_calls_object",
-        "RunStepDeltaStepDetailsToolCallsObject",
-    ),
-    "RunStepDetailsToolCallsCodeObject": (
-        "openai_async.types.shared.run_step_details_tool_calls_code_object",
-        "RunStepDetailsToolCallsCodeObject",
-    ),
-    "RunStepDetailsToolCallsCodeOutputImageObject": (
-        "openai_async.types.shared.run_step_details_tool_calls_code_output_image_object",
-        "RunStepDetailsToolCallsCodeOutputImageObject",
     ),
     "RunStepDetailsToolCallsFileSearchRankingOptionsObject": (
         "openai_async.types.shared.run_step_details_tool_calls_file_search_ranking_options_object",
@@ -7823,7 +7549,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ScrollParamParam": ("openai_async.types.shared.scroll_param_param", "ScrollParamParam"),
     "SearchContentType": ("openai_async.types.shared.search_content_type", "SearchContentType"),
     "SearchContextSize": ("openai_async.types.shared.search_context_size", "SearchContextSize"),
-    "ServiceTier": ("openai_async.types.shared.service_tier", "ServiceTier"),
     "ServiceTierEnum": ("openai_async.types.shared.service_tier_enum", "ServiceTierEnum"),
     "ServiceTierResponses": (
         "openai_async.types.shared.service_tier_responses",
@@ -7840,11 +7565,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ShellCallOutputDelta": (
         "openai_async.types.shared.shell_call_output_delta",
         "ShellCallOutputDelta",
-    ),
-    "SkillListResource": ("openai_async.types.shared.skill_list_resource", "SkillListResource"),
-    "SkillVersionListResource": (
-        "openai_async.types.shared.skill_version_list_resource",
-        "SkillVersionListResource",
     ),
     "SpecificApplyPatchParam": (
         "openai_async.types.shared.specific_apply_patch_param",
@@ -7896,14 +7616,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "SpendLimitEnforcementStatus",
     ),
     "SpendLimitInterval": ("openai_async.types.shared.spend_limit_interval", "SpendLimitInterval"),
-    "StaticChunkingStrategy": (
-        "openai_async.types.shared.static_chunking_strategy",
-        "StaticChunkingStrategy",
-    ),
-    "StaticChunkingStrategyParam": (
-        "openai_async.types.shared.static_chunking_strategy_param",
-        "StaticChunkingStrategyParam",
-    ),
     "StaticChunkingStrategyRequestParam": (
         "openai_async.types.shared.static_chunking_strategy_request_param",
         "StaticChunkingStrategyRequestParam",
@@ -7911,10 +7623,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "StaticChunkingStrategyRequestParamParam": (
         "openai_async.types.shared.static_chunking_strategy_request_param_param",
         "StaticChunkingStrategyRequestParamParam",
-    ),
-    "StaticChunkingStrategyResponseParam": (
-        "openai_async.types.shared.static_chunking_strategy_response_param",
-        "StaticChunkingStrategyResponseParam",
     ),
     "StopConfiguration": ("openai_async.types.shared.stop_configuration", "StopConfiguration"),
     "StopConfigurationParam": (

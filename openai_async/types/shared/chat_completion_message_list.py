@@ -4,82 +4,16 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.chat.chat_completion_content_part_image import (
-    ChatCompletionContentPartImage,
-)
-from openai_async.types.chat.chat_completion_content_part_text import ChatCompletionContentPartText
-from openai_async.types.chat.chat_completion_message_custom_tool_call import (
-    ChatCompletionMessageCustomToolCall,
-)
-from openai_async.types.shared.chat_completion_message_tool_call import (
-    ChatCompletionMessageToolCall,
-)
+from openai_async.types.chat.chat_completion_store_message import ChatCompletionStoreMessage
 
-__all__ = [
-    "ChatCompletionMessageList",
-    "ChatCompletionMessageListDataItem",
-    "ChatCompletionMessageListDataItemAnnotation",
-    "ChatCompletionMessageListDataItemAnnotationUrlCitation",
-    "ChatCompletionMessageListDataItemAudio",
-    "ChatCompletionMessageListDataItemFunctionCall",
-]
+__all__ = ["ChatCompletionMessageList"]
 
 
 class ChatCompletionMessageList(BaseModel, kw_only=True):
     """Response type ``ChatCompletionMessageList`` (spec: ``ChatCompletionMessageList``)."""
 
     object: str
-    data: list[ChatCompletionMessageListDataItem]
+    data: list[ChatCompletionStoreMessage]
     first_id: str
     last_id: str
     has_more: bool
-
-
-class ChatCompletionMessageListDataItem(BaseModel, kw_only=True):
-    """Response type ``ChatCompletionMessageListDataItem`` (spec: ``ChatCompletionMessageList (inline)``)."""
-
-    content: str | None
-    refusal: str | None
-    tool_calls: list[ChatCompletionMessageToolCall | ChatCompletionMessageCustomToolCall] | None = (
-        None
-    )
-    annotations: list[ChatCompletionMessageListDataItemAnnotation] | None = None
-    role: str
-    function_call: ChatCompletionMessageListDataItemFunctionCall | None = None
-    audio: ChatCompletionMessageListDataItemAudio | None = None
-    id: str
-    content_parts: list[ChatCompletionContentPartText | ChatCompletionContentPartImage] | None = (
-        None
-    )
-
-
-class ChatCompletionMessageListDataItemAnnotation(BaseModel, kw_only=True):
-    """Response type ``ChatCompletionMessageListDataItemAnnotation`` (spec: ``ChatCompletionMessageList (inline)``)."""
-
-    type: str
-    url_citation: ChatCompletionMessageListDataItemAnnotationUrlCitation
-
-
-class ChatCompletionMessageListDataItemAnnotationUrlCitation(BaseModel, kw_only=True):
-    """Response type ``ChatCompletionMessageListDataItemAnnotationUrlCitation`` (spec: ``ChatCompletionMessageList (inline)``)."""
-
-    end_index: int
-    start_index: int
-    url: str
-    title: str
-
-
-class ChatCompletionMessageListDataItemFunctionCall(BaseModel, kw_only=True):
-    """Response type ``ChatCompletionMessageListDataItemFunctionCall`` (spec: ``ChatCompletionMessageList (inline)``)."""
-
-    arguments: str
-    name: str
-
-
-class ChatCompletionMessageListDataItemAudio(BaseModel, kw_only=True):
-    """Response type ``ChatCompletionMessageListDataItemAudio`` (spec: ``ChatCompletionMessageList (inline)``)."""
-
-    id: str
-    expires_at: int
-    data: str
-    transcript: str

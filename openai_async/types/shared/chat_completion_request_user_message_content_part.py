@@ -8,10 +8,10 @@ from typing import TypeAlias
 from openai_async.types.chat.chat_completion_content_part_image import (
     ChatCompletionContentPartImage,
 )
-from openai_async.types.chat.chat_completion_content_part_text import ChatCompletionContentPartText
-from openai_async.types.shared.chat_completion_request_message_content_part_audio import (
-    ChatCompletionRequestMessageContentPartAudio,
+from openai_async.types.chat.chat_completion_content_part_input_audio import (
+    ChatCompletionContentPartInputAudio,
 )
+from openai_async.types.chat.chat_completion_content_part_text import ChatCompletionContentPartText
 from openai_async.types.shared.chat_completion_request_message_content_part_file import (
     ChatCompletionRequestMessageContentPartFile,
 )
@@ -22,6 +22,6 @@ __all__ = ["ChatCompletionRequestUserMessageContentPart"]
 ChatCompletionRequestUserMessageContentPart: TypeAlias = (
     ChatCompletionContentPartText
     | ChatCompletionContentPartImage
-    | ChatCompletionRequestMessageContentPartAudio
+    | ChatCompletionContentPartInputAudio
     | ChatCompletionRequestMessageContentPartFile
 )

@@ -8,11 +8,11 @@ from typing import TypeAlias
 from openai_async.types.chat.chat_completion_content_part_image_param import (
     ChatCompletionContentPartImageParam,
 )
+from openai_async.types.chat.chat_completion_content_part_input_audio_param import (
+    ChatCompletionContentPartInputAudioParam,
+)
 from openai_async.types.chat.chat_completion_content_part_text_param import (
     ChatCompletionContentPartTextParam,
-)
-from openai_async.types.shared.chat_completion_request_message_content_part_audio_param import (
-    ChatCompletionRequestMessageContentPartAudioParam,
 )
 from openai_async.types.shared.chat_completion_request_message_content_part_file_param import (
     ChatCompletionRequestMessageContentPartFileParam,
@@ -24,6 +24,6 @@ __all__ = ["ChatCompletionRequestUserMessageContentPartParam"]
 ChatCompletionRequestUserMessageContentPartParam: TypeAlias = (
     ChatCompletionContentPartTextParam
     | ChatCompletionContentPartImageParam
-    | ChatCompletionRequestMessageContentPartAudioParam
+    | ChatCompletionContentPartInputAudioParam
     | ChatCompletionRequestMessageContentPartFileParam
 )

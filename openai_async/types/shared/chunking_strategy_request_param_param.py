@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.shared.auto_chunking_strategy_request_param_param import (
-    AutoChunkingStrategyRequestParamParam,
-)
+from openai_async.types.auto_file_chunking_strategy_param import AutoFileChunkingStrategyParam
 from openai_async.types.shared.static_chunking_strategy_request_param_param import (
     StaticChunkingStrategyRequestParamParam,
 )
@@ -16,5 +14,5 @@ __all__ = ["ChunkingStrategyRequestParamParam"]
 
 
 ChunkingStrategyRequestParamParam: TypeAlias = (
-    AutoChunkingStrategyRequestParamParam | StaticChunkingStrategyRequestParamParam
+    AutoFileChunkingStrategyParam | StaticChunkingStrategyRequestParamParam
 )

@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.assistant_tools_code import AssistantToolsCode
-from openai_async.types.shared.assistant_tools_file_search import AssistantToolsFileSearch
-from openai_async.types.shared.assistant_tools_function import AssistantToolsFunction
-from openai_async.types.shared.assistants_api_response_format_option import (
-    AssistantsApiResponseFormatOption,
-)
+from openai_async.types.beta.assistant_response_format_option import AssistantResponseFormatOption
+from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
+from openai_async.types.beta.file_search_tool import FileSearchTool
+from openai_async.types.beta.function_tool import FunctionTool
 
 __all__ = [
     "CreateAssistantRequest",
@@ -33,14 +31,12 @@ class CreateAssistantRequest(BaseModel, kw_only=True):
     description: str | None = None
     instructions: str | None = None
     reasoning_effort: str | None = None
-    tools: list[AssistantToolsCode | AssistantToolsFileSearch | AssistantToolsFunction] | None = (
-        None
-    )
+    tools: list[CodeInterpreterTool | FileSearchTool | FunctionTool] | None = None
     tool_resources: CreateAssistantRequestToolResources | None = None
     metadata: dict[str, str] | None = None
     temperature: float | None = None
     top_p: float | None = None
-    response_format: AssistantsApiResponseFormatOption | None = None
+    response_format: AssistantResponseFormatOption | None = None
 
 
 class CreateAssistantRequestToolResources(BaseModel, kw_only=True):

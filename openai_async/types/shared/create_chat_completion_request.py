@@ -7,6 +7,10 @@ from openai_async._models import BaseModel
 from openai_async.types.chat.chat_completion_function_call_option import (
     ChatCompletionFunctionCallOption,
 )
+from openai_async.types.chat.chat_completion_function_tool import ChatCompletionFunctionTool
+from openai_async.types.chat.chat_completion_prediction_content import (
+    ChatCompletionPredictionContent,
+)
 from openai_async.types.chat.chat_completion_stream_options import ChatCompletionStreamOptions2
 from openai_async.types.chat.chat_completion_tool_choice_option import (
     ChatCompletionToolChoiceOption,
@@ -16,11 +20,9 @@ from openai_async.types.response_format_json_schema import ResponseFormatJSONSch
 from openai_async.types.response_format_text import ResponseFormatText
 from openai_async.types.shared.chat_completion_functions import ChatCompletionFunctions
 from openai_async.types.shared.chat_completion_request_message import ChatCompletionRequestMessage
-from openai_async.types.shared.chat_completion_tool import ChatCompletionTool
 from openai_async.types.shared.custom_tool_chat_completions import CustomToolChatCompletions
 from openai_async.types.shared.model_ids_shared import ModelIdsShared
 from openai_async.types.shared.moderation_param import ModerationParam
-from openai_async.types.shared.prediction_content import PredictionContent
 from openai_async.types.shared.prompt_cache_options_param import PromptCacheOptionsParam
 from openai_async.types.shared.stop_configuration import StopConfiguration
 from openai_async.types.shared.voice_ids_or_custom_voice import VoiceIdsOrCustomVoice
@@ -68,10 +70,10 @@ class CreateChatCompletionRequest(BaseModel, kw_only=True):
     logprobs: bool | None = None
     max_tokens: int | None = None
     n: int | None = None
-    prediction: PredictionContent | None = None
+    prediction: ChatCompletionPredictionContent | None = None
     seed: int | None = None
     stream_options: ChatCompletionStreamOptions2 | None = None
-    tools: list[ChatCompletionTool | CustomToolChatCompletions] | None = None
+    tools: list[ChatCompletionFunctionTool | CustomToolChatCompletions] | None = None
     tool_choice: ChatCompletionToolChoiceOption | None = None
     parallel_tool_calls: bool | None = None
     function_call: str | ChatCompletionFunctionCallOption | None = None

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
 from openai_async.types.beta.threads.image_file import ImageFile
 from openai_async.types.beta.threads.image_url import ImageURL
-from openai_async.types.shared.assistant_tools_code import AssistantToolsCode
 from openai_async.types.shared.assistant_tools_file_search_type_only import (
     AssistantToolsFileSearchTypeOnly,
 )
@@ -30,4 +30,4 @@ class CreateMessageRequestAttachment(BaseModel, kw_only=True):
     """Response type ``CreateMessageRequestAttachment`` (spec: ``CreateMessageRequest (inline)``)."""
 
     file_id: str | None = None
-    tools: list[AssistantToolsCode | AssistantToolsFileSearchTypeOnly] | None = None
+    tools: list[CodeInterpreterTool | AssistantToolsFileSearchTypeOnly] | None = None

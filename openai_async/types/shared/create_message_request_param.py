@@ -8,9 +8,9 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
+from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
 from openai_async.types.beta.threads.image_file_param import ImageFileParam
 from openai_async.types.beta.threads.image_url_param import ImageURLParam
-from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
 from openai_async.types.shared.assistant_tools_file_search_type_only_param import (
     AssistantToolsFileSearchTypeOnlyParam,
 )
@@ -36,4 +36,4 @@ class CreateMessageRequestAttachmentParam(TypedDict, total=False):
     """Request shape ``CreateMessageRequestAttachmentParam`` (spec: ``CreateMessageRequest (inline)``)."""
 
     file_id: str
-    tools: Iterable[AssistantToolsCodeParam | AssistantToolsFileSearchTypeOnlyParam]
+    tools: Iterable[CodeInterpreterToolParam | AssistantToolsFileSearchTypeOnlyParam]

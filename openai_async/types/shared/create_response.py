@@ -7,10 +7,10 @@ from openai_async._models import BaseModel
 from openai_async.types.reasoning import Reasoning
 from openai_async.types.responses.response_prompt import ResponsePrompt2
 from openai_async.types.responses.tool import Tool
+from openai_async.types.responses_model import ResponsesModel
 from openai_async.types.shared.context_management_param import ContextManagementParam
 from openai_async.types.shared.conversation_param import ConversationParam
 from openai_async.types.shared.input_param import InputParam
-from openai_async.types.shared.model_ids_responses import ModelIdsResponses
 from openai_async.types.shared.moderation_param import ModerationParam
 from openai_async.types.shared.prompt_cache_options_param import PromptCacheOptionsParam
 from openai_async.types.shared.response_stream_options import ResponseStreamOptions2
@@ -33,7 +33,7 @@ class CreateResponse(BaseModel, kw_only=True):
     prompt_cache_retention: str | None = None
     prompt_cache_options: PromptCacheOptionsParam | None = None
     previous_response_id: str | None = None
-    model: ModelIdsResponses | None = None
+    model: ResponsesModel | None = None
     background: bool | None = None
     max_tool_calls: int | None = None
     text: ResponseTextParam | None = None

@@ -11,10 +11,10 @@ from typing_extensions import TypedDict
 from openai_async.types.reasoning_param import ReasoningParam
 from openai_async.types.responses.response_prompt_param import ResponsePromptParam
 from openai_async.types.responses.tool_param import ToolParam
+from openai_async.types.responses_model_param import ResponsesModelParam
 from openai_async.types.shared.context_management_param_param import ContextManagementParamParam
 from openai_async.types.shared.conversation_param_param import ConversationParamParam
 from openai_async.types.shared.input_param_param import InputParamParam
-from openai_async.types.shared.model_ids_responses_param import ModelIdsResponsesParam
 from openai_async.types.shared.moderation_param_param import ModerationParamParam
 from openai_async.types.shared.prompt_cache_options_param_param import PromptCacheOptionsParamParam
 from openai_async.types.shared.response_stream_options_param import ResponseStreamOptionsParam
@@ -37,7 +37,7 @@ class CreateResponseParam(TypedDict, total=False):
     prompt_cache_retention: Literal["in_memory", "24h"] | None
     prompt_cache_options: PromptCacheOptionsParamParam
     previous_response_id: str | None
-    model: ModelIdsResponsesParam
+    model: ResponsesModelParam
     background: bool | None
     max_tool_calls: int | None
     text: ResponseTextParamParam

@@ -8,14 +8,12 @@ from typing import Any, Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
-from openai_async.types.shared.assistant_tools_file_search_param import (
-    AssistantToolsFileSearchParam,
+from openai_async.types.beta.assistant_response_format_option_param import (
+    AssistantResponseFormatOptionParam,
 )
-from openai_async.types.shared.assistant_tools_function_param import AssistantToolsFunctionParam
-from openai_async.types.shared.assistants_api_response_format_option_param import (
-    AssistantsApiResponseFormatOptionParam,
-)
+from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
+from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
+from openai_async.types.beta.function_tool_param import FunctionToolParam
 from openai_async.types.shared.create_message_request_param import CreateMessageRequestParam
 
 __all__ = ["CreateRunRequestParam", "CreateRunRequestTruncationStrategyParam"]
@@ -77,12 +75,7 @@ class CreateRunRequestParam(TypedDict, total=False):
     instructions: str | None
     additional_instructions: str | None
     additional_messages: Iterable[CreateMessageRequestParam] | None
-    tools: (
-        Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
-        | None
-    )
+    tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam] | None
     metadata: dict[str, str] | None
     temperature: float | None
     top_p: float | None
@@ -92,7 +85,7 @@ class CreateRunRequestParam(TypedDict, total=False):
     truncation_strategy: CreateRunRequestTruncationStrategyParam
     tool_choice: dict[str, Any]
     parallel_tool_calls: bool
-    response_format: AssistantsApiResponseFormatOptionParam | None
+    response_format: AssistantResponseFormatOptionParam | None
 
 
 class CreateRunRequestTruncationStrategyParam(TypedDict, total=False):

@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.assistant_tools_code import AssistantToolsCode
-from openai_async.types.shared.assistant_tools_file_search import AssistantToolsFileSearch
-from openai_async.types.shared.assistant_tools_function import AssistantToolsFunction
-from openai_async.types.shared.assistants_api_response_format_option import (
-    AssistantsApiResponseFormatOption,
-)
+from openai_async.types.beta.assistant_response_format_option import AssistantResponseFormatOption
+from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
+from openai_async.types.beta.file_search_tool import FileSearchTool
+from openai_async.types.beta.function_tool import FunctionTool
 from openai_async.types.shared.create_thread_request import CreateThreadRequest
 
 __all__ = [
@@ -30,9 +28,7 @@ class CreateThreadAndRunRequest(BaseModel, kw_only=True):
     thread: CreateThreadRequest | None = None
     model: str | None = None
     instructions: str | None = None
-    tools: list[AssistantToolsCode | AssistantToolsFileSearch | AssistantToolsFunction] | None = (
-        None
-    )
+    tools: list[CodeInterpreterTool | FileSearchTool | FunctionTool] | None = None
     tool_resources: CreateThreadAndRunRequestToolResources | None = None
     metadata: dict[str, str] | None = None
     temperature: float | None = None
@@ -43,7 +39,7 @@ class CreateThreadAndRunRequest(BaseModel, kw_only=True):
     truncation_strategy: CreateThreadAndRunRequestTruncationStrategy | None = None
     tool_choice: dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
-    response_format: AssistantsApiResponseFormatOption | None = None
+    response_format: AssistantResponseFormatOption | None = None
 
 
 class CreateThreadAndRunRequestToolResources(BaseModel, kw_only=True):

@@ -8,14 +8,12 @@ from typing import Any, Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
-from openai_async.types.shared.assistant_tools_file_search_param import (
-    AssistantToolsFileSearchParam,
+from openai_async.types.beta.assistant_response_format_option_param import (
+    AssistantResponseFormatOptionParam,
 )
-from openai_async.types.shared.assistant_tools_function_param import AssistantToolsFunctionParam
-from openai_async.types.shared.assistants_api_response_format_option_param import (
-    AssistantsApiResponseFormatOptionParam,
-)
+from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
+from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
+from openai_async.types.beta.function_tool_param import FunctionToolParam
 from openai_async.types.shared.create_thread_request_param import CreateThreadRequestParam
 
 __all__ = [
@@ -77,12 +75,7 @@ class CreateThreadAndRunRequestParam(TypedDict, total=False):
         | None
     )
     instructions: str | None
-    tools: (
-        Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
-        | None
-    )
+    tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam] | None
     tool_resources: CreateThreadAndRunRequestToolResourcesParam | None
     metadata: dict[str, str] | None
     temperature: float | None
@@ -93,7 +86,7 @@ class CreateThreadAndRunRequestParam(TypedDict, total=False):
     truncation_strategy: CreateThreadAndRunRequestTruncationStrategyParam
     tool_choice: dict[str, Any]
     parallel_tool_calls: bool
-    response_format: AssistantsApiResponseFormatOptionParam | None
+    response_format: AssistantResponseFormatOptionParam | None
 
 
 class CreateThreadAndRunRequestToolResourcesParam(TypedDict, total=False):

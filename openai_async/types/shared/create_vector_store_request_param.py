@@ -7,9 +7,7 @@ from collections.abc import Iterable
 
 from typing_extensions import TypedDict
 
-from openai_async.types.shared.auto_chunking_strategy_request_param_param import (
-    AutoChunkingStrategyRequestParamParam,
-)
+from openai_async.types.auto_file_chunking_strategy_param import AutoFileChunkingStrategyParam
 from openai_async.types.shared.static_chunking_strategy_request_param_param import (
     StaticChunkingStrategyRequestParamParam,
 )
@@ -27,7 +25,5 @@ class CreateVectorStoreRequestParam(TypedDict, total=False):
     name: str
     description: str
     expires_after: VectorStoreExpirationAfterParam
-    chunking_strategy: (
-        AutoChunkingStrategyRequestParamParam | StaticChunkingStrategyRequestParamParam
-    )
+    chunking_strategy: AutoFileChunkingStrategyParam | StaticChunkingStrategyRequestParamParam
     metadata: dict[str, str] | None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.shared.model_ids_responses import ModelIdsResponses
+from openai_async.types.responses_model import ResponsesModel
 
 __all__ = ["ModelIdsCompaction"]
 
 
-ModelIdsCompaction: TypeAlias = ModelIdsResponses | str | None
+ModelIdsCompaction: TypeAlias = ResponsesModel | str | None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.shared.model_ids_responses_param import ModelIdsResponsesParam
+from openai_async.types.responses_model_param import ResponsesModelParam
 
 __all__ = ["ModelIdsCompactionParam"]
 
 
-ModelIdsCompactionParam: TypeAlias = ModelIdsResponsesParam | str | None
+ModelIdsCompactionParam: TypeAlias = ResponsesModelParam | str | None

@@ -8,14 +8,12 @@ from typing import Literal
 
 from typing_extensions import TypedDict
 
-from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
-from openai_async.types.shared.assistant_tools_file_search_param import (
-    AssistantToolsFileSearchParam,
+from openai_async.types.beta.assistant_response_format_option_param import (
+    AssistantResponseFormatOptionParam,
 )
-from openai_async.types.shared.assistant_tools_function_param import AssistantToolsFunctionParam
-from openai_async.types.shared.assistants_api_response_format_option_param import (
-    AssistantsApiResponseFormatOptionParam,
-)
+from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
+from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
+from openai_async.types.beta.function_tool_param import FunctionToolParam
 
 __all__ = [
     "ModifyAssistantRequestParam",
@@ -79,14 +77,12 @@ class ModifyAssistantRequestParam(TypedDict, total=False):
     name: str | None
     description: str | None
     instructions: str | None
-    tools: Iterable[
-        AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-    ]
+    tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
     tool_resources: ModifyAssistantRequestToolResourcesParam | None
     metadata: dict[str, str] | None
     temperature: float | None
     top_p: float | None
-    response_format: AssistantsApiResponseFormatOptionParam | None
+    response_format: AssistantResponseFormatOptionParam | None
 
 
 class ModifyAssistantRequestToolResourcesParam(TypedDict, total=False):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from openai_async._models import BaseModel
 from openai_async.types.responses.response_prompt import ResponsePrompt2
 from openai_async.types.responses.tool import Tool
-from openai_async.types.shared.model_ids_responses import ModelIdsResponses
+from openai_async.types.responses_model import ResponsesModel
 from openai_async.types.shared.response_text_param import ResponseTextParam
 from openai_async.types.shared.tool_choice_param import ToolChoiceParam
 
@@ -17,7 +17,7 @@ class ResponseProperties(BaseModel, kw_only=True):
     """Response type ``ResponseProperties`` (spec: ``ResponseProperties``)."""
 
     previous_response_id: str | None = None
-    model: ModelIdsResponses | None = None
+    model: ResponsesModel | None = None
     background: bool | None = None
     max_tool_calls: int | None = None
     text: ResponseTextParam | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.static_chunking_strategy import StaticChunkingStrategy
+from openai_async.types.static_file_chunking_strategy import StaticFileChunkingStrategy
 
 __all__ = ["StaticChunkingStrategyRequestParam"]
 
@@ -14,7 +14,7 @@ __all__ = ["StaticChunkingStrategyRequestParam"]
 class StaticChunkingStrategyRequestParam(BaseModel, kw_only=True, tag_field="type", tag="static"):
     """Response type ``StaticChunkingStrategyRequestParam`` (spec: ``StaticChunkingStrategyRequestParam``)."""
 
-    static: StaticChunkingStrategy
+    static: StaticFileChunkingStrategy
 
     @property
     def type(self) -> Literal["static"]:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.shared.static_chunking_strategy_param import StaticChunkingStrategyParam
+from openai_async.types.static_file_chunking_strategy_param import StaticFileChunkingStrategyParam
 
 __all__ = ["StaticChunkingStrategyRequestParamParam"]
 
@@ -16,4 +16,4 @@ class StaticChunkingStrategyRequestParamParam(TypedDict, total=False):
     """Request shape ``StaticChunkingStrategyRequestParamParam`` (spec: ``StaticChunkingStrategyRequestParam``)."""
 
     type: Required[Literal["static"]]
-    static: Required[StaticChunkingStrategyParam]
+    static: Required[StaticFileChunkingStrategyParam]

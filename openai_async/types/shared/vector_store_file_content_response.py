@@ -4,21 +4,15 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.vector_stores.file_content_response import FileContentResponse
 
-__all__ = ["VectorStoreFileContentResponse", "VectorStoreFileContentResponseDataItem"]
+__all__ = ["VectorStoreFileContentResponse"]
 
 
 class VectorStoreFileContentResponse(BaseModel, kw_only=True):
     """Response type ``VectorStoreFileContentResponse`` (spec: ``VectorStoreFileContentResponse``)."""
 
     object: str
-    data: list[VectorStoreFileContentResponseDataItem]
+    data: list[FileContentResponse]
     has_more: bool
     next_page: str | None
-
-
-class VectorStoreFileContentResponseDataItem(BaseModel, kw_only=True):
-    """Response type ``VectorStoreFileContentResponseDataItem`` (spec: ``VectorStoreFileContentResponse (inline)``)."""
-
-    type: str | None = None
-    text: str | None = None

@@ -11,8 +11,9 @@ if TYPE_CHECKING:
         DeletedSkillVersion as DeletedSkillVersion,
     )
     from openai_async.types.skills.skill_version import SkillVersion as SkillVersion
+    from openai_async.types.skills.skill_version_list import SkillVersionList as SkillVersionList
 
-__all__ = ["DeletedSkillVersion", "SkillVersion"]
+__all__ = ["DeletedSkillVersion", "SkillVersion", "SkillVersionList"]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
     "DeletedSkillVersion": (
@@ -20,6 +21,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "DeletedSkillVersion",
     ),
     "SkillVersion": ("openai_async.types.skills.skill_version", "SkillVersion"),
+    "SkillVersionList": ("openai_async.types.skills.skill_version_list", "SkillVersionList"),
 }
 
 

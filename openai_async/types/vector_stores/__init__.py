@@ -7,6 +7,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from openai_async.types.vector_stores.file_content_response import (
+        FileContentResponse as FileContentResponse,
+    )
     from openai_async.types.vector_stores.vector_store_file import (
         VectorStoreFile as VectorStoreFile,
     )
@@ -17,9 +20,18 @@ if TYPE_CHECKING:
         VectorStoreFileDeleted as VectorStoreFileDeleted,
     )
 
-__all__ = ["VectorStoreFile", "VectorStoreFileBatch", "VectorStoreFileDeleted"]
+__all__ = [
+    "FileContentResponse",
+    "VectorStoreFile",
+    "VectorStoreFileBatch",
+    "VectorStoreFileDeleted",
+]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "FileContentResponse": (
+        "openai_async.types.vector_stores.file_content_response",
+        "FileContentResponse",
+    ),
     "VectorStoreFile": ("openai_async.types.vector_stores.vector_store_file", "VectorStoreFile"),
     "VectorStoreFileBatch": (
         "openai_async.types.vector_stores.vector_store_file_batch",

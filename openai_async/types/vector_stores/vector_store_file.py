@@ -4,12 +4,8 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.other_chunking_strategy_response_param import (
-    OtherChunkingStrategyResponseParam,
-)
-from openai_async.types.shared.static_chunking_strategy_response_param import (
-    StaticChunkingStrategyResponseParam,
-)
+from openai_async.types.other_file_chunking_strategy_object import OtherFileChunkingStrategyObject
+from openai_async.types.static_file_chunking_strategy_object import StaticFileChunkingStrategyObject
 
 __all__ = ["VectorStoreFile", "VectorStoreFileLastError"]
 
@@ -24,9 +20,9 @@ class VectorStoreFile(BaseModel, kw_only=True):
     vector_store_id: str
     status: str
     last_error: VectorStoreFileLastError | None
-    chunking_strategy: (
-        StaticChunkingStrategyResponseParam | OtherChunkingStrategyResponseParam | None
-    ) = None
+    chunking_strategy: StaticFileChunkingStrategyObject | OtherFileChunkingStrategyObject | None = (
+        None
+    )
     attributes: dict[str, str | float | bool] | None = None
 
 

@@ -20,18 +20,8 @@ if TYPE_CHECKING:
 
     from openai_async._sync._streaming import Stream
     from openai_async._types import FileTypes
-    from openai_async.types.shared.create_transcription_response_diarized_json import (
-        CreateTranscriptionResponseDiarizedJson,
-    )
-    from openai_async.types.shared.create_transcription_response_json import (
-        CreateTranscriptionResponseJson,
-    )
-    from openai_async.types.shared.create_transcription_response_stream_event import (
-        CreateTranscriptionResponseStreamEvent,
-    )
-    from openai_async.types.shared.create_transcription_response_verbose_json import (
-        CreateTranscriptionResponseVerboseJson,
-    )
+    from openai_async.types.audio import TranscriptionCreateResponse
+    from openai_async.types.audio.transcription_stream_event import TranscriptionStreamEvent
     from openai_async.types.shared.vad_config_param import VadConfigParam
 
 __all__ = ["Transcriptions", "TranscriptionsWithRawResponse", "TranscriptionsWithStreamingResponse"]
@@ -79,11 +69,7 @@ class Transcriptions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> (
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson
-    ): ...
+    ) -> TranscriptionCreateResponse: ...
 
     @overload
     def create(
@@ -116,7 +102,7 @@ class Transcriptions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> Stream[CreateTranscriptionResponseStreamEvent]: ...
+    ) -> Stream[TranscriptionStreamEvent]: ...
 
     @overload
     def create(
@@ -149,12 +135,7 @@ class Transcriptions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> (
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson
-        | Stream[CreateTranscriptionResponseStreamEvent]
-    ): ...
+    ) -> TranscriptionCreateResponse | Stream[TranscriptionStreamEvent]: ...
 
     def create(
         self,
@@ -186,19 +167,9 @@ class Transcriptions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> (
-        CreateTranscriptionResponseJson
-        | CreateTranscriptionResponseDiarizedJson
-        | CreateTranscriptionResponseVerboseJson
-        | Stream[CreateTranscriptionResponseStreamEvent]
-    ):
-        """Send ``POST /audio/transcriptions``; returns ``CreateTranscriptionResponseJson | CreateTranscriptionResponseDiarizedJson | CreateTranscriptionResponseVerboseJson | Stream[CreateTranscriptionResponseStreamEvent]``."""
-        result: (
-            CreateTranscriptionResponseJson
-            | CreateTranscriptionResponseDiarizedJson
-            | CreateTranscriptionResponseVerboseJson
-            | Stream[CreateTranscriptionResponseStreamEvent]
-        ) = self._client._call(
+    ) -> TranscriptionCreateResponse | Stream[TranscriptionStreamEvent]:
+        """Send ``POST /audio/transcriptions``; returns ``TranscriptionCreateResponse | Stream[TranscriptionStreamEvent]``."""
+        result: TranscriptionCreateResponse | Stream[TranscriptionStreamEvent] = self._client._call(
             self._async.create,
             file=file,
             model=model,

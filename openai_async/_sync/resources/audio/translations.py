@@ -18,12 +18,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async._types import FileTypes
-    from openai_async.types.shared.create_translation_response_json import (
-        CreateTranslationResponseJson,
-    )
-    from openai_async.types.shared.create_translation_response_verbose_json import (
-        CreateTranslationResponseVerboseJson,
-    )
+    from openai_async.types.audio import TranslationCreateResponse
 
 __all__ = ["Translations", "TranslationsWithRawResponse", "TranslationsWithStreamingResponse"]
 
@@ -52,21 +47,19 @@ class Translations(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> CreateTranslationResponseJson | CreateTranslationResponseVerboseJson:
-        """Send ``POST /audio/translations``; returns ``CreateTranslationResponseJson | CreateTranslationResponseVerboseJson``."""
-        result: CreateTranslationResponseJson | CreateTranslationResponseVerboseJson = (
-            self._client._call(
-                self._async.create,
-                file=file,
-                model=model,
-                prompt=prompt,
-                response_format=response_format,
-                temperature=temperature,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> TranslationCreateResponse:
+        """Send ``POST /audio/translations``; returns ``TranslationCreateResponse``."""
+        result: TranslationCreateResponse = self._client._call(
+            self._async.create,
+            file=file,
+            model=model,
+            prompt=prompt,
+            response_format=response_format,
+            temperature=temperature,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         FilesWithStreamingResponse,
     )
     from openai_async.pagination import SyncCursorPage
+    from openai_async.types import ContainerListResponse, ContainerRetrieveResponse
     from openai_async.types.container_create_response import ContainerCreateResponse
     from openai_async.types.responses.container_network_policy_allowlist_param import (
         ContainerNetworkPolicyAllowlistParam,
@@ -97,9 +98,9 @@ class Containers(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> ContainerCreateResponse:
-        """Send ``GET /containers/{container_id}``; returns ``ContainerCreateResponse``."""
-        result: ContainerCreateResponse = self._client._call(
+    ) -> ContainerRetrieveResponse:
+        """Send ``GET /containers/{container_id}``; returns ``ContainerRetrieveResponse``."""
+        result: ContainerRetrieveResponse = self._client._call(
             self._async.retrieve,
             container_id=container_id,
             extra_headers=extra_headers,
@@ -140,9 +141,9 @@ class Containers(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[ContainerCreateResponse]:
-        """Send ``GET /containers``; returns ``SyncCursorPage[ContainerCreateResponse]``."""
-        result: SyncCursorPage[ContainerCreateResponse] = self._client._call(
+    ) -> SyncCursorPage[ContainerListResponse]:
+        """Send ``GET /containers``; returns ``SyncCursorPage[ContainerListResponse]``."""
+        result: SyncCursorPage[ContainerListResponse] = self._client._call(
             self._async.list,
             limit=limit,
             order=order,

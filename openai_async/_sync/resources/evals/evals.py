@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         RunsWithStreamingResponse,
     )
     from openai_async.pagination import SyncCursorPage
+    from openai_async.types import EvalListResponse, EvalRetrieveResponse, EvalUpdateResponse
     from openai_async.types.eval_create_response import EvalCreateResponse
     from openai_async.types.eval_delete_response import EvalDeleteResponse
     from openai_async.types.shared.create_eval_custom_data_source_config_param import (
@@ -107,9 +108,9 @@ class Evals(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalCreateResponse:
-        """Send ``GET /evals/{eval_id}``; returns ``EvalCreateResponse``."""
-        result: EvalCreateResponse = self._client._call(
+    ) -> EvalRetrieveResponse:
+        """Send ``GET /evals/{eval_id}``; returns ``EvalRetrieveResponse``."""
+        result: EvalRetrieveResponse = self._client._call(
             self._async.retrieve,
             eval_id=eval_id,
             extra_headers=extra_headers,
@@ -129,9 +130,9 @@ class Evals(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> EvalCreateResponse:
-        """Send ``POST /evals/{eval_id}``; returns ``EvalCreateResponse``."""
-        result: EvalCreateResponse = self._client._call(
+    ) -> EvalUpdateResponse:
+        """Send ``POST /evals/{eval_id}``; returns ``EvalUpdateResponse``."""
+        result: EvalUpdateResponse = self._client._call(
             self._async.update,
             eval_id=eval_id,
             name=name,
@@ -174,9 +175,9 @@ class Evals(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[EvalCreateResponse]:
-        """Send ``GET /evals``; returns ``SyncCursorPage[EvalCreateResponse]``."""
-        result: SyncCursorPage[EvalCreateResponse] = self._client._call(
+    ) -> SyncCursorPage[EvalListResponse]:
+        """Send ``GET /evals``; returns ``SyncCursorPage[EvalListResponse]``."""
+        result: SyncCursorPage[EvalListResponse] = self._client._call(
             self._async.list,
             after=after,
             limit=limit,

@@ -37,11 +37,11 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_prompt_param import ResponsePromptParam
     from openai_async.types.responses.response_stream_event import ResponseStreamEvent
     from openai_async.types.responses.tool_param import ToolParam
+    from openai_async.types.responses_model_param import ResponsesModelParam
     from openai_async.types.shared.context_management_param_param import ContextManagementParamParam
     from openai_async.types.shared.conversation_param_param import ConversationParamParam
     from openai_async.types.shared.input_param_param import InputParamParam
     from openai_async.types.shared.model_ids_compaction_param import ModelIdsCompactionParam
-    from openai_async.types.shared.model_ids_responses_param import ModelIdsResponsesParam
     from openai_async.types.shared.moderation_param_param import ModerationParamParam
     from openai_async.types.shared.prompt_cache_options_param_param import (
         PromptCacheOptionsParamParam,
@@ -90,7 +90,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
         prompt_cache_retention: Literal["in_memory", "24h"] | NotGiven | None = NOT_GIVEN,
         prompt_cache_options: PromptCacheOptionsParamParam | NotGiven = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
-        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
@@ -147,7 +147,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
         prompt_cache_retention: Literal["in_memory", "24h"] | NotGiven | None = NOT_GIVEN,
         prompt_cache_options: PromptCacheOptionsParamParam | NotGiven = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
-        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
@@ -203,7 +203,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
         prompt_cache_retention: Literal["in_memory", "24h"] | NotGiven | None = NOT_GIVEN,
         prompt_cache_options: PromptCacheOptionsParamParam | NotGiven = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
-        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
@@ -257,7 +257,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
         prompt_cache_retention: Literal["in_memory", "24h"] | NotGiven | None = NOT_GIVEN,
         prompt_cache_options: PromptCacheOptionsParamParam | NotGiven = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
-        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,

@@ -22,9 +22,7 @@ if TYPE_CHECKING:
     from openai_async.types.shared.chunking_strategy_request_param_param import (
         ChunkingStrategyRequestParamParam,
     )
-    from openai_async.types.shared.vector_store_file_content_response import (
-        VectorStoreFileContentResponseDataItem,
-    )
+    from openai_async.types.vector_stores.file_content_response import FileContentResponse
     from openai_async.types.vector_stores.vector_store_file import VectorStoreFile
     from openai_async.types.vector_stores.vector_store_file_deleted import VectorStoreFileDeleted
 
@@ -145,9 +143,9 @@ class Files(VectorStoreFilesMixin, SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[VectorStoreFileContentResponseDataItem]:
-        """Send ``GET /vector_stores/{vector_store_id}/files/{file_id}/content``; returns ``SyncPage[VectorStoreFileContentResponseDataItem]``."""
-        result: SyncPage[VectorStoreFileContentResponseDataItem] = self._client._call(
+    ) -> SyncPage[FileContentResponse]:
+        """Send ``GET /vector_stores/{vector_store_id}/files/{file_id}/content``; returns ``SyncPage[FileContentResponse]``."""
+        result: SyncPage[FileContentResponse] = self._client._call(
             self._async.content,
             file_id=file_id,
             vector_store_id=vector_store_id,

@@ -29,11 +29,9 @@ if TYPE_CHECKING:
         FilesWithStreamingResponse,
     )
     from openai_async.pagination import SyncCursorPage, SyncPage
+    from openai_async.types.auto_file_chunking_strategy_param import AutoFileChunkingStrategyParam
     from openai_async.types.comparison_filter_param import ComparisonFilterParam
     from openai_async.types.compound_filter_param import CompoundFilterParam
-    from openai_async.types.shared.auto_chunking_strategy_request_param_param import (
-        AutoChunkingStrategyRequestParamParam,
-    )
     from openai_async.types.shared.static_chunking_strategy_request_param_param import (
         StaticChunkingStrategyRequestParamParam,
     )
@@ -83,7 +81,7 @@ class VectorStores(SyncAPIResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         expires_after: VectorStoreExpirationAfterParam | NotGiven = NOT_GIVEN,
-        chunking_strategy: AutoChunkingStrategyRequestParamParam
+        chunking_strategy: AutoFileChunkingStrategyParam
         | StaticChunkingStrategyRequestParamParam
         | NotGiven = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,

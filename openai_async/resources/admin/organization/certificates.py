@@ -12,6 +12,10 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types.admin.organization import (
+    CertificateActivateResponse,
+    CertificateDeactivateResponse,
+)
 from openai_async.types.admin.organization.certificate import Certificate
 from openai_async.types.admin.organization.certificate_delete_response import (
     CertificateDeleteResponse,
@@ -146,20 +150,20 @@ class AsyncCertificates(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]:
-        """Send ``POST /organization/certificates/activate``; returns ``AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]``."""
-        result: AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]] = (
-            self._client._get_api_list(
-                "/organization/certificates/activate",
-                page=AsyncPage[CertificateListResponse],
-                item=CertificateListResponse,
-                method="POST",
-                body={"certificate_ids": certificate_ids},
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> AsyncPaginator[CertificateActivateResponse, AsyncPage[CertificateActivateResponse]]:
+        """Send ``POST /organization/certificates/activate``; returns ``AsyncPaginator[CertificateActivateResponse, AsyncPage[CertificateActivateResponse]]``."""
+        result: AsyncPaginator[
+            CertificateActivateResponse, AsyncPage[CertificateActivateResponse]
+        ] = self._client._get_api_list(
+            "/organization/certificates/activate",
+            page=AsyncPage[CertificateActivateResponse],
+            item=CertificateActivateResponse,
+            method="POST",
+            body={"certificate_ids": certificate_ids},
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 
@@ -171,20 +175,20 @@ class AsyncCertificates(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]:
-        """Send ``POST /organization/certificates/deactivate``; returns ``AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]]``."""
-        result: AsyncPaginator[CertificateListResponse, AsyncPage[CertificateListResponse]] = (
-            self._client._get_api_list(
-                "/organization/certificates/deactivate",
-                page=AsyncPage[CertificateListResponse],
-                item=CertificateListResponse,
-                method="POST",
-                body={"certificate_ids": certificate_ids},
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+    ) -> AsyncPaginator[CertificateDeactivateResponse, AsyncPage[CertificateDeactivateResponse]]:
+        """Send ``POST /organization/certificates/deactivate``; returns ``AsyncPaginator[CertificateDeactivateResponse, AsyncPage[CertificateDeactivateResponse]]``."""
+        result: AsyncPaginator[
+            CertificateDeactivateResponse, AsyncPage[CertificateDeactivateResponse]
+        ] = self._client._get_api_list(
+            "/organization/certificates/deactivate",
+            page=AsyncPage[CertificateDeactivateResponse],
+            item=CertificateDeactivateResponse,
+            method="POST",
+            body={"certificate_ids": certificate_ids},
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return result
 

@@ -10,6 +10,18 @@ from typing import TYPE_CHECKING
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types.admin.organization import (
+    UsageAudioTranscriptionsResponse,
+    UsageCodeInterpreterSessionsResponse,
+    UsageCompletionsResponse,
+    UsageCostsResponse,
+    UsageEmbeddingsResponse,
+    UsageFileSearchCallsResponse,
+    UsageImagesResponse,
+    UsageModerationsResponse,
+    UsageVectorStoresResponse,
+    UsageWebSearchCallsResponse,
+)
 from openai_async.types.admin.organization.usage_audio_speeches_response import (
     UsageAudioSpeechesResponse,
 )
@@ -93,12 +105,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/audio_transcriptions``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = await self._client._request(
+    ) -> UsageAudioTranscriptionsResponse:
+        """Send ``GET /organization/usage/audio_transcriptions``; returns ``UsageAudioTranscriptionsResponse``."""
+        result: UsageAudioTranscriptionsResponse = await self._client._request(
             "GET",
             "/organization/usage/audio_transcriptions",
-            cast_to=UsageAudioSpeechesResponse,
+            cast_to=UsageAudioTranscriptionsResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -132,12 +144,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/code_interpreter_sessions``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = await self._client._request(
+    ) -> UsageCodeInterpreterSessionsResponse:
+        """Send ``GET /organization/usage/code_interpreter_sessions``; returns ``UsageCodeInterpreterSessionsResponse``."""
+        result: UsageCodeInterpreterSessionsResponse = await self._client._request(
             "GET",
             "/organization/usage/code_interpreter_sessions",
-            cast_to=UsageAudioSpeechesResponse,
+            cast_to=UsageCodeInterpreterSessionsResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -175,12 +187,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/completions``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = await self._client._request(
+    ) -> UsageCompletionsResponse:
+        """Send ``GET /organization/usage/completions``; returns ``UsageCompletionsResponse``."""
+        result: UsageCompletionsResponse = await self._client._request(
             "GET",
             "/organization/usage/completions",
-            cast_to=UsageAudioSpeechesResponse,
+            cast_to=UsageCompletionsResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -216,12 +228,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/costs``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = await self._client._request(
+    ) -> UsageCostsResponse:
+        """Send ``GET /organization/costs``; returns ``UsageCostsResponse``."""
+        result: UsageCostsResponse = await self._client._request(
             "GET",
             "/organization/costs",
-            cast_to=UsageAudioSpeechesResponse,
+            cast_to=UsageCostsResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -257,12 +269,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/embeddings``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = await self._client._request(
+    ) -> UsageEmbeddingsResponse:
+        """Send ``GET /organization/usage/embeddings``; returns ``UsageEmbeddingsResponse``."""
+        result: UsageEmbeddingsResponse = await self._client._request(
             "GET",
             "/organization/usage/embeddings",
-            cast_to=UsageAudioSpeechesResponse,
+            cast_to=UsageEmbeddingsResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -300,12 +312,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/file_search_calls``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = await self._client._request(
+    ) -> UsageFileSearchCallsResponse:
+        """Send ``GET /organization/usage/file_search_calls``; returns ``UsageFileSearchCallsResponse``."""
+        result: UsageFileSearchCallsResponse = await self._client._request(
             "GET",
             "/organization/usage/file_search_calls",
-            cast_to=UsageAudioSpeechesResponse,
+            cast_to=UsageFileSearchCallsResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -349,12 +361,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/images``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = await self._client._request(
+    ) -> UsageImagesResponse:
+        """Send ``GET /organization/usage/images``; returns ``UsageImagesResponse``."""
+        result: UsageImagesResponse = await self._client._request(
             "GET",
             "/organization/usage/images",
-            cast_to=UsageAudioSpeechesResponse,
+            cast_to=UsageImagesResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -394,12 +406,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/moderations``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = await self._client._request(
+    ) -> UsageModerationsResponse:
+        """Send ``GET /organization/usage/moderations``; returns ``UsageModerationsResponse``."""
+        result: UsageModerationsResponse = await self._client._request(
             "GET",
             "/organization/usage/moderations",
-            cast_to=UsageAudioSpeechesResponse,
+            cast_to=UsageModerationsResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -433,12 +445,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/vector_stores``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = await self._client._request(
+    ) -> UsageVectorStoresResponse:
+        """Send ``GET /organization/usage/vector_stores``; returns ``UsageVectorStoresResponse``."""
+        result: UsageVectorStoresResponse = await self._client._request(
             "GET",
             "/organization/usage/vector_stores",
-            cast_to=UsageAudioSpeechesResponse,
+            cast_to=UsageVectorStoresResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,
@@ -474,12 +486,12 @@ class AsyncUsage(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/web_search_calls``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = await self._client._request(
+    ) -> UsageWebSearchCallsResponse:
+        """Send ``GET /organization/usage/web_search_calls``; returns ``UsageWebSearchCallsResponse``."""
+        result: UsageWebSearchCallsResponse = await self._client._request(
             "GET",
             "/organization/usage/web_search_calls",
-            cast_to=UsageAudioSpeechesResponse,
+            cast_to=UsageWebSearchCallsResponse,
             query={
                 "start_time": start_time,
                 "end_time": end_time,

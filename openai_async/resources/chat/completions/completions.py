@@ -28,10 +28,17 @@ if TYPE_CHECKING:
         AsyncMessagesWithRawResponse,
         AsyncMessagesWithStreamingResponse,
     )
+    from openai_async.types.chat.chat_completion_audio_param import ChatCompletionAudioParam
     from openai_async.types.chat.chat_completion_function_call_option_param import (
         ChatCompletionFunctionCallOptionParam,
     )
+    from openai_async.types.chat.chat_completion_function_tool_param import (
+        ChatCompletionFunctionToolParam,
+    )
     from openai_async.types.chat.chat_completion_message_param import ChatCompletionMessageParam
+    from openai_async.types.chat.chat_completion_prediction_content_param import (
+        ChatCompletionPredictionContentParam,
+    )
     from openai_async.types.chat.chat_completion_stream_options_param import (
         ChatCompletionStreamOptionsParam,
     )
@@ -44,9 +51,7 @@ if TYPE_CHECKING:
     from openai_async.types.shared.chat_completion_functions_param import (
         ChatCompletionFunctionsParam,
     )
-    from openai_async.types.shared.chat_completion_tool_param import ChatCompletionToolParam
     from openai_async.types.shared.create_chat_completion_request_param import (
-        CreateChatCompletionRequestAudioParam,
         CreateChatCompletionRequestWebSearchOptionsParam,
     )
     from openai_async.types.shared.custom_tool_chat_completions_param import (
@@ -54,7 +59,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.model_ids_shared_param import ModelIdsSharedParam
     from openai_async.types.shared.moderation_param_param import ModerationParamParam
-    from openai_async.types.shared.prediction_content_param import PredictionContentParam
     from openai_async.types.shared.prompt_cache_options_param_param import (
         PromptCacheOptionsParamParam,
     )
@@ -115,7 +119,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stream: Literal[False] | NotGiven = NOT_GIVEN,
@@ -124,10 +128,10 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         logprobs: bool | NotGiven | None = NOT_GIVEN,
         max_tokens: int | NotGiven | None = NOT_GIVEN,
         n: int | NotGiven | None = NOT_GIVEN,
-        prediction: PredictionContentParam | NotGiven | None = NOT_GIVEN,
+        prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
@@ -173,7 +177,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stop: StopConfigurationParam | NotGiven = NOT_GIVEN,
@@ -181,10 +185,10 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         logprobs: bool | NotGiven | None = NOT_GIVEN,
         max_tokens: int | NotGiven | None = NOT_GIVEN,
         n: int | NotGiven | None = NOT_GIVEN,
-        prediction: PredictionContentParam | NotGiven | None = NOT_GIVEN,
+        prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
@@ -230,7 +234,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stop: StopConfigurationParam | NotGiven = NOT_GIVEN,
@@ -238,10 +242,10 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         logprobs: bool | NotGiven | None = NOT_GIVEN,
         max_tokens: int | NotGiven | None = NOT_GIVEN,
         n: int | NotGiven | None = NOT_GIVEN,
-        prediction: PredictionContentParam | NotGiven | None = NOT_GIVEN,
+        prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
@@ -285,7 +289,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stream: bool | NotGiven = NOT_GIVEN,
@@ -294,10 +298,10 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         logprobs: bool | NotGiven | None = NOT_GIVEN,
         max_tokens: int | NotGiven | None = NOT_GIVEN,
         n: int | NotGiven | None = NOT_GIVEN,
-        prediction: PredictionContentParam | NotGiven | None = NOT_GIVEN,
+        prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,

@@ -12,7 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.shared.chat_completion_message_list import ChatCompletionMessageListDataItem
+from openai_async.types.chat.chat_completion_store_message import ChatCompletionStoreMessage
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -44,16 +44,14 @@ class AsyncMessages(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[
-        ChatCompletionMessageListDataItem, AsyncCursorPage[ChatCompletionMessageListDataItem]
-    ]:
-        """Send ``GET /chat/completions/{completion_id}/messages``; returns ``AsyncPaginator[ChatCompletionMessageListDataItem, AsyncCursorPage[ChatCompletionMessageListDataItem]]``."""
+    ) -> AsyncPaginator[ChatCompletionStoreMessage, AsyncCursorPage[ChatCompletionStoreMessage]]:
+        """Send ``GET /chat/completions/{completion_id}/messages``; returns ``AsyncPaginator[ChatCompletionStoreMessage, AsyncCursorPage[ChatCompletionStoreMessage]]``."""
         result: AsyncPaginator[
-            ChatCompletionMessageListDataItem, AsyncCursorPage[ChatCompletionMessageListDataItem]
+            ChatCompletionStoreMessage, AsyncCursorPage[ChatCompletionStoreMessage]
         ] = self._client._get_api_list(
             format_path("/chat/completions/{completion_id}/messages", completion_id=completion_id),
-            page=AsyncCursorPage[ChatCompletionMessageListDataItem],
-            item=ChatCompletionMessageListDataItem,
+            page=AsyncCursorPage[ChatCompletionStoreMessage],
+            item=ChatCompletionStoreMessage,
             query={"after": after, "limit": limit, "order": order},
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -22,6 +22,7 @@ from openai_async._types import (
     TimeoutTypes,
     strip_not_given,
 )
+from openai_async.types.containers import FileListResponse, FileRetrieveResponse
 from openai_async.types.containers.file_create_response import FileCreateResponse
 
 if TYPE_CHECKING:
@@ -89,16 +90,16 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> FileCreateResponse:
-        """Send ``GET /containers/{container_id}/files/{file_id}``; returns ``FileCreateResponse``."""
-        result: FileCreateResponse = await self._client._request(
+    ) -> FileRetrieveResponse:
+        """Send ``GET /containers/{container_id}/files/{file_id}``; returns ``FileRetrieveResponse``."""
+        result: FileRetrieveResponse = await self._client._request(
             "GET",
             format_path(
                 "/containers/{container_id}/files/{file_id}",
                 file_id=file_id,
                 container_id=container_id,
             ),
-            cast_to=FileCreateResponse,
+            cast_to=FileRetrieveResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -143,13 +144,13 @@ class AsyncFiles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[FileCreateResponse, AsyncCursorPage[FileCreateResponse]]:
-        """Send ``GET /containers/{container_id}/files``; returns ``AsyncPaginator[FileCreateResponse, AsyncCursorPage[FileCreateResponse]]``."""
-        result: AsyncPaginator[FileCreateResponse, AsyncCursorPage[FileCreateResponse]] = (
+    ) -> AsyncPaginator[FileListResponse, AsyncCursorPage[FileListResponse]]:
+        """Send ``GET /containers/{container_id}/files``; returns ``AsyncPaginator[FileListResponse, AsyncCursorPage[FileListResponse]]``."""
+        result: AsyncPaginator[FileListResponse, AsyncCursorPage[FileListResponse]] = (
             self._client._get_api_list(
                 format_path("/containers/{container_id}/files", container_id=container_id),
-                page=AsyncCursorPage[FileCreateResponse],
-                item=FileCreateResponse,
+                page=AsyncCursorPage[FileListResponse],
+                item=FileListResponse,
                 query={"limit": limit, "order": order, "after": after},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

@@ -12,6 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types.evals.runs import OutputItemListResponse
 from openai_async.types.evals.runs.output_item_retrieve_response import OutputItemRetrieveResponse
 
 if TYPE_CHECKING:
@@ -78,21 +79,21 @@ class AsyncOutputItems(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[OutputItemRetrieveResponse, AsyncCursorPage[OutputItemRetrieveResponse]]:
-        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items``; returns ``AsyncPaginator[OutputItemRetrieveResponse, AsyncCursorPage[OutputItemRetrieveResponse]]``."""
-        result: AsyncPaginator[
-            OutputItemRetrieveResponse, AsyncCursorPage[OutputItemRetrieveResponse]
-        ] = self._client._get_api_list(
-            format_path(
-                "/evals/{eval_id}/runs/{run_id}/output_items", run_id=run_id, eval_id=eval_id
-            ),
-            page=AsyncCursorPage[OutputItemRetrieveResponse],
-            item=OutputItemRetrieveResponse,
-            query={"after": after, "limit": limit, "status": status, "order": order},
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+    ) -> AsyncPaginator[OutputItemListResponse, AsyncCursorPage[OutputItemListResponse]]:
+        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items``; returns ``AsyncPaginator[OutputItemListResponse, AsyncCursorPage[OutputItemListResponse]]``."""
+        result: AsyncPaginator[OutputItemListResponse, AsyncCursorPage[OutputItemListResponse]] = (
+            self._client._get_api_list(
+                format_path(
+                    "/evals/{eval_id}/runs/{run_id}/output_items", run_id=run_id, eval_id=eval_id
+                ),
+                page=AsyncCursorPage[OutputItemListResponse],
+                item=OutputItemListResponse,
+                query={"after": after, "limit": limit, "status": status, "order": order},
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
         )
         return result
 

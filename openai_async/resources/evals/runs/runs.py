@@ -12,6 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from openai_async.types.evals import RunCancelResponse, RunListResponse, RunRetrieveResponse
 from openai_async.types.evals.run_create_response import RunCreateResponse
 from openai_async.types.evals.run_delete_response import RunDeleteResponse
 
@@ -90,12 +91,12 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunCreateResponse:
-        """Send ``GET /evals/{eval_id}/runs/{run_id}``; returns ``RunCreateResponse``."""
-        result: RunCreateResponse = await self._client._request(
+    ) -> RunRetrieveResponse:
+        """Send ``GET /evals/{eval_id}/runs/{run_id}``; returns ``RunRetrieveResponse``."""
+        result: RunRetrieveResponse = await self._client._request(
             "GET",
             format_path("/evals/{eval_id}/runs/{run_id}", run_id=run_id, eval_id=eval_id),
-            cast_to=RunCreateResponse,
+            cast_to=RunRetrieveResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -134,12 +135,12 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunCreateResponse:
-        """Send ``POST /evals/{eval_id}/runs/{run_id}``; returns ``RunCreateResponse``."""
-        result: RunCreateResponse = await self._client._request(
+    ) -> RunCancelResponse:
+        """Send ``POST /evals/{eval_id}/runs/{run_id}``; returns ``RunCancelResponse``."""
+        result: RunCancelResponse = await self._client._request(
             "POST",
             format_path("/evals/{eval_id}/runs/{run_id}", run_id=run_id, eval_id=eval_id),
-            cast_to=RunCreateResponse,
+            cast_to=RunCancelResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -160,13 +161,13 @@ class AsyncRuns(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[RunCreateResponse, AsyncCursorPage[RunCreateResponse]]:
-        """Send ``GET /evals/{eval_id}/runs``; returns ``AsyncPaginator[RunCreateResponse, AsyncCursorPage[RunCreateResponse]]``."""
-        result: AsyncPaginator[RunCreateResponse, AsyncCursorPage[RunCreateResponse]] = (
+    ) -> AsyncPaginator[RunListResponse, AsyncCursorPage[RunListResponse]]:
+        """Send ``GET /evals/{eval_id}/runs``; returns ``AsyncPaginator[RunListResponse, AsyncCursorPage[RunListResponse]]``."""
+        result: AsyncPaginator[RunListResponse, AsyncCursorPage[RunListResponse]] = (
             self._client._get_api_list(
                 format_path("/evals/{eval_id}/runs", eval_id=eval_id),
-                page=AsyncCursorPage[RunCreateResponse],
-                item=RunCreateResponse,
+                page=AsyncCursorPage[RunListResponse],
+                item=RunListResponse,
                 query={"after": after, "limit": limit, "order": order, "status": status},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

@@ -12,9 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.fine_tuning.checkpoints.permission_create_response import (
-    PermissionCreateResponse,
-)
+from openai_async.types.fine_tuning.checkpoints import PermissionListResponse
 from openai_async.types.fine_tuning.checkpoints.permission_delete_response import (
     PermissionDeleteResponse,
 )
@@ -55,16 +53,16 @@ class AsyncPermissions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[PermissionCreateResponse, AsyncPage[PermissionCreateResponse]]:
-        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``AsyncPaginator[PermissionCreateResponse, AsyncPage[PermissionCreateResponse]]``."""
-        result: AsyncPaginator[PermissionCreateResponse, AsyncPage[PermissionCreateResponse]] = (
+    ) -> AsyncPaginator[PermissionListResponse, AsyncPage[PermissionListResponse]]:
+        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``AsyncPaginator[PermissionListResponse, AsyncPage[PermissionListResponse]]``."""
+        result: AsyncPaginator[PermissionListResponse, AsyncPage[PermissionListResponse]] = (
             self._client._get_api_list(
                 format_path(
                     "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
                     fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
                 ),
-                page=AsyncPage[PermissionCreateResponse],
-                item=PermissionCreateResponse,
+                page=AsyncPage[PermissionListResponse],
+                item=PermissionListResponse,
                 method="POST",
                 body={"project_ids": project_ids},
                 extra_headers=extra_headers,
@@ -143,18 +141,18 @@ class AsyncPermissions(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[
-        PermissionCreateResponse, AsyncConversationCursorPage[PermissionCreateResponse]
+        PermissionListResponse, AsyncConversationCursorPage[PermissionListResponse]
     ]:
-        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``AsyncPaginator[PermissionCreateResponse, AsyncConversationCursorPage[PermissionCreateResponse]]``."""
+        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``AsyncPaginator[PermissionListResponse, AsyncConversationCursorPage[PermissionListResponse]]``."""
         result: AsyncPaginator[
-            PermissionCreateResponse, AsyncConversationCursorPage[PermissionCreateResponse]
+            PermissionListResponse, AsyncConversationCursorPage[PermissionListResponse]
         ] = self._client._get_api_list(
             format_path(
                 "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
                 fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
             ),
-            page=AsyncConversationCursorPage[PermissionCreateResponse],
-            item=PermissionCreateResponse,
+            page=AsyncConversationCursorPage[PermissionListResponse],
+            item=PermissionListResponse,
             query={"project_id": project_id, "after": after, "limit": limit, "order": order},
             extra_headers=extra_headers,
             extra_query=extra_query,

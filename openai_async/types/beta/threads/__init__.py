@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         RefusalDeltaBlock as RefusalDeltaBlock,
     )
     from openai_async.types.beta.threads.run import Run as Run
+    from openai_async.types.beta.threads.run_status import RunStatus as RunStatus
     from openai_async.types.beta.threads.text import Text as Text
     from openai_async.types.beta.threads.text import Text as TextContentBlock
     from openai_async.types.beta.threads.text_content_block_param import (
@@ -78,6 +79,7 @@ __all__ = [
     "RefusalContentBlock",
     "RefusalDeltaBlock",
     "Run",
+    "RunStatus",
     "Text",
     "TextContentBlock",
     "TextContentBlockParam",
@@ -132,6 +134,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "RefusalDeltaBlock",
     ),
     "Run": ("openai_async.types.beta.threads.run", "Run"),
+    "RunStatus": ("openai_async.types.beta.threads.run_status", "RunStatus"),
     "Text": ("openai_async.types.beta.threads.text", "Text"),
     "TextContentBlock": ("openai_async.types.beta.threads.text", "Text"),
     "TextContentBlockParam": (

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
 from openai_async.types.beta.threads.image_file import ImageFile
 from openai_async.types.beta.threads.image_url import ImageURL
 from openai_async.types.beta.threads.refusal_content_block import RefusalContentBlock
 from openai_async.types.beta.threads.text import Text
-from openai_async.types.shared.assistant_tools_code import AssistantToolsCode
 from openai_async.types.shared.assistant_tools_file_search_type_only import (
     AssistantToolsFileSearchTypeOnly,
 )
@@ -45,4 +45,4 @@ class MessageAttachment(BaseModel, kw_only=True):
     """Response type ``MessageAttachment`` (spec: ``MessageObject (inline)``)."""
 
     file_id: str | None = None
-    tools: list[AssistantToolsCode | AssistantToolsFileSearchTypeOnly] | None = None
+    tools: list[CodeInterpreterTool | AssistantToolsFileSearchTypeOnly] | None = None

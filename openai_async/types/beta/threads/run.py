@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.assistant_tools_code import AssistantToolsCode
-from openai_async.types.shared.assistant_tools_file_search import AssistantToolsFileSearch
-from openai_async.types.shared.assistant_tools_function import AssistantToolsFunction
-from openai_async.types.shared.assistants_api_response_format_option import (
-    AssistantsApiResponseFormatOption,
-)
+from openai_async.types.beta.assistant_response_format_option import AssistantResponseFormatOption
+from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
+from openai_async.types.beta.file_search_tool import FileSearchTool
+from openai_async.types.beta.function_tool import FunctionTool
 from openai_async.types.shared.run_completion_usage import RunCompletionUsage2
 from openai_async.types.shared.run_tool_call_object import RunToolCallObject
 
@@ -44,7 +42,7 @@ class Run(BaseModel, kw_only=True):
     incomplete_details: RunIncompleteDetails | None
     model: str
     instructions: str
-    tools: list[AssistantToolsCode | AssistantToolsFileSearch | AssistantToolsFunction]
+    tools: list[CodeInterpreterTool | FileSearchTool | FunctionTool]
     metadata: dict[str, str] | None
     usage: RunCompletionUsage2 | None
     temperature: float | None = None
@@ -54,7 +52,7 @@ class Run(BaseModel, kw_only=True):
     truncation_strategy: RunTruncationStrategy
     tool_choice: dict[str, Any]
     parallel_tool_calls: bool
-    response_format: AssistantsApiResponseFormatOption | None
+    response_format: AssistantResponseFormatOption | None
 
 
 class RunRequiredAction(BaseModel, kw_only=True):

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncConversationCursorPage, SyncPage
+    from openai_async.types.admin.organization import (
+        CertificateActivateResponse,
+        CertificateDeactivateResponse,
+    )
     from openai_async.types.admin.organization.certificate import Certificate
     from openai_async.types.admin.organization.certificate_delete_response import (
         CertificateDeleteResponse,
@@ -135,9 +139,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[CertificateListResponse]:
-        """Send ``POST /organization/certificates/activate``; returns ``SyncPage[CertificateListResponse]``."""
-        result: SyncPage[CertificateListResponse] = self._client._call(
+    ) -> SyncPage[CertificateActivateResponse]:
+        """Send ``POST /organization/certificates/activate``; returns ``SyncPage[CertificateActivateResponse]``."""
+        result: SyncPage[CertificateActivateResponse] = self._client._call(
             self._async.activate,
             certificate_ids=certificate_ids,
             extra_headers=extra_headers,
@@ -155,9 +159,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[CertificateListResponse]:
-        """Send ``POST /organization/certificates/deactivate``; returns ``SyncPage[CertificateListResponse]``."""
-        result: SyncPage[CertificateListResponse] = self._client._call(
+    ) -> SyncPage[CertificateDeactivateResponse]:
+        """Send ``POST /organization/certificates/deactivate``; returns ``SyncPage[CertificateDeactivateResponse]``."""
+        result: SyncPage[CertificateDeactivateResponse] = self._client._call(
             self._async.deactivate,
             certificate_ids=certificate_ids,
             extra_headers=extra_headers,

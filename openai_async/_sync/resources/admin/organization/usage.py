@@ -18,6 +18,18 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
+    from openai_async.types.admin.organization import (
+        UsageAudioTranscriptionsResponse,
+        UsageCodeInterpreterSessionsResponse,
+        UsageCompletionsResponse,
+        UsageCostsResponse,
+        UsageEmbeddingsResponse,
+        UsageFileSearchCallsResponse,
+        UsageImagesResponse,
+        UsageModerationsResponse,
+        UsageVectorStoresResponse,
+        UsageWebSearchCallsResponse,
+    )
     from openai_async.types.admin.organization.usage_audio_speeches_response import (
         UsageAudioSpeechesResponse,
     )
@@ -93,9 +105,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/audio_transcriptions``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = self._client._call(
+    ) -> UsageAudioTranscriptionsResponse:
+        """Send ``GET /organization/usage/audio_transcriptions``; returns ``UsageAudioTranscriptionsResponse``."""
+        result: UsageAudioTranscriptionsResponse = self._client._call(
             self._async.audio_transcriptions,
             start_time=start_time,
             end_time=end_time,
@@ -128,9 +140,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/code_interpreter_sessions``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = self._client._call(
+    ) -> UsageCodeInterpreterSessionsResponse:
+        """Send ``GET /organization/usage/code_interpreter_sessions``; returns ``UsageCodeInterpreterSessionsResponse``."""
+        result: UsageCodeInterpreterSessionsResponse = self._client._call(
             self._async.code_interpreter_sessions,
             start_time=start_time,
             end_time=end_time,
@@ -167,9 +179,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/completions``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = self._client._call(
+    ) -> UsageCompletionsResponse:
+        """Send ``GET /organization/usage/completions``; returns ``UsageCompletionsResponse``."""
+        result: UsageCompletionsResponse = self._client._call(
             self._async.completions,
             start_time=start_time,
             end_time=end_time,
@@ -204,9 +216,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/costs``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = self._client._call(
+    ) -> UsageCostsResponse:
+        """Send ``GET /organization/costs``; returns ``UsageCostsResponse``."""
+        result: UsageCostsResponse = self._client._call(
             self._async.costs,
             start_time=start_time,
             end_time=end_time,
@@ -241,9 +253,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/embeddings``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = self._client._call(
+    ) -> UsageEmbeddingsResponse:
+        """Send ``GET /organization/usage/embeddings``; returns ``UsageEmbeddingsResponse``."""
+        result: UsageEmbeddingsResponse = self._client._call(
             self._async.embeddings,
             start_time=start_time,
             end_time=end_time,
@@ -280,9 +292,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/file_search_calls``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = self._client._call(
+    ) -> UsageFileSearchCallsResponse:
+        """Send ``GET /organization/usage/file_search_calls``; returns ``UsageFileSearchCallsResponse``."""
+        result: UsageFileSearchCallsResponse = self._client._call(
             self._async.file_search_calls,
             start_time=start_time,
             end_time=end_time,
@@ -325,9 +337,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/images``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = self._client._call(
+    ) -> UsageImagesResponse:
+        """Send ``GET /organization/usage/images``; returns ``UsageImagesResponse``."""
+        result: UsageImagesResponse = self._client._call(
             self._async.images,
             start_time=start_time,
             end_time=end_time,
@@ -366,9 +378,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/moderations``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = self._client._call(
+    ) -> UsageModerationsResponse:
+        """Send ``GET /organization/usage/moderations``; returns ``UsageModerationsResponse``."""
+        result: UsageModerationsResponse = self._client._call(
             self._async.moderations,
             start_time=start_time,
             end_time=end_time,
@@ -401,9 +413,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/vector_stores``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = self._client._call(
+    ) -> UsageVectorStoresResponse:
+        """Send ``GET /organization/usage/vector_stores``; returns ``UsageVectorStoresResponse``."""
+        result: UsageVectorStoresResponse = self._client._call(
             self._async.vector_stores,
             start_time=start_time,
             end_time=end_time,
@@ -438,9 +450,9 @@ class Usage(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> UsageAudioSpeechesResponse:
-        """Send ``GET /organization/usage/web_search_calls``; returns ``UsageAudioSpeechesResponse``."""
-        result: UsageAudioSpeechesResponse = self._client._call(
+    ) -> UsageWebSearchCallsResponse:
+        """Send ``GET /organization/usage/web_search_calls``; returns ``UsageWebSearchCallsResponse``."""
+        result: UsageWebSearchCallsResponse = self._client._call(
             self._async.web_search_calls,
             start_time=start_time,
             end_time=end_time,

@@ -30,18 +30,16 @@ if TYPE_CHECKING:
         RunsWithRawResponse,
         RunsWithStreamingResponse,
     )
+    from openai_async.types.beta.assistant_response_format_option_param import (
+        AssistantResponseFormatOptionParam,
+    )
     from openai_async.types.beta.assistant_stream_event import AssistantStreamEvent
+    from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
+    from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
+    from openai_async.types.beta.function_tool_param import FunctionToolParam
     from openai_async.types.beta.thread import Thread
     from openai_async.types.beta.thread_deleted import ThreadDeleted
     from openai_async.types.beta.threads.run import Run
-    from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
-    from openai_async.types.shared.assistant_tools_file_search_param import (
-        AssistantToolsFileSearchParam,
-    )
-    from openai_async.types.shared.assistant_tools_function_param import AssistantToolsFunctionParam
-    from openai_async.types.shared.assistants_api_response_format_option_param import (
-        AssistantsApiResponseFormatOptionParam,
-    )
     from openai_async.types.shared.create_message_request_param import CreateMessageRequestParam
     from openai_async.types.shared.create_thread_and_run_request_param import (
         CreateThreadAndRunRequestToolResourcesParam,
@@ -219,9 +217,7 @@ class Threads(ThreadsMixin, SyncAPIResource):
         | NotGiven
         | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         tool_resources: CreateThreadAndRunRequestToolResourcesParam | NotGiven | None = NOT_GIVEN,
@@ -235,7 +231,7 @@ class Threads(ThreadsMixin, SyncAPIResource):
         | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -293,9 +289,7 @@ class Threads(ThreadsMixin, SyncAPIResource):
         | NotGiven
         | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         tool_resources: CreateThreadAndRunRequestToolResourcesParam | NotGiven | None = NOT_GIVEN,
@@ -308,7 +302,7 @@ class Threads(ThreadsMixin, SyncAPIResource):
         | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -366,9 +360,7 @@ class Threads(ThreadsMixin, SyncAPIResource):
         | NotGiven
         | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         tool_resources: CreateThreadAndRunRequestToolResourcesParam | NotGiven | None = NOT_GIVEN,
@@ -381,7 +373,7 @@ class Threads(ThreadsMixin, SyncAPIResource):
         | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -437,9 +429,7 @@ class Threads(ThreadsMixin, SyncAPIResource):
         | NotGiven
         | None = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         tool_resources: CreateThreadAndRunRequestToolResourcesParam | NotGiven | None = NOT_GIVEN,
@@ -453,7 +443,7 @@ class Threads(ThreadsMixin, SyncAPIResource):
         | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,

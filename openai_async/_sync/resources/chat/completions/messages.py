@@ -18,9 +18,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncCursorPage
-    from openai_async.types.shared.chat_completion_message_list import (
-        ChatCompletionMessageListDataItem,
-    )
+    from openai_async.types.chat.chat_completion_store_message import ChatCompletionStoreMessage
 
 __all__ = ["Messages", "MessagesWithRawResponse", "MessagesWithStreamingResponse"]
 
@@ -47,9 +45,9 @@ class Messages(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[ChatCompletionMessageListDataItem]:
-        """Send ``GET /chat/completions/{completion_id}/messages``; returns ``SyncCursorPage[ChatCompletionMessageListDataItem]``."""
-        result: SyncCursorPage[ChatCompletionMessageListDataItem] = self._client._call(
+    ) -> SyncCursorPage[ChatCompletionStoreMessage]:
+        """Send ``GET /chat/completions/{completion_id}/messages``; returns ``SyncCursorPage[ChatCompletionStoreMessage]``."""
+        result: SyncCursorPage[ChatCompletionStoreMessage] = self._client._call(
             self._async.list,
             completion_id=completion_id,
             after=after,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     )
     from openai_async._types import FileTypes
     from openai_async.pagination import SyncCursorPage
+    from openai_async.types.containers import FileListResponse, FileRetrieveResponse
     from openai_async.types.containers.file_create_response import FileCreateResponse
 
 __all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
@@ -79,9 +80,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> FileCreateResponse:
-        """Send ``GET /containers/{container_id}/files/{file_id}``; returns ``FileCreateResponse``."""
-        result: FileCreateResponse = self._client._call(
+    ) -> FileRetrieveResponse:
+        """Send ``GET /containers/{container_id}/files/{file_id}``; returns ``FileRetrieveResponse``."""
+        result: FileRetrieveResponse = self._client._call(
             self._async.retrieve,
             file_id=file_id,
             container_id=container_id,
@@ -125,9 +126,9 @@ class Files(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[FileCreateResponse]:
-        """Send ``GET /containers/{container_id}/files``; returns ``SyncCursorPage[FileCreateResponse]``."""
-        result: SyncCursorPage[FileCreateResponse] = self._client._call(
+    ) -> SyncCursorPage[FileListResponse]:
+        """Send ``GET /containers/{container_id}/files``; returns ``SyncCursorPage[FileListResponse]``."""
+        result: SyncCursorPage[FileListResponse] = self._client._call(
             self._async.list,
             container_id=container_id,
             limit=limit,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncCursorPage
+    from openai_async.types.evals.runs import OutputItemListResponse
     from openai_async.types.evals.runs.output_item_retrieve_response import (
         OutputItemRetrieveResponse,
     )
@@ -73,9 +74,9 @@ class OutputItems(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[OutputItemRetrieveResponse]:
-        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items``; returns ``SyncCursorPage[OutputItemRetrieveResponse]``."""
-        result: SyncCursorPage[OutputItemRetrieveResponse] = self._client._call(
+    ) -> SyncCursorPage[OutputItemListResponse]:
+        """Send ``GET /evals/{eval_id}/runs/{run_id}/output_items``; returns ``SyncCursorPage[OutputItemListResponse]``."""
+        result: SyncCursorPage[OutputItemListResponse] = self._client._call(
             self._async.list,
             run_id=run_id,
             eval_id=eval_id,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         OutputItemsWithStreamingResponse,
     )
     from openai_async.pagination import SyncCursorPage
+    from openai_async.types.evals import RunCancelResponse, RunListResponse, RunRetrieveResponse
     from openai_async.types.evals.create_eval_completions_run_data_source_param import (
         CreateEvalCompletionsRunDataSourceParam,
     )
@@ -92,9 +93,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunCreateResponse:
-        """Send ``GET /evals/{eval_id}/runs/{run_id}``; returns ``RunCreateResponse``."""
-        result: RunCreateResponse = self._client._call(
+    ) -> RunRetrieveResponse:
+        """Send ``GET /evals/{eval_id}/runs/{run_id}``; returns ``RunRetrieveResponse``."""
+        result: RunRetrieveResponse = self._client._call(
             self._async.retrieve,
             run_id=run_id,
             eval_id=eval_id,
@@ -136,9 +137,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RunCreateResponse:
-        """Send ``POST /evals/{eval_id}/runs/{run_id}``; returns ``RunCreateResponse``."""
-        result: RunCreateResponse = self._client._call(
+    ) -> RunCancelResponse:
+        """Send ``POST /evals/{eval_id}/runs/{run_id}``; returns ``RunCancelResponse``."""
+        result: RunCancelResponse = self._client._call(
             self._async.cancel,
             run_id=run_id,
             eval_id=eval_id,
@@ -162,9 +163,9 @@ class Runs(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncCursorPage[RunCreateResponse]:
-        """Send ``GET /evals/{eval_id}/runs``; returns ``SyncCursorPage[RunCreateResponse]``."""
-        result: SyncCursorPage[RunCreateResponse] = self._client._call(
+    ) -> SyncCursorPage[RunListResponse]:
+        """Send ``GET /evals/{eval_id}/runs``; returns ``SyncCursorPage[RunListResponse]``."""
+        result: SyncCursorPage[RunListResponse] = self._client._call(
             self._async.list,
             eval_id=eval_id,
             after=after,

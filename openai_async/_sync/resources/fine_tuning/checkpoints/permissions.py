@@ -19,9 +19,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncConversationCursorPage, SyncPage
-    from openai_async.types.fine_tuning.checkpoints.permission_create_response import (
-        PermissionCreateResponse,
-    )
+    from openai_async.types.fine_tuning.checkpoints import PermissionListResponse
     from openai_async.types.fine_tuning.checkpoints.permission_delete_response import (
         PermissionDeleteResponse,
     )
@@ -52,9 +50,9 @@ class Permissions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[PermissionCreateResponse]:
-        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``SyncPage[PermissionCreateResponse]``."""
-        result: SyncPage[PermissionCreateResponse] = self._client._call(
+    ) -> SyncPage[PermissionListResponse]:
+        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``SyncPage[PermissionListResponse]``."""
+        result: SyncPage[PermissionListResponse] = self._client._call(
             self._async.create,
             fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
             project_ids=project_ids,
@@ -127,9 +125,9 @@ class Permissions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncConversationCursorPage[PermissionCreateResponse]:
-        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``SyncConversationCursorPage[PermissionCreateResponse]``."""
-        result: SyncConversationCursorPage[PermissionCreateResponse] = self._client._call(
+    ) -> SyncConversationCursorPage[PermissionListResponse]:
+        """Send ``GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``SyncConversationCursorPage[PermissionListResponse]``."""
+        result: SyncConversationCursorPage[PermissionListResponse] = self._client._call(
             self._async.list,
             fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
             project_id=project_id,

@@ -13,6 +13,7 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.types.admin.organization.groups.role_create_response import RoleCreateResponse
+from openai_async.types.admin.organization.projects.groups import RoleListResponse
 from openai_async.types.admin.organization.users.role_delete_response import RoleDeleteResponse
 from openai_async.types.admin.organization.users.role_retrieve_response import RoleRetrieveResponse
 
@@ -121,13 +122,13 @@ class AsyncRoles(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[RoleRetrieveResponse, AsyncNextCursorPage[RoleRetrieveResponse]]:
-        """Send ``GET /organization/groups/{group_id}/roles``; returns ``AsyncPaginator[RoleRetrieveResponse, AsyncNextCursorPage[RoleRetrieveResponse]]``."""
-        result: AsyncPaginator[RoleRetrieveResponse, AsyncNextCursorPage[RoleRetrieveResponse]] = (
+    ) -> AsyncPaginator[RoleListResponse, AsyncNextCursorPage[RoleListResponse]]:
+        """Send ``GET /organization/groups/{group_id}/roles``; returns ``AsyncPaginator[RoleListResponse, AsyncNextCursorPage[RoleListResponse]]``."""
+        result: AsyncPaginator[RoleListResponse, AsyncNextCursorPage[RoleListResponse]] = (
             self._client._get_api_list(
                 format_path("/organization/groups/{group_id}/roles", group_id=group_id),
-                page=AsyncNextCursorPage[RoleRetrieveResponse],
-                item=RoleRetrieveResponse,
+                page=AsyncNextCursorPage[RoleListResponse],
+                item=RoleListResponse,
                 query={"limit": limit, "after": after, "order": order},
                 extra_headers=extra_headers,
                 extra_query=extra_query,

@@ -10,6 +10,15 @@ if TYPE_CHECKING:
     from openai_async.types.beta.threads.runs.code_interpreter_logs import (
         CodeInterpreterLogs as CodeInterpreterLogs,
     )
+    from openai_async.types.beta.threads.runs.code_interpreter_output_image import (
+        CodeInterpreterOutputImage as CodeInterpreterOutputImage,
+    )
+    from openai_async.types.beta.threads.runs.code_interpreter_tool_call import (
+        CodeInterpreterToolCall as CodeInterpreterToolCall,
+    )
+    from openai_async.types.beta.threads.runs.code_interpreter_tool_call_delta import (
+        CodeInterpreterToolCallDelta as CodeInterpreterToolCallDelta,
+    )
     from openai_async.types.beta.threads.runs.file_search_tool_call import (
         FileSearchToolCall as FileSearchToolCall,
     )
@@ -27,12 +36,23 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.threads.runs.run_step import RunStep as RunStep
     from openai_async.types.beta.threads.runs.run_step_delta import RunStepDelta as RunStepDelta
+    from openai_async.types.beta.threads.runs.run_step_delta_message_delta import (
+        RunStepDeltaMessageDelta as RunStepDeltaMessageDelta,
+    )
+    from openai_async.types.beta.threads.runs.tool_call import ToolCall as ToolCall
+    from openai_async.types.beta.threads.runs.tool_call_delta import ToolCallDelta as ToolCallDelta
+    from openai_async.types.beta.threads.runs.tool_call_delta_object import (
+        ToolCallDeltaObject as ToolCallDeltaObject,
+    )
     from openai_async.types.beta.threads.runs.tool_calls_step_details import (
         ToolCallsStepDetails as ToolCallsStepDetails,
     )
 
 __all__ = [
     "CodeInterpreterLogs",
+    "CodeInterpreterOutputImage",
+    "CodeInterpreterToolCall",
+    "CodeInterpreterToolCallDelta",
     "FileSearchToolCall",
     "FileSearchToolCallDelta",
     "FunctionToolCall",
@@ -40,6 +60,10 @@ __all__ = [
     "MessageCreationStepDetails",
     "RunStep",
     "RunStepDelta",
+    "RunStepDeltaMessageDelta",
+    "ToolCall",
+    "ToolCallDelta",
+    "ToolCallDeltaObject",
     "ToolCallsStepDetails",
 ]
 
@@ -47,6 +71,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "CodeInterpreterLogs": (
         "openai_async.types.beta.threads.runs.code_interpreter_logs",
         "CodeInterpreterLogs",
+    ),
+    "CodeInterpreterOutputImage": (
+        "openai_async.types.beta.threads.runs.code_interpreter_output_image",
+        "CodeInterpreterOutputImage",
+    ),
+    "CodeInterpreterToolCall": (
+        "openai_async.types.beta.threads.runs.code_interpreter_tool_call",
+        "CodeInterpreterToolCall",
+    ),
+    "CodeInterpreterToolCallDelta": (
+        "openai_async.types.beta.threads.runs.code_interpreter_tool_call_delta",
+        "CodeInterpreterToolCallDelta",
     ),
     "FileSearchToolCall": (
         "openai_async.types.beta.threads.runs.file_search_tool_call",
@@ -70,6 +106,16 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "RunStep": ("openai_async.types.beta.threads.runs.run_step", "RunStep"),
     "RunStepDelta": ("openai_async.types.beta.threads.runs.run_step_delta", "RunStepDelta"),
+    "RunStepDeltaMessageDelta": (
+        "openai_async.types.beta.threads.runs.run_step_delta_message_delta",
+        "RunStepDeltaMessageDelta",
+    ),
+    "ToolCall": ("openai_async.types.beta.threads.runs.tool_call", "ToolCall"),
+    "ToolCallDelta": ("openai_async.types.beta.threads.runs.tool_call_delta", "ToolCallDelta"),
+    "ToolCallDeltaObject": (
+        "openai_async.types.beta.threads.runs.tool_call_delta_object",
+        "ToolCallDeltaObject",
+    ),
     "ToolCallsStepDetails": (
         "openai_async.types.beta.threads.runs.tool_calls_step_details",
         "ToolCallsStepDetails",

@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.run_step_delta_step_details_message_creation_object import (
-    RunStepDeltaStepDetailsMessageCreationObject,
+from openai_async.types.beta.threads.runs.run_step_delta_message_delta import (
+    RunStepDeltaMessageDelta,
 )
-from openai_async.types.shared.run_step_delta_step_details_tool_calls_object import (
-    RunStepDeltaStepDetailsToolCallsObject,
-)
+from openai_async.types.beta.threads.runs.tool_call_delta_object import ToolCallDeltaObject
 
 __all__ = ["RunStepDelta", "RunStepDeltaDelta"]
 
@@ -25,6 +23,4 @@ class RunStepDelta(BaseModel, kw_only=True):
 class RunStepDeltaDelta(BaseModel, kw_only=True):
     """Response type ``RunStepDeltaDelta`` (spec: ``RunStepDeltaObject (inline)``)."""
 
-    step_details: (
-        RunStepDeltaStepDetailsMessageCreationObject | RunStepDeltaStepDetailsToolCallsObject | None
-    ) = None
+    step_details: RunStepDeltaMessageDelta | ToolCallDeltaObject | None = None

@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.threads.runs.code_interpreter_tool_call import CodeInterpreterToolCall
 from openai_async.types.beta.threads.runs.file_search_tool_call import FileSearchToolCall
 from openai_async.types.beta.threads.runs.function_tool_call import FunctionToolCall
-from openai_async.types.shared.run_step_details_tool_calls_code_object import (
-    RunStepDetailsToolCallsCodeObject,
-)
 
 __all__ = ["ToolCallsStepDetails"]
 
@@ -18,7 +16,7 @@ __all__ = ["ToolCallsStepDetails"]
 class ToolCallsStepDetails(BaseModel, kw_only=True, tag_field="type", tag="tool_calls"):
     """Response type ``ToolCallsStepDetails`` (spec: ``RunStepDetailsToolCallsObject``)."""
 
-    tool_calls: list[RunStepDetailsToolCallsCodeObject | FileSearchToolCall | FunctionToolCall]
+    tool_calls: list[CodeInterpreterToolCall | FileSearchToolCall | FunctionToolCall]
 
     @property
     def type(self) -> Literal["tool_calls"]:

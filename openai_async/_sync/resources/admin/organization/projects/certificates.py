@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncConversationCursorPage, SyncPage
+    from openai_async.types.admin.organization.projects import (
+        CertificateActivateResponse,
+        CertificateDeactivateResponse,
+    )
     from openai_async.types.admin.organization.projects.certificate_list_response import (
         CertificateListResponse,
     )
@@ -46,9 +50,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[CertificateListResponse]:
-        """Send ``POST /organization/projects/{project_id}/certificates/activate``; returns ``SyncPage[CertificateListResponse]``."""
-        result: SyncPage[CertificateListResponse] = self._client._call(
+    ) -> SyncPage[CertificateActivateResponse]:
+        """Send ``POST /organization/projects/{project_id}/certificates/activate``; returns ``SyncPage[CertificateActivateResponse]``."""
+        result: SyncPage[CertificateActivateResponse] = self._client._call(
             self._async.activate,
             project_id=project_id,
             certificate_ids=certificate_ids,
@@ -68,9 +72,9 @@ class Certificates(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[CertificateListResponse]:
-        """Send ``POST /organization/projects/{project_id}/certificates/deactivate``; returns ``SyncPage[CertificateListResponse]``."""
-        result: SyncPage[CertificateListResponse] = self._client._call(
+    ) -> SyncPage[CertificateDeactivateResponse]:
+        """Send ``POST /organization/projects/{project_id}/certificates/deactivate``; returns ``SyncPage[CertificateDeactivateResponse]``."""
+        result: SyncPage[CertificateDeactivateResponse] = self._client._call(
             self._async.deactivate,
             project_id=project_id,
             certificate_ids=certificate_ids,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncNextCursorPage
+    from openai_async.types.admin.organization.projects.groups import RoleListResponse
     from openai_async.types.admin.organization.users.role_create_response import RoleCreateResponse
     from openai_async.types.admin.organization.users.role_delete_response import RoleDeleteResponse
     from openai_async.types.admin.organization.users.role_retrieve_response import (
@@ -115,9 +116,9 @@ class Roles(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncNextCursorPage[RoleRetrieveResponse]:
-        """Send ``GET /organization/users/{user_id}/roles``; returns ``SyncNextCursorPage[RoleRetrieveResponse]``."""
-        result: SyncNextCursorPage[RoleRetrieveResponse] = self._client._call(
+    ) -> SyncNextCursorPage[RoleListResponse]:
+        """Send ``GET /organization/users/{user_id}/roles``; returns ``SyncNextCursorPage[RoleListResponse]``."""
+        result: SyncNextCursorPage[RoleListResponse] = self._client._call(
             self._async.list,
             user_id=user_id,
             limit=limit,

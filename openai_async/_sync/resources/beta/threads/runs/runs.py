@@ -26,16 +26,14 @@ if TYPE_CHECKING:
         StepsWithStreamingResponse,
     )
     from openai_async.pagination import SyncCursorPage
+    from openai_async.types.beta.assistant_response_format_option_param import (
+        AssistantResponseFormatOptionParam,
+    )
     from openai_async.types.beta.assistant_stream_event import AssistantStreamEvent
+    from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
+    from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
+    from openai_async.types.beta.function_tool_param import FunctionToolParam
     from openai_async.types.beta.threads.run import Run
-    from openai_async.types.shared.assistant_tools_code_param import AssistantToolsCodeParam
-    from openai_async.types.shared.assistant_tools_file_search_param import (
-        AssistantToolsFileSearchParam,
-    )
-    from openai_async.types.shared.assistant_tools_function_param import AssistantToolsFunctionParam
-    from openai_async.types.shared.assistants_api_response_format_option_param import (
-        AssistantsApiResponseFormatOptionParam,
-    )
     from openai_async.types.shared.create_message_request_param import CreateMessageRequestParam
     from openai_async.types.shared.create_run_request_param import (
         CreateRunRequestTruncationStrategyParam,
@@ -125,9 +123,7 @@ class Runs(RunsMixin, SyncAPIResource):
         instructions: str | NotGiven | None = NOT_GIVEN,
         additional_instructions: str | NotGiven | None = NOT_GIVEN,
         additional_messages: Iterable[CreateMessageRequestParam] | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -139,7 +135,7 @@ class Runs(RunsMixin, SyncAPIResource):
         truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -208,9 +204,7 @@ class Runs(RunsMixin, SyncAPIResource):
         instructions: str | NotGiven | None = NOT_GIVEN,
         additional_instructions: str | NotGiven | None = NOT_GIVEN,
         additional_messages: Iterable[CreateMessageRequestParam] | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -221,7 +215,7 @@ class Runs(RunsMixin, SyncAPIResource):
         truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -290,9 +284,7 @@ class Runs(RunsMixin, SyncAPIResource):
         instructions: str | NotGiven | None = NOT_GIVEN,
         additional_instructions: str | NotGiven | None = NOT_GIVEN,
         additional_messages: Iterable[CreateMessageRequestParam] | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -303,7 +295,7 @@ class Runs(RunsMixin, SyncAPIResource):
         truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -370,9 +362,7 @@ class Runs(RunsMixin, SyncAPIResource):
         instructions: str | NotGiven | None = NOT_GIVEN,
         additional_instructions: str | NotGiven | None = NOT_GIVEN,
         additional_messages: Iterable[CreateMessageRequestParam] | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[
-            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
-        ]
+        tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam]
         | NotGiven
         | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
@@ -384,7 +374,7 @@ class Runs(RunsMixin, SyncAPIResource):
         truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
         tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        response_format: AssistantsApiResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
+        response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
