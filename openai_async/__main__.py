@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "tour the client (uses a built-in fake server without a key)",
     ),
     "bulk": ("openai_async._cli_bulk", "run a JSONL file of API requests, results to JSONL"),
+    "batch": ("openai_async._cli_batch", "run a JSONL file of API requests via the Batch API"),
 }
 
 
