@@ -64,6 +64,7 @@ class Timer:
         self.stats_url = stats_url
 
     def __enter__(self) -> Timer:
+        gc.collect()  # garbage left by earlier cells must not be collected on this cell's time
         self.server0 = server_cpu(self.stats_url)
         self.cpu0 = time.process_time()
         self.wall0 = time.perf_counter()
@@ -85,20 +86,8 @@ def measured(timer: Timer, units: int) -> Result:
     }
 
 
-async def gather_calls(call: Callable[[], Awaitable[Any]], n: int, c: int) -> list[Any]:
-    """``n`` calls spread over ``c`` tasks, each running its share back to back."""
-    results: list[Any] = []
-
-    async def lane(count: int) -> None:
-        for _ in range(count):
-            results.append(await call())
-
-    await asyncio.gather(*(lane(n // c + (i < n % c)) for i in range(c)))
-    return results
-
-
 async def drive_calls(call: Callable[[], Awaitable[None]], n: int, c: int) -> None:
-    """As ``gather_calls``, keeping nothing (for the long memory runs)."""
+    """``n`` calls spread over ``c`` tasks, each running its share back to back."""
 
     async def lane(count: int) -> None:
         for _ in range(count):
@@ -126,131 +115,134 @@ class Worker:
         self.expected = expected
         self.loop = asyncio.new_event_loop()
 
-    def check_chats(self, results: list[Any]) -> None:
+    # Results are checked as they arrive and then dropped, as an application would drop them:
+    # holding thousands of results would bill the garbage collector's work to the client.
+
+    def checked_chat(self) -> Callable[[], Awaitable[None]]:
+        chat = self.column.chat
         want = (self.expected.chat_content, self.expected.chat_total_tokens)
-        for result in results:
-            check("chat", chat_summary(result), want)
+
+        async def call() -> None:
+            check("chat", chat_summary(await chat()), want)
+
+        return call
+
+    def check_chat(self, result: Any) -> None:
+        check(
+            "chat",
+            chat_summary(result),
+            (self.expected.chat_content, self.expected.chat_total_tokens),
+        )
 
     def check_stream(self, got: tuple[int, str]) -> None:
         check("stream", got, (self.expected.stream_chunks, self.expected.stream_text))
 
+    def check_embeddings(self, result: Any) -> None:
+        exp = self.expected
+        count, dim, first, last = embeddings_summary(result)
+        check("embeddings shape", (count, dim), (exp.embed_count, exp.embed_dim))
+        close_enough("embeddings first value", first, exp.embed_first)
+        close_enough("embeddings last value", last, exp.embed_last)
+
+    def check_logprobs(self, result: Any) -> None:
+        want = (self.expected.logprob_tokens, self.expected.logprob_last_token)
+        check("logprobs", logprobs_summary(result), want)
+
     async def chat_at(self, n: int, c: int, keep: bool = False) -> Result:
-        column = self.column
-        await column.open()
-        await gather_calls(column.chat, max(c, 10), c)
+        call = self.checked_chat()
+        await self.column.open()
+        await drive_calls(call, max(c, 10), c)
         with Timer(self.stats_url) as t:
-            results = await gather_calls(column.chat, n, c)
+            await drive_calls(call, n, c)
         if not keep:
-            await column.close()
-        self.check_chats(results)
+            await self.column.close()
         return measured(t, n)
 
     async def chat_after_burst(self, n: int) -> Result:
-        column = self.column
         with Timer(self.stats_url) as t:
-            results = await gather_calls(column.chat, n, 1)
-        await column.close()
-        self.check_chats(results)
+            await drive_calls(self.checked_chat(), n, 1)
+        await self.column.close()
         return measured(t, n)
 
     async def stream(self, n: int) -> Result:
         column = self.column
         await column.open()
-        await column.chat()
-        got: list[tuple[int, str]] = []
+        self.check_chat(await column.chat())
         with Timer(self.stats_url) as t:
             for _ in range(n):
-                got.append(await column.stream())
+                self.check_stream(await column.stream())
         await column.close()
-        for one in got:
-            self.check_stream(one)
         return measured(t, n * self.expected.stream_chunks)
 
     async def embeddings(self, n: int, encoding_format: str | None) -> Result:
         column = self.column
-        exp = self.expected
         await column.open()
-        await column.chat()
+        self.check_chat(await column.chat())
         with Timer(self.stats_url) as t:
-            results = [await column.embeddings(encoding_format) for _ in range(n)]
+            for _ in range(n):
+                self.check_embeddings(await column.embeddings(encoding_format))
         await column.close()
-        for result in results:
-            count, dim, first, last = embeddings_summary(result)
-            check("embeddings shape", (count, dim), (exp.embed_count, exp.embed_dim))
-            close_enough("embeddings first value", first, exp.embed_first)
-            close_enough("embeddings last value", last, exp.embed_last)
         return measured(t, n)
 
     async def logprobs(self, n: int) -> Result:
         column = self.column
         await column.open()
-        await column.chat()
+        self.check_chat(await column.chat())
         with Timer(self.stats_url) as t:
-            results = [await column.logprobs() for _ in range(n)]
+            for _ in range(n):
+                self.check_logprobs(await column.logprobs())
         await column.close()
-        want = (self.expected.logprob_tokens, self.expected.logprob_last_token)
-        for result in results:
-            check("logprobs", logprobs_summary(result), want)
         return measured(t, n)
 
     def chat_blocking(self, n: int) -> Result:
         column = self.column
         column.open_blocking()
         try:
-            column.chat_blocking()
+            self.check_chat(column.chat_blocking())
             with Timer(self.stats_url) as t:
-                results = [column.chat_blocking() for _ in range(n)]
+                for _ in range(n):
+                    self.check_chat(column.chat_blocking())
         finally:
             column.close_blocking()
-        self.check_chats(results)
         return measured(t, n)
 
     def stream_blocking(self, n: int) -> Result:
         column = self.column
         column.open_blocking()
         try:
-            column.chat_blocking()
+            self.check_chat(column.chat_blocking())
             with Timer(self.stats_url) as t:
-                got = [column.stream_blocking() for _ in range(n)]
+                for _ in range(n):
+                    self.check_stream(column.stream_blocking())
         finally:
             column.close_blocking()
-        for one in got:
-            self.check_stream(one)
         return measured(t, n * self.expected.stream_chunks)
 
     async def new_types(self, n: int) -> Result:
         """Type objects alive after ``n`` more calls, minus those alive after warm-up."""
-        column = self.column
-        await column.open()
-        self.check_chats(await gather_calls(column.chat, 200, 1))
+        call = self.checked_chat()
+        await self.column.open()
+        await drive_calls(call, 200, 1)
         gc.collect()
         before = count_types()
-        self.check_chats(await gather_calls(column.chat, n, 1))
+        await drive_calls(call, n, 1)
         gc.collect()
         after = count_types()
-        await column.close()
+        await self.column.close()
         return {"ok": True, "units": n, "new_types": after - before}
 
     async def memory(self, first: int, total: int) -> Result:
-        """RSS and traced memory after ``first`` calls and after ``total`` calls (c=16).
-
-        Each result is checked as it arrives and dropped, so the harness holds nothing.
-        """
-        column = self.column
-        want = (self.expected.chat_content, self.expected.chat_total_tokens)
-
-        async def call_and_check() -> None:
-            check("chat", chat_summary(await column.chat()), want)
-
-        await column.open()
-        await drive_calls(call_and_check, 100, 16)
+        """RSS and traced memory after ``first`` calls and after ``total`` calls (c=16)."""
+        call = self.checked_chat()
+        await self.column.open()
+        await drive_calls(call, 100, 16)
         tracemalloc.start()
-        await drive_calls(call_and_check, first, 16)
+        await drive_calls(call, first, 16)
         marks = [self._memory_mark(first)]
-        await drive_calls(call_and_check, total - first, 16)
+        await drive_calls(call, total - first, 16)
         marks.append(self._memory_mark(total))
         tracemalloc.stop()
-        await column.close()
+        await self.column.close()
         return {"ok": True, "units": total, "marks": marks}
 
     def _memory_mark(self, calls: int) -> dict[str, int]:
