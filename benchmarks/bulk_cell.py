@@ -55,10 +55,11 @@ async def _official(
     options: dict[str, Any] = {}
     if aiohttp:
         options["http_client"] = openai.DefaultAioHttpClient()
-    lines = [json.loads(line) for line in Path(source).read_text().splitlines() if line.strip()]
+    text = Path(source).read_text()  # noqa: ASYNC240 - as the hand-written script does
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
     gate = asyncio.Semaphore(concurrency)
     async with openai.AsyncOpenAI(base_url=base_url, api_key="bench", **options) as client:
-        with open(output, "w") as out:
+        with open(output, "w") as out:  # noqa: ASYNC230 - as the hand-written script does
 
             async def one(line: dict[str, Any]) -> None:
                 async with gate:
@@ -150,9 +151,9 @@ def run_column(
     output = workdir / f"{column.replace(' ', '_')}.jsonl"
     output.unlink(missing_ok=True)
     before = _server_cpu(base_url)
+    files = [str(source), str(output), str(concurrency)]
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bulk_cell", "--child", column, base_url]
-        + [str(source), str(output), str(concurrency)],
+        [sys.executable, "-m", "benchmarks.bulk_cell", "--child", column, base_url, *files],
         cwd=ROOT,
         capture_output=True,
         text=True,
