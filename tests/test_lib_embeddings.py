@@ -10,6 +10,7 @@ import pytest
 from openai_async import AsyncOpenAI, OpenAI
 from openai_async.lib import embeddings as lib_embeddings
 from openai_async.testing import FakeOpenAI
+from tests.server import TestServer
 
 
 @pytest.fixture
@@ -72,3 +73,33 @@ def test_blocking_client_gets_floats() -> None:
         assert fake.last_request.json()["encoding_format"] == "base64"
         assert len(result.data[0].embedding) == 3
         assert all(isinstance(v, float) for v in result.data[0].embedding)
+
+
+async def test_floats_sent_back_despite_the_base64_request_are_kept(server: TestServer) -> None:
+    body = {
+        "object": "list",
+        "model": "m",
+        "data": [{"object": "embedding", "index": 0, "embedding": [0.5, -1.0]}],
+        "usage": {"prompt_tokens": 1, "total_tokens": 1},
+    }
+    server.json(body, times=2)
+    async with AsyncOpenAI(base_url=server.url, api_key="k") as client:
+        result = await client.embeddings.create(input="x", model="m")
+        array = await client.embeddings.create_array(input="x", model="m")
+    assert server.requests[0].json()["encoding_format"] == "base64"
+    assert result.data[0].embedding == [0.5, -1.0]
+    assert array.shape == (1, 2) and array.tolist() == [[0.5, -1.0]]
+
+
+async def test_create_array_with_numpy(fake: FakeOpenAI) -> None:
+    numpy = pytest.importorskip("numpy")
+    async with AsyncOpenAI(base_url=fake.url, api_key="k") as client:
+        array = await client.embeddings.create_array(
+            input=["a", "bb", "c"], model="m", dimensions=5
+        )
+        floats = await client.embeddings.create(
+            input=["a", "bb", "c"], model="m", dimensions=5, encoding_format="float"
+        )
+    assert isinstance(array, numpy.ndarray) and array.shape == (3, 5)
+    expected = numpy.asarray([e.embedding for e in floats.data], dtype="<f4")
+    assert numpy.array_equal(array, expected)

@@ -37,7 +37,7 @@ __all__ = ["AsyncEmbeddingsMixin", "EmbeddingsMixin", "decode_vectors", "numpy_m
 
 class _PackedItem(msgspec.Struct):
     index: int
-    embedding: str
+    embedding: str | list[float]  # a server may ignore the base64 request and send floats
     object: str = "embedding"
 
 
@@ -78,10 +78,23 @@ def decode_vectors(encoded: list[str]) -> list[list[float]]:
     return vectors
 
 
-def _as_array(encoded: list[str]) -> Any:
+def _vectors(items: list[_PackedItem]) -> list[list[float]]:
+    """Float lists of the items: base64 ones decoded in one pass, float ones kept."""
+    encoded = [item.embedding for item in items]
+    texts = [e for e in encoded if isinstance(e, str)]
+    if len(texts) == len(encoded):
+        return decode_vectors(texts)
+    decoded = iter(decode_vectors(texts))
+    return [next(decoded) if isinstance(e, str) else e for e in encoded]
+
+
+def _as_array(items: list[_PackedItem]) -> Any:
     numpy = numpy_module()
     if numpy is None:
         raise ImportError("embeddings.create_array() needs numpy: pip install numpy")
+    if not all(isinstance(item.embedding, str) for item in items):
+        return numpy.asarray(_vectors(items), dtype="<f4").reshape(len(items), -1)
+    encoded = [cast("str", item.embedding) for item in items]
     buffer = b"".join(base64.b64decode(text) for text in encoded)
     flat = numpy.frombuffer(buffer, dtype="<f4")
     return flat.reshape(len(encoded), -1) if encoded else flat.reshape(0, 0)
@@ -107,7 +120,7 @@ def _unpack(packed: _Packed, request_id: str | None) -> CreateEmbeddingResponse:
     )
     from ..types.embedding import Embedding
 
-    vectors = decode_vectors([item.embedding for item in packed.data])
+    vectors = _vectors(packed.data)
     data = [
         Embedding(index=item.index, embedding=vector, object=item.object)
         for item, vector in zip(packed.data, vectors, strict=True)
@@ -160,7 +173,7 @@ class AsyncEmbeddingsMixin:
         generated: Callable[..., Awaitable[Any]] = getattr(create, "__wrapped__", create)
         packed, _ = await _fetch_packed(generated, (self,), dict(params))
         ordered = sorted(packed.data, key=lambda item: item.index)
-        return _as_array([item.embedding for item in ordered])
+        return _as_array(ordered)
 
 
 class EmbeddingsMixin:
