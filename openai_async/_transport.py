@@ -45,6 +45,7 @@ def idle_limit_of(response: aiohttp.ClientResponse, default: float | None) -> fl
         return default
     return float(limit) if isinstance(limit, (int, float)) else None
 
+
 # One closer per loop: an async generator parked in the loop's asyncgen set, whose
 # ``finally`` closes the sessions that are still open when the loop shuts down.
 _closers: weakref.WeakKeyDictionary[
