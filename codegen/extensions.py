@@ -52,6 +52,10 @@ EXTENSIONS: dict[str, tuple[Mixin | None, Mixin | None]] = {
         ("openai_async.lib._mixins_files", "AsyncVideosMixin"),
         ("openai_async.lib._mixins_files", "VideosMixin"),
     ),
+    "realtime": (
+        ("openai_async.lib.realtime._mixin", "AsyncRealtimeMixin"),
+        ("openai_async.lib.realtime._mixin", "RealtimeMixin"),
+    ),
     "embeddings": (
         ("openai_async.lib.embeddings", "AsyncEmbeddingsMixin"),
         ("openai_async.lib.embeddings", "EmbeddingsMixin"),

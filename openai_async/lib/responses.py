@@ -1,5 +1,5 @@
 # pyright: reportPrivateUsage=false
-"""Helper methods of ``client.responses``: ``stream`` and ``parse``.
+"""Helper methods of ``client.responses``: ``stream``, ``parse`` and ``connect``.
 
 The generated ``AsyncResponses`` / ``Responses`` classes inherit these mixins (see
 ``codegen/extensions.py``); the blocking mixin runs the async one's code on the portal.
@@ -12,12 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from typing_extensions import Unpack
+
 from .._types import NOT_GIVEN, NotGiven
+from .realtime._options import ConnectKwargs
 
 if TYPE_CHECKING:
     from .._client import AsyncOpenAI
     from .._sync._client import OpenAI
     from .parsing import ParsedResponse
+    from .realtime._sync import ConnectionManager, ResponsesConnection
+    from .realtime.connection import AsyncConnectionManager, AsyncResponsesConnection
     from .streaming.responses import AsyncResponseStreamManager, ResponseStreamManager
 
 __all__ = ["AsyncResponsesMixin", "ResponsesMixin"]
@@ -96,6 +101,16 @@ class AsyncResponsesMixin:
         response = await self._create()(**_body(text_format, tool_list, params))
         return parse_response(response, _format(text_format), tool_list)
 
+    def connect(
+        self, **options: Unpack[ConnectKwargs]
+    ) -> AsyncConnectionManager[AsyncResponsesConnection]:
+        """The Responses API WebSocket mode: ``async with client.responses.connect() as conn``,
+        then ``await conn.response.create(model=..., input=...)`` and ``async for event in
+        conn``. Options as for ``client.realtime.connect()``."""
+        from .realtime.connection import ConnectOptions, open_responses
+
+        return open_responses(self._client, ConnectOptions(**options))
+
 
 class ResponsesMixin:
     """``stream()`` and ``parse()`` on ``OpenAI().responses``."""
@@ -142,3 +157,13 @@ class ResponsesMixin:
             self._async.parse, text_format=text_format, tools=tools, **params
         )
         return result
+
+    def connect(
+        self, **options: Unpack[ConnectKwargs]
+    ) -> ConnectionManager[AsyncResponsesConnection, ResponsesConnection]:
+        """The Responses API WebSocket mode: ``with client.responses.connect() as conn``."""
+        from .realtime._sync import ConnectionManager, ResponsesConnection
+
+        return ConnectionManager(
+            self._async.connect(**options), self._client._portal, ResponsesConnection
+        )

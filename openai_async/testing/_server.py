@@ -24,6 +24,7 @@ from ._router import Match, run, strip_version
 from ._routes import ROUTE_MODULES
 from ._routes.assistants import echo_run
 from ._routes.chat import echo_chat
+from ._routes.realtime import is_websocket, serve_websocket
 from ._routes.responses import echo_response
 from ._script import Script
 from ._state import Backend
@@ -181,6 +182,8 @@ class FakeOpenAI:
     # -- serving -----------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if is_websocket(request):
+            return await serve_websocket(self, request)
         started = time.perf_counter()
         body = await request.read()
         match = self.backend.router.match(request.method, request.path)

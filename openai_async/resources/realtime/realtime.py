@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from openai_async._resource import AsyncAPIResource
+from openai_async.lib.realtime._mixin import AsyncRealtimeMixin
 
 if TYPE_CHECKING:
     from openai_async.resources.realtime.calls import (
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncRealtime", "AsyncRealtimeWithRawResponse", "AsyncRealtimeWithStreamingResponse"]
 
 
-class AsyncRealtime(AsyncAPIResource):
+class AsyncRealtime(AsyncRealtimeMixin, AsyncAPIResource):
     """``client.realtime``."""
 
     @cached_property

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from openai_async._sync._resource import SyncAPIResource
+from openai_async.lib.realtime._mixin import RealtimeMixin
 
 if TYPE_CHECKING:
     from openai_async._sync.resources.realtime.calls import (
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["Realtime", "RealtimeWithRawResponse", "RealtimeWithStreamingResponse"]
 
 
-class Realtime(SyncAPIResource):
+class Realtime(RealtimeMixin, SyncAPIResource):
     """``client.realtime``."""
 
     @cached_property
