@@ -8,8 +8,9 @@ import pytest
 
 from openai_async import AsyncOpenAI, RateLimitError
 from openai_async.testing import FakeOpenAI
+from openai_async.types.chat import ChatCompletionMessageParam
 
-USER = [{"role": "user", "content": "ping"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "ping"}]
 
 
 @pytest.fixture

@@ -15,10 +15,11 @@ from openai_async import AsyncOpenAI, OpenAI
 from openai_async.lib.parsing import LengthFinishReasonError
 from openai_async.lib.tools import function_tool
 from openai_async.testing import FakeOpenAI, ToolCall
+from openai_async.types.chat import ChatCompletionMessageParam
 from tests.server import TestServer
 from tests.sync_helpers import acquired as sync_acquired
 
-USER = [{"role": "user", "content": "ping"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "ping"}]
 
 
 class City(msgspec.Struct):

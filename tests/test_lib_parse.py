@@ -22,9 +22,10 @@ from openai_async.lib.parsing import (
 )
 from openai_async.lib.tools import function_tool
 from openai_async.testing import FakeOpenAI
+from openai_async.types.chat import ChatCompletionMessageParam
 from tests.server import TestServer
 
-USER = [{"role": "user", "content": "give me a city"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "give me a city"}]
 
 
 class Address(msgspec.Struct):

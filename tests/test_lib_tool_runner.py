@@ -15,8 +15,9 @@ from openai_async import AsyncOpenAI, OpenAI
 from openai_async.lib.tool_runner import ToolRoundLimitError
 from openai_async.lib.tools import function_tool
 from openai_async.testing import Answer, FakeOpenAI, ToolCall
+from openai_async.types.chat import ChatCompletionMessageParam
 
-USER = [{"role": "user", "content": "weather in Paris?"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "weather in Paris?"}]
 
 
 def get_weather(city: str, unit: str = "c") -> dict[str, Any]:
