@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         PermissionDeniedError,
         PoolTimeoutError,
         RateLimitError,
+        StreamIdleTimeoutError,
         UnprocessableEntityError,
     )
     from ._ratelimit import RateLimitInfo, rate_limit_info
@@ -61,6 +62,7 @@ _LAZY: dict[str, str] = {
     "APIConnectionError": "._exceptions",
     "APITimeoutError": "._exceptions",
     "PoolTimeoutError": "._exceptions",
+    "StreamIdleTimeoutError": "._exceptions",
     "APIStatusError": "._exceptions",
     "APIResponseValidationError": "._exceptions",
     "BadRequestError": "._exceptions",
@@ -109,6 +111,7 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "PoolTimeoutError",
+    "StreamIdleTimeoutError",
     "APIStatusError",
     "APIResponseValidationError",
     "BadRequestError",

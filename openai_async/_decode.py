@@ -54,7 +54,7 @@ def decode(
         return decoder(data)
     except msgspec.ValidationError:
         return lenient_decode(cast_to, data, status_code=status_code, headers=headers)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise invalid_json(data, exc, status_code, headers) from exc
 
 
@@ -81,7 +81,7 @@ def lenient_decode(
     """The slow path: decode to builtins, then convert field by field, never failing on shape."""
     try:
         value = _BUILTINS.decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise invalid_json(data, exc, status_code, headers) from exc
     return _converter(cast_to)(value)
 

@@ -90,11 +90,6 @@ def test_the_unmutated_document_decodes_to_the_struct() -> None:
     assert result.choices[0].message.content == "hi"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="_decode.decode lets msgspec's UnicodeDecodeError out (owner: the decode layer)",
-)
 @pytest.mark.parametrize("cast_to", [ChatCompletion, object])
 def test_invalid_utf8_inside_a_string_is_a_validation_error(cast_to: Any) -> None:
     must_decode_or_refuse(cast_to, VALID.replace(b'"hi"', b'"h\x80i"'))
