@@ -36,7 +36,13 @@ from ._logging import logger, register_secret
 from ._multipart import Multipart, prepare_files
 from ._request import check_header, encode_body, encode_query, form_fields, join_url, merge_headers
 from ._retry import RetryPolicy, Sleep
-from ._transport import SessionFactory, SessionStore, set_idle_limit
+from ._transport import (
+    SessionFactory,
+    SessionStore,
+    credential_guard,
+    request_middlewares,
+    set_idle_limit,
+)
 from ._types import NOT_GIVEN, Headers, NotGiven, Omit, Query, RequestFiles, Timeout, TimeoutTypes
 from ._version import __version__
 from .resources._root import AsyncResourceRoot
@@ -258,6 +264,10 @@ class AsyncOpenAI(AsyncResourceRoot):
         """Use ``credential`` (a value or a provider) as ``header: prefix + value``."""
         self._auth_header = header
         self._auth_prefix = prefix
+        # aiohttp drops only Authorization on a cross-origin redirect: guard any other header.
+        self._redirect_guard = (
+            None if header.lower() == "authorization" else credential_guard(self.base_url, header)
+        )
         if isinstance(credential, str):
             check_header(header, credential)
             register_secret(credential)
@@ -426,6 +436,7 @@ class AsyncOpenAI(AsyncResourceRoot):
                 data=data,
                 timeout=client_timeout,
                 proxy=self._proxy,
+                middlewares=request_middlewares(session, self._redirect_guard),
             )
         except asyncio.TimeoutError as exc:
             raise self._timeout_error(session, limits) from exc

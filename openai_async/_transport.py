@@ -22,11 +22,23 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Final
 
 import aiohttp
+from yarl import URL
 
 from ._constants import DEFAULT_KEEPALIVE
 from ._exceptions import OpenAIError
 
-__all__ = ["SessionFactory", "SessionStore", "idle_limit_of", "running_loop", "set_idle_limit"]
+__all__ = [
+    "ClientMiddleware",
+    "SessionFactory",
+    "SessionStore",
+    "credential_guard",
+    "idle_limit_of",
+    "request_middlewares",
+    "running_loop",
+    "set_idle_limit",
+]
+
+ClientMiddleware = aiohttp.ClientMiddlewareType
 
 SessionFactory = Callable[[], aiohttp.ClientSession]
 _IDLE_ATTR: Final = "_openai_async_stream_idle"
@@ -208,3 +220,32 @@ class SessionStore:
                 await session.close()
             else:
                 _abandon(session)
+
+
+def credential_guard(base_url: str, header: str) -> ClientMiddleware:
+    """A client middleware that drops ``header`` from every hop (a redirect) that leaves the
+    origin of ``base_url``.
+
+    aiohttp itself strips only ``Authorization`` on a cross-origin redirect; Azure's ``api-key``
+    would otherwise follow a redirect to any host.
+    """
+    origin = URL(base_url).origin()
+
+    async def guard(
+        request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        if request.url.origin() != origin:
+            request.headers.popall(header, None)
+        return await handler(request)
+
+    return guard
+
+
+def request_middlewares(
+    session: aiohttp.ClientSession, guard: ClientMiddleware | None
+) -> tuple[ClientMiddleware, ...] | None:
+    """The per-request middlewares: the session's own plus ``guard`` (``None``: no change)."""
+    if guard is None:
+        return None
+    own: tuple[ClientMiddleware, ...] = tuple(getattr(session, "_middlewares", ()))
+    return (*own, guard)

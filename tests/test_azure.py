@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from aiohttp import web
 
 from openai_async import AsyncAzureOpenAI, OpenAIError
-from tests.server import TestServer
+from tests.server import Handler, TestServer
 
 KEY = "azure-key-0123456789abcdef"
 ENV = (
@@ -134,3 +135,36 @@ async def test_with_options_switches_auth_mode_and_keeps_the_rest(server: TestSe
     assert second.query["api-version"] == "v9"
     assert KEY not in repr(client)
     await client.aclose()
+
+
+def redirect_to(location: str) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=307, headers={"Location": location})
+
+    return handler
+
+
+async def test_api_key_is_not_sent_across_origins_on_a_redirect(server: TestServer) -> None:
+    other = await TestServer().start()
+    try:
+        other.json({"ok": True})
+        server.add(redirect_to(f"{other.url}/elsewhere"))
+        client = AsyncAzureOpenAI(azure_endpoint=server.url, api_key=KEY, api_version="v")
+        async with client:
+            assert await client.post("/files", body={"a": 1}) == {"ok": True}
+        assert server.last.headers["api-key"] == KEY
+        assert other.last.path == "/elsewhere"
+        assert "api-key" not in other.last.headers
+        assert other.last.body == b'{"a":1}'
+    finally:
+        await other.stop()
+
+
+async def test_api_key_follows_a_same_origin_redirect(server: TestServer) -> None:
+    server.add(redirect_to(f"{server.url}/openai/moved"))
+    server.json({"ok": True})
+    client = AsyncAzureOpenAI(azure_endpoint=server.url, api_key=KEY, api_version="v")
+    async with client:
+        assert await client.post("/files", body={}) == {"ok": True}
+    assert [r.path for r in server.requests] == ["/openai/files", "/openai/moved"]
+    assert server.last.headers["api-key"] == KEY
