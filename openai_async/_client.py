@@ -133,6 +133,7 @@ class AsyncOpenAI(AsyncResourceRoot):
         project: str | None = None,
         base_url: str | None = None,
         websocket_base_url: str | None = None,
+        webhook_secret: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -165,12 +166,18 @@ class AsyncOpenAI(AsyncResourceRoot):
         self.organization = organization
         self.project = project
         self.websocket_base_url = websocket_base_url
+        if webhook_secret is None:
+            webhook_secret = os.environ.get("OPENAI_WEBHOOK_SECRET")
+        if webhook_secret is not None:
+            register_secret(webhook_secret)
+        self.webhook_secret = webhook_secret
         self._options: dict[str, Any] = {
             "api_key": api_key,
             "organization": organization,
             "project": project,
             "base_url": base_url,
             "websocket_base_url": websocket_base_url,
+            "webhook_secret": webhook_secret,
         }
         identity: dict[str, str | Omit] = {}
         if organization is not None:
@@ -560,6 +567,7 @@ class AsyncAzureOpenAI(AsyncOpenAI):
         project: str | None = None,
         base_url: str | None = None,
         websocket_base_url: str | None = None,
+        webhook_secret: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -605,8 +613,14 @@ class AsyncAzureOpenAI(AsyncOpenAI):
         self.azure_endpoint = azure_endpoint
         self.azure_deployment = azure_deployment
         self.websocket_base_url = websocket_base_url
+        if webhook_secret is None:
+            webhook_secret = os.environ.get("OPENAI_WEBHOOK_SECRET")
+        if webhook_secret is not None:
+            register_secret(webhook_secret)
+        self.webhook_secret = webhook_secret
         self._options = {
             "websocket_base_url": websocket_base_url,
+            "webhook_secret": webhook_secret,
             "azure_endpoint": azure_endpoint,
             "azure_deployment": azure_deployment,
             "api_version": api_version,

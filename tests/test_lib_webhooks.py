@@ -94,3 +94,16 @@ def test_secret_from_the_environment_or_missing(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(InvalidWebhookSignatureError):
         client.webhooks.verify_signature(BODY, sign(BODY, key=b"other"))
     client.close()
+
+
+def test_webhook_secret_client_option_on_both_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_WEBHOOK_SECRET", raising=False)
+    async_client = AsyncOpenAI(api_key="k", webhook_secret=SECRET)
+    assert async_client.webhooks.unwrap(BODY, sign(BODY)).data.id == "resp_1"
+    assert async_client.with_options(max_retries=0).webhook_secret == SECRET
+    assert SECRET not in repr(async_client)
+    with OpenAI(api_key="k", webhook_secret=SECRET) as blocking:
+        assert blocking.webhook_secret == SECRET
+        assert blocking.webhooks.unwrap(BODY, sign(BODY)).data.id == "resp_1"
+    monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
+    assert AsyncOpenAI(api_key="k").webhook_secret == SECRET

@@ -55,6 +55,7 @@ class OpenAI(SyncResourceRoot):
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
+        webhook_secret: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -75,6 +76,7 @@ class OpenAI(SyncResourceRoot):
                 organization=organization,
                 project=project,
                 base_url=base_url,
+                webhook_secret=webhook_secret,
                 timeout=timeout,
                 stream_idle_timeout=stream_idle_timeout,
                 max_retries=max_retries,
@@ -104,6 +106,11 @@ class OpenAI(SyncResourceRoot):
         return client
 
     # -- configuration (read from the async client) --------------------------------------------
+
+    @property
+    def webhook_secret(self) -> str | None:
+        """The secret ``client.webhooks`` checks signatures with."""
+        return self._async_client.webhook_secret
 
     @property
     def api_key(self) -> ApiKey | None:
@@ -268,6 +275,7 @@ class AzureOpenAI(OpenAI):
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
+        webhook_secret: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -293,6 +301,7 @@ class AzureOpenAI(OpenAI):
                 organization=organization,
                 project=project,
                 base_url=base_url,
+                webhook_secret=webhook_secret,
                 timeout=timeout,
                 stream_idle_timeout=stream_idle_timeout,
                 max_retries=max_retries,
