@@ -93,8 +93,6 @@ class BaseConnection(Generic[EventT]):
 
     def close(self, *, code: int = 1000, reason: str = "") -> list[object]:
         """Close; returns the queued messages that were never sent."""
-        if self._async.closed and self._async.websocket is None:
-            return []
         return self._portal.run(_close, self._async, code, reason)
 
 
