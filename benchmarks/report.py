@@ -49,19 +49,19 @@ def fmt_ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
-def per_unit(answer: dict[str, Any]) -> float | None:
-    if not answer.get("ok") or "cpu" not in answer or not answer.get("units"):
+def per_unit(answer: dict[str, Any], key: str = "cpu") -> float | None:
+    if not answer.get("ok") or key not in answer or not answer.get("units"):
         return None
-    return float(answer["cpu"]) / int(answer["units"])
+    return float(answer[key]) / int(answer["units"])
 
 
 def median_or_none(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def cell_median(res: Results, cell: str, column: str) -> float | None:
+def cell_median(res: Results, cell: str, column: str, key: str = "cpu") -> float | None:
     answers = res.cells.get(cell, {}).get(column, [])
-    return median_or_none([v for a in answers if (v := per_unit(a)) is not None])
+    return median_or_none([v for a in answers if (v := per_unit(a, key)) is not None])
 
 
 def ratio_median(res: Results, cell_a: str, col_a: str, cell_b: str, col_b: str) -> float | None:
@@ -87,23 +87,27 @@ def server_busy(res: Results, cell: str) -> str:
     return "-" if worst is None else f"{worst:.0%}"
 
 
-def cell_text(res: Results, cell: str, column: str) -> str:
+def cell_text(res: Results, cell: str, column: str, key: str = "cpu") -> str:
     answers = res.cells.get(cell, {}).get(column, [])
     if column in res.unavailable:
         return "n/a"
+    if not answers:
+        return "not run"
     if any(not a.get("ok") for a in answers):
         return "**error**"
-    if answers and all("skipped" in a for a in answers):
+    if all("skipped" in a for a in answers):
         return "n/a"
-    return fmt_us(cell_median(res, cell, column))
+    return fmt_us(cell_median(res, cell, column, key))
 
 
-def cpu_table(res: Results) -> list[str]:
-    head = "| cell | per | " + " | ".join(COLUMNS) + " | server busy |"
-    lines = [head, "|" + "---|" * (len(COLUMNS) + 3)]
+def cpu_table(res: Results, key: str = "cpu") -> list[str]:
+    busy = key == "cpu"
+    head = "| cell | per | " + " | ".join(COLUMNS) + (" | server busy |" if busy else " |")
+    lines = [head, "|" + "---|" * (len(COLUMNS) + 2 + busy)]
     for cell, (label, unit) in LABELS.items():
-        values = " | ".join(cell_text(res, cell, col) for col in COLUMNS)
-        lines.append(f"| {label} | {unit} | {values} | {server_busy(res, cell)} |")
+        values = " | ".join(cell_text(res, cell, col, key) for col in COLUMNS)
+        tail = f" {server_busy(res, cell)} |" if busy else ""
+        lines.append(f"| {label} | {unit} | {values} |{tail}")
     return lines
 
 
@@ -209,6 +213,10 @@ def targets_table(res: Results) -> list[str]:
             lines.append(f"| {label} | not measured | - |")
         else:
             lines.append(f"| {label} | {show(value)} | {'yes' if ok(value) else '**no**'} |")
+    floor_burst = ratio_median(res, "chat_c1_after_burst", "floor", "chat_c1", "floor")
+    if floor_burst is not None:
+        shown = fmt_ratio(floor_burst)
+        lines.append(f"| (reference) the floor's own after-burst c=1 / c=1 | {shown} | - |")
     growth = _memory_growth(res)
     if growth is None:
         lines.append("| memory flat (100,000 vs 1,000 calls) | not measured | - |")
@@ -291,6 +299,8 @@ def render(res: Results, note: str = "") -> str:
     lines = header(res, note)
     lines += ["", "## CPU per call or chunk (client process, all threads; median over rounds)", ""]
     lines += cpu_table(res)
+    lines += ["", "### Of which kernel (system) CPU", ""]
+    lines += cpu_table(res, "sys")
     lines += ["", "## Same-round ratios (median over rounds; lower is faster)", ""]
     lines += ratio_table(res)
     lines += ["", "## Targets (issue 7)", ""]
@@ -306,7 +316,11 @@ def render(res: Results, note: str = "") -> str:
         lines += memory_table(res)
     for cell, by_column in res.profiles.items():
         for column, text in by_column.items():
-            lines += ["", f"## Profile: {LABELS[cell][0]}, {column} (cProfile, by own time)", ""]
+            lines += [
+                "",
+                f"## Profile: {LABELS[cell][0]}, {column} (cProfile on CPU time, by own time)",
+                "",
+            ]
             lines += ["```", text.strip(), "```"]
     if res.unavailable:
         lines += ["", "## Columns not run", ""]

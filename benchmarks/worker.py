@@ -17,6 +17,7 @@ import io
 import json
 import os
 import pstats
+import resource
 import sys
 import time
 import traceback
@@ -67,11 +68,13 @@ class Timer:
         gc.collect()  # garbage left by earlier cells must not be collected on this cell's time
         self.server0 = server_cpu(self.stats_url)
         self.cpu0 = time.process_time()
+        self.sys0 = resource.getrusage(resource.RUSAGE_SELF).ru_stime
         self.wall0 = time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.cpu = time.process_time() - self.cpu0
+        self.sys = resource.getrusage(resource.RUSAGE_SELF).ru_stime - self.sys0
         self.wall = time.perf_counter() - self.wall0
         self.server = server_cpu(self.stats_url) - self.server0
 
@@ -81,6 +84,7 @@ def measured(timer: Timer, units: int) -> Result:
         "ok": True,
         "units": units,
         "cpu": timer.cpu,
+        "sys": timer.sys,
         "wall": timer.wall,
         "server_cpu": timer.server,
     }
@@ -167,7 +171,7 @@ class Worker:
     async def stream(self, n: int) -> Result:
         column = self.column
         await column.open()
-        self.check_chat(await column.chat())
+        self.check_stream(await column.stream())  # warm-up: lazy imports, first connection
         with Timer(self.stats_url) as t:
             for _ in range(n):
                 self.check_stream(await column.stream())
@@ -177,7 +181,7 @@ class Worker:
     async def embeddings(self, n: int, encoding_format: str | None) -> Result:
         column = self.column
         await column.open()
-        self.check_chat(await column.chat())
+        self.check_embeddings(await column.embeddings(encoding_format))
         with Timer(self.stats_url) as t:
             for _ in range(n):
                 self.check_embeddings(await column.embeddings(encoding_format))
@@ -187,7 +191,7 @@ class Worker:
     async def logprobs(self, n: int) -> Result:
         column = self.column
         await column.open()
-        self.check_chat(await column.chat())
+        self.check_logprobs(await column.logprobs())
         with Timer(self.stats_url) as t:
             for _ in range(n):
                 self.check_logprobs(await column.logprobs())
@@ -210,7 +214,7 @@ class Worker:
         column = self.column
         column.open_blocking()
         try:
-            self.check_chat(column.chat_blocking())
+            self.check_stream(column.stream_blocking())
             with Timer(self.stats_url) as t:
                 for _ in range(n):
                     self.check_stream(column.stream_blocking())
@@ -252,7 +256,7 @@ class Worker:
 
     def run_profiled(self, cell: str, n: int, extra: dict[str, Any]) -> Result:
         """The cell under cProfile (main thread only: a portal thread's work is not seen)."""
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU time, as the cells measure
         profiler.enable()
         try:
             answer = self.run(cell, n, extra)
