@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -366,3 +370,22 @@ async def test_fake_server_responses_websocket_mode() -> None:
         assert kinds[0] == "response.created"
         assert fake.requests[-1].path == "/v1/responses"
         await client.aclose()
+
+
+def test_docs_page_example_runs(tmp_path: Path) -> None:
+    page = Path(__file__).resolve().parent.parent / "docs" / "helpers" / "realtime.md"
+    first = page.read_text(encoding="utf-8").split("```python\n", 1)[1].split("```", 1)[0]
+    script = tmp_path / "realtime_example.py"
+    script.write_text(first, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env["PYTHONPATH"] = str(page.parent.parent.parent)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "You said: Hello, socket\n"
