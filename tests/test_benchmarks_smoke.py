@@ -119,7 +119,7 @@ def test_report_has_every_section(smoke_run: tuple[int, dict[str, Any], str]) ->
     machine = results["meta"]["machine"]
     assert f"{machine['nproc']} CPUs" in report
     assert "msgspec " in report
-    assert report.count("| async chat, c=1 |") == 2
+    assert report.count("| async chat, c=1 |") == 3  # CPU, kernel share, ratios
 
 
 # --- the floor client over the recording server ------------------------------------------------
