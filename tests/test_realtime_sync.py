@@ -151,3 +151,15 @@ def test_blocking_reconnect_runs_the_callback_on_the_portal(sync_server: TestSer
     assert kinds == ["resumed"]
     assert threads == ["openai_async-portal"]
     assert sync_server.requests[1].headers["X-Attempt"] == "1"
+
+
+def test_blocking_client_takes_websocket_base_url() -> None:
+    with FakeOpenAI() as fake:
+        ws_url = fake.url.replace("http://", "ws://")
+        with OpenAI(
+            api_key="sk-fake", base_url="http://unused.invalid/v1", websocket_base_url=ws_url
+        ) as client:
+            assert client.websocket_base_url == ws_url
+            with client.realtime.connect(model="gpt-realtime") as conn:
+                assert isinstance(conn.recv(), SessionCreatedEvent)
+        assert fake.requests[-1].path.endswith("/realtime")

@@ -55,6 +55,7 @@ class OpenAI(SyncResourceRoot):
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
+        websocket_base_url: str | None = None,
         webhook_secret: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
@@ -76,6 +77,7 @@ class OpenAI(SyncResourceRoot):
                 organization=organization,
                 project=project,
                 base_url=base_url,
+                websocket_base_url=websocket_base_url,
                 webhook_secret=webhook_secret,
                 timeout=timeout,
                 stream_idle_timeout=stream_idle_timeout,
@@ -106,6 +108,11 @@ class OpenAI(SyncResourceRoot):
         return client
 
     # -- configuration (read from the async client) --------------------------------------------
+
+    @property
+    def websocket_base_url(self) -> str | None:
+        """Where ``realtime.connect()`` opens its WebSocket (``None``: from ``base_url``)."""
+        return self._async_client.websocket_base_url
 
     @property
     def webhook_secret(self) -> str | None:
@@ -275,6 +282,7 @@ class AzureOpenAI(OpenAI):
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
+        websocket_base_url: str | None = None,
         webhook_secret: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
@@ -301,6 +309,7 @@ class AzureOpenAI(OpenAI):
                 organization=organization,
                 project=project,
                 base_url=base_url,
+                websocket_base_url=websocket_base_url,
                 webhook_secret=webhook_secret,
                 timeout=timeout,
                 stream_idle_timeout=stream_idle_timeout,
