@@ -100,7 +100,11 @@ async def test_records_method_path_query_headers_and_body(
             "missing_required_parameter",
         ),
         ({"model": "m", "messages": ["hi"]}, "messages[0]", "invalid_type"),
-        ({"model": "m", "messages": [{"role": "user"}], "n": "2"}, "n", "invalid_type"),
+        (
+            {"model": "m", "messages": [{"role": "user", "content": "x"}], "n": "2"},
+            "n",
+            "invalid_type",
+        ),
     ],
 )
 async def test_invalid_requests_get_the_api_400_naming_the_field(

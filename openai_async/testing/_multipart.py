@@ -7,6 +7,7 @@ The server reads each body once (to record it), so the reader runs over an in-me
 from __future__ import annotations
 
 import asyncio
+import weakref
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, MultipartReader, StreamReader
@@ -26,8 +27,11 @@ class Upload:
 
 @dataclass
 class Form:
+    """A parsed form: ``fields`` and ``files`` by name (last wins), ``parts`` all in order."""
+
     fields: dict[str, str] = field(default_factory=dict[str, str])
     files: dict[str, Upload] = field(default_factory=dict[str, Upload])
+    parts: list[tuple[str, str | Upload]] = field(default_factory=list[tuple[str, "str | Upload"]])
 
     def require_field(self, name: str) -> str:
         value = self.fields.get(name)
@@ -60,10 +64,20 @@ def _stream_of(body: bytes) -> StreamReader:
     return stream
 
 
+_FORMS: weakref.WeakKeyDictionary[Call, Form] = weakref.WeakKeyDictionary()
+
+
 async def read_form(call: Call) -> Form:
-    """The form fields and files of a multipart request; a 400 for any other body."""
+    """The form fields and files of a multipart request (parsed once); a 400 for any other body."""
     if call.content_type != "multipart/form-data":
         raise ApiError(400, "This endpoint expects a multipart/form-data body.")
+    form = _FORMS.get(call)
+    if form is None:
+        form = _FORMS[call] = await _parse(call)
+    return form
+
+
+async def _parse(call: Call) -> Form:
     reader = MultipartReader(
         {"Content-Type": call.headers.get("content-type", "")}, _stream_of(call.body)
     )
@@ -77,6 +91,10 @@ async def read_form(call: Call) -> Form:
         data = await part.read(decode=True)
         if part.filename is not None:
             content_type = part.headers.get("Content-Type", "application/octet-stream")
-            form.files[part.name] = Upload(part.filename, content_type, bytes(data))
+            upload = Upload(part.filename, content_type, bytes(data))
+            form.files[part.name] = upload
+            form.parts.append((part.name, upload))
         else:
-            form.fields[part.name] = bytes(data).decode(part.get_charset("utf-8"))
+            text = bytes(data).decode(part.get_charset("utf-8"))
+            form.fields[part.name] = text
+            form.parts.append((part.name, text))

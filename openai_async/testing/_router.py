@@ -10,8 +10,9 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from ._multipart import read_form
 from ._types import ApiError, Call, Reply, error_reply
-from ._validate import validate
+from ._validate import FORM_SHAPES, validate, validate_form
 
 __all__ = ["Handler", "Match", "Router", "run", "strip_version"]
 
@@ -79,6 +80,8 @@ async def run(match: Match, call: Call) -> Reply:
     try:
         if call.method == "POST" and call.content_type in ("", "application/json"):
             validate(match.key, call.json())
+        elif call.content_type == "multipart/form-data" and match.key in FORM_SHAPES:
+            validate_form(match.key, await read_form(call))
         return await match.handler(call)
     except ApiError as error:
         return error_reply(error)
