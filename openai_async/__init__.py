@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ._sync._response import APIResponse
     from ._sync._streaming import Stream
     from .lib.assistants import AssistantEventHandler, AsyncAssistantEventHandler
+    from .lib.batch_engine import BatchJob
     from .lib.bulk import BulkProgress, bulk, bulk_sync
     from .lib.limiter import RateLimit
     from .lib.parsing import ContentFilterFinishReasonError, LengthFinishReasonError
@@ -80,6 +81,7 @@ _LAZY: dict[str, str] = {
     "bulk": ".lib.bulk",
     "bulk_sync": ".lib.bulk",
     "BulkProgress": ".lib.bulk",
+    "BatchJob": ".lib.batch_engine",
     "LengthFinishReasonError": ".lib.parsing",
     "ContentFilterFinishReasonError": ".lib.parsing",
     "ToolRoundLimitError": ".lib.tool_runner",
@@ -129,6 +131,7 @@ __all__ = [
     "bulk",
     "bulk_sync",
     "BulkProgress",
+    "BatchJob",
     "LengthFinishReasonError",
     "ContentFilterFinishReasonError",
     "ToolRoundLimitError",
