@@ -115,7 +115,7 @@ def _server_cpu(base_url: str) -> float:
     return float(stats.get("cpu", stats.get("cpu_seconds", 0.0)))
 
 
-def _write_input(path: Path, n: int) -> None:
+def write_input(path: Path, n: int) -> None:
     with path.open("w") as out:
         for i in range(n):
             body = {
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             source = workdir / "in.jsonl"
-            _write_input(source, n)
+            write_input(source, n)
             for column in args.columns.split(","):
                 if _available(column):
                     rows.append(run_column(column, base_url, source, workdir, n, args.concurrency))
