@@ -1,13 +1,14 @@
 """The documentation site builds cleanly, and its code samples are true of the code.
 
 - ``mkdocs build --strict`` succeeds with no warning (into a temporary directory).
-- Every page under ``docs/`` (the helper pages aside, which their authors add) is in the nav.
+- Every page under ``docs/`` is in the nav.
 - Every ``python`` block of the user-facing pages parses (top-level ``await`` allowed), and
   every name it imports from ``openai_async`` exists.
 - Blocks marked ``<!-- run -->`` run as scripts against a fresh fake server
   (``OPENAI_BASE_URL`` / ``OPENAI_API_KEY`` point at it); a ``text`` block marked
   ``<!-- output -->`` right after one is what the script must print.
 - Blocks marked ``<!-- pytest -->`` are test modules: pytest runs them and they must pass.
+- Every helper page has at least one ``run`` block followed by its ``output`` block.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from openai_async.testing import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-# Generated pages, and pages other people own (their code sketches are not checked here).
-NOT_CHECKED = ("reference/", "internals/", "helpers/")
+# Generated pages and the internals notes (their code sketches are not checked here).
+NOT_CHECKED = ("reference/", "internals/")
 _FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 _MARK = re.compile(r"<!--\s*(run|output|pytest)\s*-->\s*$")
 
@@ -147,7 +148,7 @@ def test_site_builds_strict_without_warnings(tmp_path: Path) -> None:
 def test_every_page_is_in_the_nav() -> None:
     listed = set(_nav_pages(_config()["nav"]))
     pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")}
-    missing = sorted(p for p in pages - listed if not p.startswith("helpers/"))
+    missing = sorted(pages - listed)
     assert not missing, f"add these pages to the nav in mkdocs.yml: {missing}"
     assert not listed - pages, f"the nav lists pages that do not exist: {listed - pages}"
 
@@ -166,6 +167,14 @@ def test_the_guides_have_runnable_samples() -> None:
     ):
         assert page in run_pages or page in {b.page for b in PYTESTS}, page
     assert all(b.lang == "text" for b in ALL_BLOCKS if b.mark == "output")
+
+
+def test_every_helper_page_has_a_checked_example() -> None:
+    checked = {block.page for block, expected in RUNS if expected is not None}
+    helpers = sorted(p.relative_to(DOCS).as_posix() for p in (DOCS / "helpers").glob("*.md"))
+    assert helpers
+    unchecked = [page for page in helpers if page not in checked]
+    assert not unchecked, f"give these pages a run block with its output block: {unchecked}"
 
 
 @pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=lambda b: b.label)
