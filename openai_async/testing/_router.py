@@ -26,6 +26,8 @@ class Match:
     key: str
     handler: Handler
     params: dict[str, str]
+    pollable: bool = False
+    """The route answers with a long-running object (the server adds ``openai-poll-after-ms``)."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class _Route:
     template: str
     pattern: re.Pattern[str]
     handler: Handler
+    pollable: bool = False
 
     @property
     def key(self) -> str:
@@ -51,11 +54,13 @@ class Router:
     def __init__(self) -> None:
         self._routes: list[_Route] = []
 
-    def add(self, method: str, template: str, handler: Handler) -> None:
+    def add(self, method: str, template: str, handler: Handler, *, pollable: bool = False) -> None:
+        """Serve ``method template``; ``pollable`` marks answers that are long-running objects."""
         regex = _PARAM.sub(
             r"(?P<\1>[^/]+)", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
         )
-        self._routes.append(_Route(method, template, re.compile(f"^{regex}$"), handler))
+        pattern = re.compile(f"^{regex}$")
+        self._routes.append(_Route(method, template, pattern, handler, pollable))
 
     def match(self, method: str, path: str) -> Match | None:
         """The handler for ``method`` and a path with or without ``/v1``."""
@@ -67,7 +72,7 @@ class Router:
             found = route.pattern.match(bare)
             # A literal segment beats a parameter: ``/threads/runs`` over ``/threads/{id}``.
             if found is not None and (best is None or len(found.groupdict()) < len(best.params)):
-                best = Match(route.key, route.handler, found.groupdict())
+                best = Match(route.key, route.handler, found.groupdict(), route.pollable)
         return best
 
     @property

@@ -68,8 +68,12 @@ class FakeOpenAI:
     """A fake OpenAI API. Script it (``chat``, ``responses``, ``runs``, ``faults``), point a
     client at ``url``, and assert on ``requests``.
 
-    ``polls``: how many polls a job (vector store file, batch, run) takes to finish.
-    ``event_delay``: seconds between SSE events. ``api_key``: when set, other keys get a 401.
+    ``polls``: how many polls a job (vector store file, batch, run, video) takes to finish.
+    ``file_polls``: how many retrieves an uploaded file stays ``uploaded`` before it is
+    ``processed`` (0, the default: processed at once). ``poll_after_ms``: the value of the
+    ``openai-poll-after-ms`` header on long-running objects (None, the default: no header).
+    Both can be changed on a running fake. ``event_delay``: seconds between SSE events.
+    ``api_key``: when set, other keys get a 401.
     """
 
     def __init__(
@@ -81,6 +85,8 @@ class FakeOpenAI:
         event_delay: float = 0.0,
         clock: Callable[[], float] = time.time,
         api_key: str | None = None,
+        file_polls: int = 0,
+        poll_after_ms: int | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -90,7 +96,13 @@ class FakeOpenAI:
         self.responses = Script(echo_response)
         self.runs = Script(echo_run)
         self.backend = Backend(
-            chat=self.chat, responses=self.responses, runs=self.runs, clock=clock, polls=polls
+            chat=self.chat,
+            responses=self.responses,
+            runs=self.runs,
+            clock=clock,
+            polls=polls,
+            file_polls=file_polls,
+            poll_after_ms=poll_after_ms,
         )
         for module in ROUTE_MODULES:
             module.register(self.backend.router, self.backend)
@@ -100,6 +112,26 @@ class FakeOpenAI:
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
+
+    # -- settings a test may change while the fake runs --------------------------------------
+
+    @property
+    def poll_after_ms(self) -> int | None:
+        """The ``openai-poll-after-ms`` header sent with long-running objects (None: not sent)."""
+        return self.backend.poll_after_ms
+
+    @poll_after_ms.setter
+    def poll_after_ms(self, value: int | None) -> None:
+        self.backend.poll_after_ms = value
+
+    @property
+    def file_polls(self) -> int:
+        """How many retrieves a new upload stays ``uploaded`` before it is ``processed``."""
+        return self.backend.file_polls
+
+    @file_polls.setter
+    def file_polls(self, value: int) -> None:
+        self.backend.file_polls = value
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -203,6 +235,8 @@ class FakeOpenAI:
         reply = await self._answer(request, body, match, fault)
         if reply.status == 429:
             headers["x-ratelimit-remaining-requests"] = "0"
+        if match is not None and match.pollable:
+            headers.update(self._poll_after(reply))
         headers["openai-processing-ms"] = str(int((time.perf_counter() - started) * 1000))
         body_fault = fault if fault is not None and fault.kind != "status" else None
         return await write_reply(request, reply, headers, body_fault, self.event_delay)
@@ -234,6 +268,12 @@ class FakeOpenAI:
             body=body,
         )
         return await run(match, call)
+
+    def _poll_after(self, reply: Reply) -> dict[str, str]:
+        after = self.backend.poll_after_ms
+        if after is None or reply.status >= 400 or reply.is_stream:
+            return {}
+        return {"openai-poll-after-ms": str(after)}
 
     def _check_key(self, request: web.Request) -> ApiError | None:
         if self.api_key is None:

@@ -31,19 +31,36 @@ class Progress:
 
 @dataclass
 class StoredFile:
+    """A file's object and bytes; ``progress`` counts the polls left until it is processed."""
+
     meta: JSON
     content: bytes
+    progress: Progress | None = None
+
+    def poll(self) -> JSON:
+        if self.progress is not None and self.meta["status"] == "uploaded":
+            self.progress.tick()
+            if self.progress.done:
+                self.meta["status"] = "processed"
+        return self.meta
 
 
 @dataclass
 class Backend:
-    """Everything route handlers share. ``polls`` is how many polls a job takes to finish."""
+    """Everything route handlers share.
+
+    ``polls``: how many polls a job takes to finish. ``file_polls``: how many retrieves an
+    uploaded file stays ``uploaded`` before it is ``processed`` (0: processed at once).
+    ``poll_after_ms``: the ``openai-poll-after-ms`` header on long-running objects (None: none).
+    """
 
     chat: Script
     responses: Script
     runs: Script
     clock: Callable[[], float] = time.time
     polls: int = 2
+    file_polls: int = 0
+    poll_after_ms: int | None = None
     router: Router = field(default_factory=Router)
     files: dict[str, StoredFile] = field(default_factory=dict[str, StoredFile])
     objects: dict[str, dict[str, JSON]] = field(default_factory=dict[str, dict[str, JSON]])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import assistants, batches, chat, embeddings, files, models, responses, vector_stores
+from . import assistants, batches, chat, embeddings, files, models, responses, vector_stores, videos
 
 __all__ = ["ROUTE_MODULES"]
 
@@ -17,4 +17,5 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     vector_stores,
     assistants,
     batches,
+    videos,
 )

@@ -525,12 +525,14 @@ def _register_runs(router: Router, a: _Assistants) -> None:
         return json_reply(step)
 
     base = "/threads/{thread_id}/runs"
-    router.add("POST", "/threads/runs", _beta(create_thread_and_run))
-    router.add("POST", base, _beta(create))
+    router.add("POST", "/threads/runs", _beta(create_thread_and_run), pollable=True)
+    router.add("POST", base, _beta(create), pollable=True)
     router.add("GET", base, _beta(list_runs))
-    router.add("GET", base + "/{run_id}", _beta(retrieve))
-    router.add("POST", base + "/{run_id}/cancel", _beta(cancel))
-    router.add("POST", base + "/{run_id}/submit_tool_outputs", _beta(submit_tool_outputs))
+    router.add("GET", base + "/{run_id}", _beta(retrieve), pollable=True)
+    router.add("POST", base + "/{run_id}/cancel", _beta(cancel), pollable=True)
+    router.add(
+        "POST", base + "/{run_id}/submit_tool_outputs", _beta(submit_tool_outputs), pollable=True
+    )
     router.add("GET", base + "/{run_id}/steps", _beta(list_steps))
     router.add("GET", base + "/{run_id}/steps/{step_id}", _beta(retrieve_step))
 

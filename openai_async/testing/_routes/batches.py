@@ -216,7 +216,7 @@ def register(router: Router, backend: Backend) -> None:
         batch.obj.update(status="cancelling", cancelling_at=backend.now())
         return json_reply(batch.obj)
 
-    router.add("POST", "/batches", create)
+    router.add("POST", "/batches", create, pollable=True)
     router.add("GET", "/batches", list_batches)
-    router.add("GET", "/batches/{batch_id}", retrieve)
-    router.add("POST", "/batches/{batch_id}/cancel", cancel)
+    router.add("GET", "/batches/{batch_id}", retrieve, pollable=True)
+    router.add("POST", "/batches/{batch_id}/cancel", cancel, pollable=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from .._multipart import read_form
 from .._pages import cursor_page
 from .._router import Router
-from .._state import Backend, StoredFile
+from .._state import Backend, Progress, StoredFile
 from .._types import JSON, ApiError, Call, Reply, json_reply, not_found
 
 __all__ = ["find_file", "register", "store_file"]
 
 
-def store_file(backend: Backend, filename: str, purpose: str, data: bytes) -> JSON:
-    """Keep ``data`` as a new file; returns its file object."""
+def store_file(backend: Backend, filename: str, purpose: str, data: bytes, polls: int = 0) -> JSON:
+    """Keep ``data`` as a new file, ``uploaded`` for ``polls`` retrieves (0: ``processed``)."""
     meta: JSON = {
         "id": backend.new_id("file-"),
         "object": "file",
@@ -21,10 +21,11 @@ def store_file(backend: Backend, filename: str, purpose: str, data: bytes) -> JS
         "expires_at": None,
         "filename": filename,
         "purpose": purpose,
-        "status": "processed",
+        "status": "uploaded" if polls > 0 else "processed",
         "status_details": None,
     }
-    backend.files[meta["id"]] = StoredFile(meta, data)
+    progress = Progress(polls) if polls > 0 else None
+    backend.files[meta["id"]] = StoredFile(meta, data, progress)
     return meta
 
 
@@ -40,7 +41,8 @@ def _register_files(router: Router, backend: Backend) -> None:
         form = await read_form(call)
         upload = form.require_file("file")
         purpose = form.require_field("purpose")
-        return json_reply(store_file(backend, upload.filename, purpose, upload.data))
+        meta = store_file(backend, upload.filename, purpose, upload.data, backend.file_polls)
+        return json_reply(meta)
 
     async def list_files(call: Call) -> Reply:
         purpose = call.query.get("purpose")
@@ -48,7 +50,7 @@ def _register_files(router: Router, backend: Backend) -> None:
         return json_reply(cursor_page(metas, call.query, default_limit=10_000, max_limit=10_000))
 
     async def retrieve(call: Call) -> Reply:
-        return json_reply(find_file(backend, call.params["file_id"]).meta)
+        return json_reply(find_file(backend, call.params["file_id"]).poll())
 
     async def content(call: Call) -> Reply:
         stored = find_file(backend, call.params["file_id"])
@@ -59,9 +61,9 @@ def _register_files(router: Router, backend: Backend) -> None:
         del backend.files[file_id]
         return json_reply({"id": file_id, "object": "file", "deleted": True})
 
-    router.add("POST", "/files", create)
+    router.add("POST", "/files", create, pollable=True)
     router.add("GET", "/files", list_files)
-    router.add("GET", "/files/{file_id}", retrieve)
+    router.add("GET", "/files/{file_id}", retrieve, pollable=True)
     router.add("GET", "/files/{file_id}/content", content)
     router.add("DELETE", "/files/{file_id}", delete)
 
@@ -126,7 +128,9 @@ def _register_uploads(router: Router, backend: Backend) -> None:
                 f"The parts add up to {len(data)} bytes, but the upload declared {upload['bytes']}.",
                 param="bytes",
             )
-        upload["file"] = store_file(backend, upload["filename"], upload["purpose"], data)
+        upload["file"] = store_file(
+            backend, upload["filename"], upload["purpose"], data, backend.file_polls
+        )
         upload["status"] = "completed"
         return json_reply(_public(upload))
 

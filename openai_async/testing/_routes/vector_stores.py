@@ -182,9 +182,9 @@ def _register_files(router: Router, vs: _VectorStores) -> None:
         )
 
     base = "/vector_stores/{vector_store_id}/files"
-    router.add("POST", base, create)
+    router.add("POST", base, create, pollable=True)
     router.add("GET", base, list_files)
-    router.add("GET", base + "/{file_id}", retrieve)
+    router.add("GET", base + "/{file_id}", retrieve, pollable=True)
     router.add("DELETE", base + "/{file_id}", delete)
 
 
@@ -229,9 +229,9 @@ def _register_batches(router: Router, vs: _VectorStores) -> None:
         return json_reply(cursor_page(files, call.query))
 
     base = "/vector_stores/{vector_store_id}/file_batches"
-    router.add("POST", base, create)
-    router.add("GET", base + "/{batch_id}", retrieve)
-    router.add("POST", base + "/{batch_id}/cancel", cancel)
+    router.add("POST", base, create, pollable=True)
+    router.add("GET", base + "/{batch_id}", retrieve, pollable=True)
+    router.add("POST", base + "/{batch_id}/cancel", cancel, pollable=True)
     router.add("GET", base + "/{batch_id}/files", list_files)
 
 
