@@ -45,7 +45,7 @@ class TypeRefLike(Protocol):
 
 
 class TypeMapLike(Protocol):
-    def response_type(self, schema: dict[str, Any]) -> TypeRefLike: ...
+    def response_type(self, schema: dict[str, Any], method: str = "") -> TypeRefLike: ...
     def param_type(self, schema: dict[str, Any]) -> TypeRefLike: ...
     def stream_event_type(self, operation: dict[str, Any]) -> TypeRefLike | None: ...
 
@@ -274,19 +274,21 @@ class _Builder:
         content: dict[str, Any] = _success(operation).get("content", {})
         if row.result == "str":
             return "str", Type("str"), "", None
+        if row.result == "binary":  # binary even where the spec declares no content
+            return "binary", Type("BinaryResponseContent"), "", None
         if row.result == "none" or not content:
             return "none", Type("None"), "", None
-        if row.result == "binary" or JSON not in content:
+        if JSON not in content:
             return "binary", Type("BinaryResponseContent"), "", None
         schema: dict[str, Any] = content[JSON]["schema"]
         if row.page:
             if row.page not in PAGE_KINDS:
                 raise ValueError(f"unknown page kind {row.page!r} for {row.method}")
             items = resolve(self.spec, schema)["properties"]["data"]["items"]
-            item = Type.of(self.typemap.response_type(items))
+            item = Type.of(self.typemap.response_type(items, row.method))
             page = f"Async{row.page}[{item.annotation}]"
             return "page", Type(f"AsyncPaginator[{item.annotation}, {page}]"), row.page, item
-        return "model", Type.of(self.typemap.response_type(schema)), "", None
+        return "model", Type.of(self.typemap.response_type(schema, row.method)), "", None
 
 
 def build_tree(spec: dict[str, Any], typemap: TypeMapLike) -> Resource:

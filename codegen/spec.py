@@ -50,7 +50,8 @@ def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"reference loop at {ref}")
         seen.add(ref)
         node: Any = spec
-        for part in ref.removeprefix("#/").split("/"):
+        for raw in ref.removeprefix("#/").split("/"):
+            part = raw.replace("~1", "/").replace("~0", "~")
             node = node[int(part)] if isinstance(node, list) else node[part]
         schema = node
     return schema

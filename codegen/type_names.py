@@ -50,6 +50,9 @@ PARAM_NAMES: dict[str, tuple[str, str]] = {
 # spec (``#/components/schemas/X/properties/y``) for an inline schema.
 S = "#/components/schemas/"
 T = ROOT_MODULE
+COMPOSED_PREFIX = "#/x-composed/"
+REALTIME_SESSION = S + "RealtimeSessionCreateRequestGA/properties"
+TRANSCRIPTION_SESSION = S + "RealtimeTranscriptionSessionCreateRequestGA/properties"
 OVERRIDES: dict[tuple[str, str], str] = {
     (T, "AllModels"): "ModelIds",
     (T, "ResponsesModel"): "ModelIdsResponses",
@@ -118,7 +121,166 @@ OVERRIDES: dict[tuple[str, str], str] = {
     + "RunStepDetailsToolCallsObject/properties/tool_calls/items",
     (T + ".beta.threads.runs", "ToolCallDelta"): S
     + "RunStepDeltaStepDetailsToolCallsObject/properties/tool_calls/items",
+    # --- shared and top-level types -----------------------------------------------------------
+    (T, "ErrorObject"): "Error",
+    (T, "CustomToolInputFormat"): S
+    + "CustomToolChatCompletions/properties/custom/properties/format",
+    (T, "OAuthErrorCode"): COMPOSED_PREFIX + "OAuthErrorCode",
+    (T, "FileContent"): COMPOSED_PREFIX + "FileContent",
+    (T, "FilePurpose"): S + "CreateFileRequest/properties/purpose",
+    (T, "ModerationMultiModalInput"): S + "CreateModerationRequest/properties/input/oneOf/2/items",
+    (T, "ModerationImageURLInput"): S
+    + "CreateModerationRequest/properties/input/oneOf/2/items/oneOf/0",
+    (T, "ModerationTextInput"): S
+    + "CreateModerationRequest/properties/input/oneOf/2/items/oneOf/1",
+    (T, "BatchUsage"): S + "Batch/properties/usage",
+    (T, "ImageInputReferenceParam"): "ImageRefParam-2",
+    (T, "VideoCreateError"): S + "VideoResource/properties/error/anyOf/0",
+    # --- chat ---------------------------------------------------------------------------------
+    (T + ".chat", "ChatCompletionAllowedToolChoice"): "ChatCompletionAllowedToolsChoice",
+    (T + ".chat", "ChatCompletionAudio"): S
+    + "ChatCompletionResponseMessage/properties/audio/anyOf/0",
+    (T + ".chat", "ChatCompletionContentPart"): "ChatCompletionRequestUserMessageContentPart",
+    (T + ".chat", "ChatCompletionCustomTool"): "CustomToolChatCompletions",
+    (T + ".chat", "ChatCompletionMessageFunctionToolCall"): "ChatCompletionMessageToolCall",
+    (T + ".chat", "ChatCompletionModality"): S + "ChatCompletionModalities/anyOf/0/items",
+    (T + ".chat", "ChatCompletionToolUnion"): S
+    + "CreateChatCompletionRequest/allOf/1/properties/tools/items",
+    (T + ".graders", "GraderInputs"): "EvalItemContentArray",
+    (T + ".conversations", "ConversationDeleted"): "DeletedConversation",
+    (T + ".webhooks", "UnwrapWebhookEvent"): COMPOSED_PREFIX + "UnwrapWebhookEvent",
+    # --- assistants ---------------------------------------------------------------------------
+    (T + ".beta", "AssistantToolChoiceFunction"): S
+    + "AssistantsNamedToolChoice/properties/function",
+    (T + ".beta.threads", "RequiredActionFunctionToolCall"): "RunToolCallObject",
+    (T + ".beta.threads", "Annotation"): S
+    + "MessageContentTextObject/properties/text/properties/annotations/items",
+    (T + ".beta.threads", "AnnotationDelta"): S
+    + "MessageDeltaContentTextObject/properties/text/properties/annotations/items",
+    (T + ".beta.threads", "MessageContent"): S + "MessageObject/properties/content/items",
+    (T + ".beta.threads", "MessageContentDelta"): S
+    + "MessageDeltaObject/properties/delta/properties/content/items",
+    (T + ".beta.threads", "MessageContentPartParam"): S
+    + "CreateMessageRequest/properties/content/oneOf/1/items",
+    (T + ".beta.threads", "MessageDeltaEvent"): "MessageDeltaObject",
+    (T + ".beta.threads.runs", "RunStepDeltaEvent"): "RunStepDeltaObject",
+    (T + ".beta.threads.runs", "RunStepInclude"): (
+        "#/paths/~1threads~1{thread_id}~1runs~1{run_id}~1steps/get/parameters/6/schema/items"
+    ),
+    # --- responses (and their beta twins) -----------------------------------------------------
+    (T + ".responses", "ResponseCompactionItem"): "CompactionBody",
+    (T + ".responses", "ResponseCompactionItemParam"): "CompactionSummaryItemParam",
+    (T + ".responses", "ResponseComputerToolCallOutputScreenshot"): "ComputerScreenshotImage",
+    (T + ".responses", "ResponseFormatTextConfig"): "TextResponseFormatConfiguration",
+    (T + ".responses", "ResponseFormatTextJSONSchemaConfig"): "TextResponseFormatJsonSchema",
+    (T + ".responses", "ResponseFunctionCallOutputItemList"): S
+    + "FunctionCallOutputItemParam/properties/output/oneOf/1",
+    (T + ".responses", "ResponseFunctionCallOutputItem"): S
+    + "FunctionCallOutputItemParam/properties/output/oneOf/1/items",
+    (T + ".responses", "ResponseFunctionWebSearch"): "WebSearchToolCall",
+    (T + ".responses", "ResponseIncludable"): "IncludeEnum",
+    (T + ".responses", "ResponseInputAudio"): "InputAudio",
+    (T + ".responses", "ResponseOutputRefusal"): "RefusalContent",
+    (T + ".responses", "ResponseStatus"): S + "Response/allOf/2/properties/status",
+    (T + ".responses", "ResponseTextConfig"): "ResponseTextParam",
+    (T + ".responses", "ToolChoiceApplyPatch"): "SpecificApplyPatchParam",
+    (T + ".responses", "ToolChoiceShell"): "SpecificFunctionShellParam",
+    (T + ".beta", "BetaResponseCompactionItem"): "BetaCompactionBody",
+    (T + ".beta", "BetaResponseCompactionItemParam"): "BetaCompactionSummaryItemParam",
+    (T + ".beta", "BetaResponseComputerToolCallOutputScreenshot"): "BetaComputerScreenshotImage",
+    (T + ".beta", "BetaResponseFormatTextConfig"): "BetaTextResponseFormatConfiguration",
+    (T + ".beta", "BetaResponseFormatTextJSONSchemaConfig"): "BetaTextResponseFormatJsonSchema",
+    (T + ".beta", "BetaResponseFunctionCallOutputItemList"): S
+    + "BetaFunctionCallOutputItemParam/properties/output/oneOf/1",
+    (T + ".beta", "BetaResponseFunctionCallOutputItem"): S
+    + "BetaFunctionCallOutputItemParam/properties/output/oneOf/1/items",
+    (T + ".beta", "BetaResponseFunctionWebSearch"): "BetaWebSearchToolCall",
+    (T + ".beta", "BetaResponseIncludable"): "BetaIncludeEnum",
+    (T + ".beta", "BetaResponseOutputRefusal"): "BetaRefusalContent",
+    (T + ".beta", "BetaResponseStatus"): S + "BetaResponse/allOf/2/properties/status",
+    (T + ".beta", "BetaResponseTextConfig"): "BetaResponseTextParam",
+    (T + ".beta", "BetaServiceTier"): "BetaServiceTierResponses",
+    (T + ".beta", "BetaToolChoiceApplyPatch"): "BetaSpecificApplyPatchParam",
+    (T + ".beta", "BetaToolChoiceShell"): "BetaSpecificFunctionShellParam",
+    # --- realtime (GA) ------------------------------------------------------------------------
+    (T + ".realtime", "AudioTranscription"): "AudioTranscription",
+    (T + ".realtime", "LogProbProperties"): "LogProbProperties",
+    (T + ".realtime", "NoiseReductionType"): "NoiseReductionType",
+    (T + ".realtime", "RealtimeAudioConfig"): REALTIME_SESSION + "/audio",
+    (T + ".realtime", "RealtimeAudioConfigInput"): REALTIME_SESSION + "/audio/properties/input",
+    (T + ".realtime", "RealtimeAudioConfigOutput"): REALTIME_SESSION + "/audio/properties/output",
+    (T + ".realtime", "RealtimeAudioInputTurnDetection"): "RealtimeTurnDetection",
+    (T + ".realtime", "RealtimeError"): S + "RealtimeServerEventError/properties/error",
+    (T + ".realtime", "RealtimeResponseCreateAudioOutput"): S
+    + "RealtimeResponseCreateParams/properties/audio",
+    (T + ".realtime", "RealtimeResponseCreateMcpTool"): "MCPTool",
+    (T + ".realtime", "RealtimeResponseStatus"): S + "RealtimeResponse/properties/status_details",
+    (T + ".realtime", "RealtimeResponseUsage"): S + "RealtimeResponse/properties/usage",
+    (T + ".realtime", "RealtimeResponseUsageInputTokenDetails"): S
+    + "RealtimeResponse/properties/usage/properties/input_token_details",
+    (T + ".realtime", "RealtimeResponseUsageOutputTokenDetails"): S
+    + "RealtimeResponse/properties/usage/properties/output_token_details",
+    (T + ".realtime", "RealtimeToolChoiceConfig"): REALTIME_SESSION + "/tool_choice",
+    (T + ".realtime", "RealtimeToolsConfig"): REALTIME_SESSION + "/tools",
+    (T + ".realtime", "RealtimeToolsConfigUnion"): REALTIME_SESSION + "/tools/items",
+    (T + ".realtime", "RealtimeTracingConfig"): REALTIME_SESSION + "/tracing",
+    (T + ".realtime", "RealtimeTranscriptionSessionAudio"): TRANSCRIPTION_SESSION + "/audio",
+    (T + ".realtime", "RealtimeTranscriptionSessionAudioInput"): TRANSCRIPTION_SESSION
+    + "/audio/properties/input",
+    (T + ".realtime", "RealtimeTranscriptionSessionAudioInputTurnDetection"): (
+        "RealtimeTurnDetection"
+    ),
+    (T + ".realtime", "RealtimeTranscriptionSessionTurnDetection"): S
+    + "RealtimeTranscriptionSessionCreateResponse/properties/turn_detection",
+    (T + ".realtime", "RealtimeTruncationRetentionRatio"): S + "RealtimeTruncation/oneOf/1",
+    (
+        T + ".realtime",
+        "TranscriptionSessionUpdate",
+    ): "RealtimeClientEventTranscriptionSessionUpdate",
+    # --- realtime (beta) ----------------------------------------------------------------------
+    (T + ".beta.realtime", "ConversationItemContent"): S
+    + "RealtimeConversationItemWithReference/properties/content/items",
+    (T + ".beta.realtime", "RealtimeResponseStatus"): S
+    + "RealtimeBetaResponse/properties/status_details",
+    (T + ".beta.realtime", "RealtimeResponseUsage"): S + "RealtimeBetaResponse/properties/usage",
+    (T + ".beta.realtime", "TranscriptionSessionUpdate"): (
+        "RealtimeBetaClientEventTranscriptionSessionUpdate"
+    ),
 }
+
+# Official names that only re-export their schema's type: hand-written modules import that type
+# from where it lives today (``lib/parsing.py``, ``lib/assistants.py``), so it must not move.
+KEEP_HOME: frozenset[tuple[str, str]] = frozenset(
+    {
+        (T + ".chat", "ChatCompletionMessageFunctionToolCall"),
+        (T + ".beta.threads", "MessageDeltaEvent"),
+        (T + ".beta.threads.runs", "RunStepDeltaEvent"),
+    }
+)
+
+# Official names the spec has no single node for: schemas composed here from spec facts
+# (``UnwrapWebhookEvent`` is built from the spec's ``webhooks`` section, see ``composed``).
+COMPOSED: dict[str, dict[str, Any]] = {
+    "OAuthErrorCode": {
+        "anyOf": [
+            {"type": "string", "enum": ["invalid_grant", "invalid_subject_token"]},
+            {"type": "string"},
+        ]
+    },
+    "FileContent": {"type": "string"},
+}
+
+
+def composed(spec: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The schema of a composed official name (``COMPOSED`` or the union of every webhook)."""
+    if name != "UnwrapWebhookEvent":
+        return COMPOSED.get(name)
+    refs = [
+        hook["post"]["requestBody"]["content"]["application/json"]["schema"]
+        for hook in spec.get("webhooks", {}).values()
+    ]
+    return {"oneOf": refs, "discriminator": {"propertyName": "type"}} if refs else None
+
 
 # operationId -> (module, name) for operations whose response schema is written inline.
 OPERATION_RESPONSE_NAMES: dict[str, tuple[str, str]] = {}
@@ -234,6 +396,7 @@ class TypeNames:
             for name in names
             if (module, name) not in placed
         ]
+        self._composed: dict[str, dict[str, Any]] = {}
         self._owners = schema_owners(spec)
         pending = self._pass(pending, self._overridden)
         pending = self._pass(pending, self._returned)
@@ -267,7 +430,7 @@ class TypeNames:
             homes = self._pointer_homes[side]
         else:
             homes = self._param_homes if side == "param" else self._homes
-        if target in homes:
+        if target in homes or (module, name) in KEEP_HOME:
             self.aliases.append((module, name, target, side))
         else:
             homes[target] = (module, name)
@@ -276,8 +439,33 @@ class TypeNames:
         target = OVERRIDES.get((module, stem))
         if target is None or target.startswith("#op:"):
             return target
-        component = target.split("/")[3] if target.startswith("#/") else target
-        return target if component in self._lower.values() else None
+        if target.startswith("#/"):
+            return target if self.node(target) is not None else None
+        return target if target in self._lower.values() else None
+
+    # ----- pointers ---------------------------------------------------------------------------
+
+    def node(self, pointer: str) -> dict[str, Any] | None:
+        """The schema a pointer names (a composed one for ``#/x-composed/``), or ``None``."""
+        found = self._composed.get(pointer)
+        if found is not None:
+            return found
+        if pointer.startswith(COMPOSED_PREFIX):
+            made = composed(self._spec, pointer.removeprefix(COMPOSED_PREFIX))
+            if made is not None:
+                self._composed[pointer] = made
+            return made
+        try:
+            target: dict[str, Any] = resolve(self._spec, {"$ref": pointer})
+        except (KeyError, IndexError, ValueError):
+            return None
+        return target
+
+    @staticmethod
+    def pointer_context(pointer: str) -> str:
+        """The component a pointer lies inside (``""`` for paths and composed schemas)."""
+        parts = pointer.split("/")
+        return parts[3] if pointer.startswith(S) else ""
 
     def _checked(self, find: Callable[[str, str], str | None]) -> Callable[[str, str], str | None]:
         """``find`` limited to schemas that belong to the official module (see ``belongs``)."""
@@ -497,10 +685,16 @@ def returned_node(
     return None
 
 
-def official_returns(spec: dict[str, Any]) -> list[tuple[dict[str, Any], str, str]]:
-    """(returned schema node, official module, official name) for every official method."""
+def official_returns(spec: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(method, official module, official name of its result) for every official method.
+
+    ``method`` is the dotted path below the client (``fine_tuning.checkpoints.permissions.list``).
+    Keyed by method, not by schema node: methods may answer with one schema under different
+    official names (``PermissionCreateResponse`` / ``PermissionListResponse``), and two methods
+    may share one route (``permissions.retrieve`` and ``permissions.list``).
+    """
     operations = spec_operations(spec)
-    found: list[tuple[dict[str, Any], str, str]] = []
+    found: list[tuple[str, str, str]] = []
     for method in _official_methods():
         operation = operations.get(method["route"])
         page = re.fullmatch(r"\w*Page\[(\w+)\]", method["returns"])
@@ -510,5 +704,5 @@ def official_returns(spec: dict[str, Any]) -> list[tuple[dict[str, Any], str, st
             continue
         node = returned_node(spec, operation, paged=page is not None)
         if node is not None:
-            found.append((node, module, name))
+            found.append((method["method"].removeprefix("client."), module, name))
     return found

@@ -211,7 +211,7 @@ class TypeMap:
         self._merged_decls: dict[tuple[str, str, tuple[str, ...]], Decl] = {}
         self._exported: dict[str, set[str]] | None = None
         self._named_returns = {
-            id(node): (module, name) for node, module, name in official_returns(spec)
+            method: (module, name) for method, module, name in official_returns(spec)
         }
         self._frozen = False
         self._kinds = {name: self._component_kind(schema) for name, schema in self._schemas.items()}
@@ -231,14 +231,15 @@ class TypeMap:
 
     # ----- public interface -------------------------------------------------------------
 
-    def response_type(self, schema: dict[str, Any]) -> TypeRef:
+    def response_type(self, schema: dict[str, Any], method: str = "") -> TypeRef:
         """Annotation for a decoded response value of this schema.
 
-        An operation's answer is named as the official method names it, when that name is
-        exported (``evals.retrieve`` -> ``EvalRetrieveResponse``, a re-export of the type).
+        Given the method (``evals.retrieve``) whose answer (or page item) ``schema`` is, the
+        answer is named as the official method names it, when that name is exported
+        (``EvalRetrieveResponse``, a re-export of the type).
         """
         found = self._type_ref(self._ann(schema, "response", self._op_context(schema)))
-        named = self._named_returns.get(id(schema))
+        named = self._named_returns.get(method) if method else None
         if named is None or found.annotation == named[1]:
             return found
         if named[1] in self._exports().get(named[0], ()):
@@ -458,8 +459,9 @@ class TypeMap:
         made: list[tuple[Decl, dict[str, Any], str]] = []
         for side in ("response", "param"):
             for pointer, (package, public) in self._names.pointer_homes(side).items():
-                node = resolve(self._spec, {"$ref": pointer})
-                component = pointer.split("/")[3]
+                node = self._names.node(pointer)
+                assert node is not None, pointer
+                component = self._names.pointer_context(pointer)
                 kind = self._component_kind(node)
                 decl_kind: Kind = {"union": "alias", "enum": "enum", "other": "alias"}.get(
                     kind, "struct" if side == "response" else "typeddict"

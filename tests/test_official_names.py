@@ -6,6 +6,7 @@ import importlib
 import inspect
 import json
 import re
+import typing
 from typing import Any
 
 import pytest
@@ -32,7 +33,6 @@ def test_the_surface_lists_852_type_names_and_275_methods() -> None:
     assert len({method["route"] for method in METHODS}) == 275
 
 
-@pytest.mark.xfail(strict=True, reason="89 official names still unmapped (TypeNames.unmatched)")
 def test_every_official_type_name_is_importable_from_its_module() -> None:
     missing = [
         f"{module}.{name}"
@@ -69,10 +69,6 @@ def client() -> AsyncOpenAI:
     return AsyncOpenAI(api_key="sk-test", base_url="http://127.0.0.1:9")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="permissions.create/list share one page-item schema; containers content is binary",
-)
 def test_every_method_returns_its_official_type(client: AsyncOpenAI) -> None:
     wrong: list[str] = []
     for method in METHODS:
@@ -90,3 +86,62 @@ def test_return_type_notation() -> None:
     assert our_return(paged) == official_return("SyncCursorPage[FileObject]")
     assert our_return("Response | AsyncStream[ResponseStreamEvent]") == "Response"
     assert official_return("HttpxBinaryResponseContent") == "BinaryResponseContent"
+
+
+def exported(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(module), name)
+
+
+def test_official_unions_and_aliases_are_bound_to_their_schemas() -> None:
+    webhooks = set(typing.get_args(exported("openai_async.types.webhooks", "UnwrapWebhookEvent")))
+    assert len(webhooks) == 16
+    assert exported("openai_async.types.webhooks", "BatchCompletedWebhookEvent") in webhooks
+    tools = set(typing.get_args(exported("openai_async.types.chat", "ChatCompletionToolUnion")))
+    assert tools == {
+        exported("openai_async.types.chat", "ChatCompletionFunctionTool"),
+        exported("openai_async.types.chat", "ChatCompletionCustomTool"),
+    }
+    assert exported("openai_async.types", "FileContent") is str
+    purpose = exported("openai_async.types", "FilePurpose")
+    assert "assistants" in typing.get_args(purpose) and "batch" in typing.get_args(purpose)
+    modality = exported("openai_async.types.chat", "ChatCompletionModality")
+    assert set(typing.get_args(modality)) == {"text", "audio"}
+    moderation = set(typing.get_args(exported("openai_async.types", "ModerationMultiModalInput")))
+    assert moderation == {
+        exported("openai_async.types", "ModerationImageURLInput"),
+        exported("openai_async.types", "ModerationTextInput"),
+    }
+
+
+def struct_fields(module: str, name: str) -> set[str]:
+    found: tuple[str, ...] = exported(module, name).__struct_fields__
+    return set(found)
+
+
+def test_official_structs_carry_the_fields_of_their_schemas() -> None:
+    realtime = "openai_async.types.realtime"
+    usage = struct_fields(realtime, "RealtimeResponseUsage")
+    assert {"input_token_details", "output_token_details", "total_tokens"} <= usage
+    assert {"input", "output"} <= struct_fields(realtime, "RealtimeAudioConfig")
+    assert "retention_ratio" in struct_fields(realtime, "RealtimeTruncationRetentionRatio")
+    assert struct_fields("openai_async.types", "ErrorObject") == {
+        "code",
+        "message",
+        "param",
+        "type",
+    }
+    assert "output_tokens_details" in struct_fields("openai_async.types", "BatchUsage")
+    assert {"id", "delta"} <= struct_fields("openai_async.types.beta.threads", "MessageDeltaEvent")
+    assert {"id", "delta"} <= struct_fields(
+        "openai_async.types.beta.threads.runs", "RunStepDeltaEvent"
+    )
+    assert "function" in struct_fields(
+        "openai_async.types.beta.threads", "RequiredActionFunctionToolCall"
+    )
+    assert "encrypted_content" in struct_fields(
+        "openai_async.types.responses", "ResponseCompactionItem"
+    )
+    run_step_include = exported("openai_async.types.beta.threads.runs", "RunStepInclude")
+    assert typing.get_args(run_step_include) == (
+        "step_details.tool_calls[*].file_search.results[*].content",
+    )

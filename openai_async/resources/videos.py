@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from openai_async._pagination import AsyncPaginator
     from openai_async._types import FileTypes
-    from openai_async.types.shared.image_ref_param2_param import ImageRefParam2Param
+    from openai_async.types.image_input_reference_param import ImageInputReferenceParam
     from openai_async.types.shared.video_reference_input_param_param import (
         VideoReferenceInputParamParam,
     )
@@ -62,7 +62,7 @@ class AsyncVideos(AsyncVideosMixin, AsyncAPIResource):
         *,
         prompt: str,
         model: VideoModelParam | NotGiven = NOT_GIVEN,
-        input_reference: FileTypes | ImageRefParam2Param | NotGiven = NOT_GIVEN,
+        input_reference: FileTypes | ImageInputReferenceParam | NotGiven = NOT_GIVEN,
         seconds: Literal["4", "8", "12"] | NotGiven = NOT_GIVEN,
         size: Literal["720x1280", "1280x720", "1024x1792", "1792x1024"] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,

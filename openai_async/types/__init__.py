@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from openai_async.types.batch import Batch as Batch
     from openai_async.types.batch_error import BatchError as BatchError
     from openai_async.types.batch_request_counts import BatchRequestCounts as BatchRequestCounts
+    from openai_async.types.batch_usage import BatchUsage as BatchUsage
     from openai_async.types.chat.chat_completion_reasoning_effort import (
         ChatCompletionReasoningEffort as ReasoningEffort,
     )
@@ -52,9 +53,13 @@ if TYPE_CHECKING:
     from openai_async.types.create_embedding_response import (
         CreateEmbeddingResponse as CreateEmbeddingResponse,
     )
+    from openai_async.types.custom_tool_input_format import (
+        CustomToolInputFormat as CustomToolInputFormat,
+    )
     from openai_async.types.deleted_skill import DeletedSkill as DeletedSkill
     from openai_async.types.embedding import Embedding as Embedding
     from openai_async.types.embedding_model import EmbeddingModel as EmbeddingModel
+    from openai_async.types.error_object import ErrorObject as ErrorObject
     from openai_async.types.eval_create_response import EvalCreateResponse as EvalCreateResponse
     from openai_async.types.eval_create_response import EvalCreateResponse as EvalListResponse
     from openai_async.types.eval_create_response import EvalCreateResponse as EvalRetrieveResponse
@@ -72,8 +77,10 @@ if TYPE_CHECKING:
     from openai_async.types.file_chunking_strategy_param import (
         FileChunkingStrategyParam as FileChunkingStrategyParam,
     )
+    from openai_async.types.file_content import FileContent as FileContent
     from openai_async.types.file_deleted import FileDeleted as FileDeleted
     from openai_async.types.file_object import FileObject as FileObject
+    from openai_async.types.file_purpose import FilePurpose as FilePurpose
     from openai_async.types.function_definition import FunctionDefinition as FunctionDefinition
     from openai_async.types.function_definition_param import (
         FunctionDefinitionParam as FunctionDefinitionParam,
@@ -96,6 +103,9 @@ if TYPE_CHECKING:
         ImageGenPartialImageEvent as ImageGenPartialImageEvent,
     )
     from openai_async.types.image_gen_stream_event import ImageGenStreamEvent as ImageGenStreamEvent
+    from openai_async.types.image_input_reference_param import (
+        ImageInputReferenceParam as ImageInputReferenceParam,
+    )
     from openai_async.types.image_model import ImageModel as ImageModel
     from openai_async.types.images_response import ImagesResponse as ImagesResponse
     from openai_async.types.metadata import Metadata as Metadata
@@ -105,7 +115,15 @@ if TYPE_CHECKING:
     from openai_async.types.moderation_create_response import (
         ModerationCreateResponse as ModerationCreateResponse,
     )
+    from openai_async.types.moderation_image_url_input import (
+        ModerationImageURLInput as ModerationImageURLInput,
+    )
     from openai_async.types.moderation_model import ModerationModel as ModerationModel
+    from openai_async.types.moderation_multi_modal_input import (
+        ModerationMultiModalInput as ModerationMultiModalInput,
+    )
+    from openai_async.types.moderation_text_input import ModerationTextInput as ModerationTextInput
+    from openai_async.types.o_auth_error_code import OAuthErrorCode as OAuthErrorCode
     from openai_async.types.other_file_chunking_strategy_object import (
         OtherFileChunkingStrategyObject as OtherFileChunkingStrategyObject,
     )
@@ -165,6 +183,7 @@ if TYPE_CHECKING:
     from openai_async.types.video_create_character_response import (
         VideoCreateCharacterResponse as VideoGetCharacterResponse,
     )
+    from openai_async.types.video_create_error import VideoCreateError as VideoCreateError
     from openai_async.types.video_delete_response import VideoDeleteResponse as VideoDeleteResponse
     from openai_async.types.video_model import VideoModel as VideoModel
     from openai_async.types.video_model_param import VideoModelParam as VideoModelParam
@@ -179,6 +198,7 @@ __all__ = [
     "Batch",
     "BatchError",
     "BatchRequestCounts",
+    "BatchUsage",
     "ChatModel",
     "ComparisonFilter",
     "ComparisonFilterGt",
@@ -200,9 +220,11 @@ __all__ = [
     "ContainerRetrieveResponse",
     "ContentProvenanceCheck",
     "CreateEmbeddingResponse",
+    "CustomToolInputFormat",
     "DeletedSkill",
     "Embedding",
     "EmbeddingModel",
+    "ErrorObject",
     "EvalCreateResponse",
     "EvalCustomDataSourceConfig",
     "EvalDeleteResponse",
@@ -212,8 +234,10 @@ __all__ = [
     "EvalUpdateResponse",
     "FileChunkingStrategy",
     "FileChunkingStrategyParam",
+    "FileContent",
     "FileDeleted",
     "FileObject",
+    "FilePurpose",
     "FunctionDefinition",
     "FunctionDefinitionParam",
     "FunctionParameters",
@@ -224,6 +248,7 @@ __all__ = [
     "ImageGenCompletedEvent",
     "ImageGenPartialImageEvent",
     "ImageGenStreamEvent",
+    "ImageInputReferenceParam",
     "ImageModel",
     "ImagesResponse",
     "Metadata",
@@ -231,7 +256,11 @@ __all__ = [
     "ModelDeleted",
     "Moderation",
     "ModerationCreateResponse",
+    "ModerationImageURLInput",
     "ModerationModel",
+    "ModerationMultiModalInput",
+    "ModerationTextInput",
+    "OAuthErrorCode",
     "OtherFileChunkingStrategyObject",
     "OtherFileChunkingStrategyObjectParam",
     "Reasoning",
@@ -259,6 +288,7 @@ __all__ = [
     "VectorStoreSearchResponse",
     "Video",
     "VideoCreateCharacterResponse",
+    "VideoCreateError",
     "VideoDeleteResponse",
     "VideoGetCharacterResponse",
     "VideoModel",
@@ -278,6 +308,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Batch": ("openai_async.types.batch", "Batch"),
     "BatchError": ("openai_async.types.batch_error", "BatchError"),
     "BatchRequestCounts": ("openai_async.types.batch_request_counts", "BatchRequestCounts"),
+    "BatchUsage": ("openai_async.types.batch_usage", "BatchUsage"),
     "ChatModel": ("openai_async.types.chat_model", "ChatModel"),
     "ComparisonFilter": ("openai_async.types.comparison_filter", "ComparisonFilter"),
     "ComparisonFilterGt": ("openai_async.types.comparison_filter", "ComparisonFilterGt"),
@@ -317,9 +348,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.create_embedding_response",
         "CreateEmbeddingResponse",
     ),
+    "CustomToolInputFormat": (
+        "openai_async.types.custom_tool_input_format",
+        "CustomToolInputFormat",
+    ),
     "DeletedSkill": ("openai_async.types.deleted_skill", "DeletedSkill"),
     "Embedding": ("openai_async.types.embedding", "Embedding"),
     "EmbeddingModel": ("openai_async.types.embedding_model", "EmbeddingModel"),
+    "ErrorObject": ("openai_async.types.error_object", "ErrorObject"),
     "EvalCreateResponse": ("openai_async.types.eval_create_response", "EvalCreateResponse"),
     "EvalCustomDataSourceConfig": (
         "openai_async.types.eval_custom_data_source_config",
@@ -338,8 +374,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.file_chunking_strategy_param",
         "FileChunkingStrategyParam",
     ),
+    "FileContent": ("openai_async.types.file_content", "FileContent"),
     "FileDeleted": ("openai_async.types.file_deleted", "FileDeleted"),
     "FileObject": ("openai_async.types.file_object", "FileObject"),
+    "FilePurpose": ("openai_async.types.file_purpose", "FilePurpose"),
     "FunctionDefinition": ("openai_async.types.function_definition", "FunctionDefinition"),
     "FunctionDefinitionParam": (
         "openai_async.types.function_definition_param",
@@ -365,6 +403,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ImageGenPartialImageEvent",
     ),
     "ImageGenStreamEvent": ("openai_async.types.image_gen_stream_event", "ImageGenStreamEvent"),
+    "ImageInputReferenceParam": (
+        "openai_async.types.image_input_reference_param",
+        "ImageInputReferenceParam",
+    ),
     "ImageModel": ("openai_async.types.image_model", "ImageModel"),
     "ImagesResponse": ("openai_async.types.images_response", "ImagesResponse"),
     "Metadata": ("openai_async.types.metadata", "Metadata"),
@@ -375,7 +417,17 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.moderation_create_response",
         "ModerationCreateResponse",
     ),
+    "ModerationImageURLInput": (
+        "openai_async.types.moderation_image_url_input",
+        "ModerationImageURLInput",
+    ),
     "ModerationModel": ("openai_async.types.moderation_model", "ModerationModel"),
+    "ModerationMultiModalInput": (
+        "openai_async.types.moderation_multi_modal_input",
+        "ModerationMultiModalInput",
+    ),
+    "ModerationTextInput": ("openai_async.types.moderation_text_input", "ModerationTextInput"),
+    "OAuthErrorCode": ("openai_async.types.o_auth_error_code", "OAuthErrorCode"),
     "OtherFileChunkingStrategyObject": (
         "openai_async.types.other_file_chunking_strategy_object",
         "OtherFileChunkingStrategyObject",
@@ -451,6 +503,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.video_create_character_response",
         "VideoCreateCharacterResponse",
     ),
+    "VideoCreateError": ("openai_async.types.video_create_error", "VideoCreateError"),
     "VideoDeleteResponse": ("openai_async.types.video_delete_response", "VideoDeleteResponse"),
     "VideoGetCharacterResponse": (
         "openai_async.types.video_create_character_response",

@@ -6,14 +6,9 @@ from __future__ import annotations
 from openai_async._models import BaseModel
 from openai_async.types.batch_error import BatchError
 from openai_async.types.batch_request_counts import BatchRequestCounts
+from openai_async.types.batch_usage import BatchUsage
 
-__all__ = [
-    "Batch",
-    "BatchErrors",
-    "BatchUsage",
-    "BatchUsageInputTokensDetails",
-    "BatchUsageOutputTokensDetails",
-]
+__all__ = ["Batch", "BatchErrors"]
 
 
 class Batch(BaseModel, kw_only=True):
@@ -48,25 +43,3 @@ class BatchErrors(BaseModel, kw_only=True):
 
     object: str | None = None
     data: list[BatchError] | None = None
-
-
-class BatchUsage(BaseModel, kw_only=True):
-    """Response type ``BatchUsage`` (spec: ``Batch (inline)``)."""
-
-    input_tokens: int
-    input_tokens_details: BatchUsageInputTokensDetails
-    output_tokens: int
-    output_tokens_details: BatchUsageOutputTokensDetails
-    total_tokens: int
-
-
-class BatchUsageInputTokensDetails(BaseModel, kw_only=True):
-    """Response type ``BatchUsageInputTokensDetails`` (spec: ``Batch (inline)``)."""
-
-    cached_tokens: int
-
-
-class BatchUsageOutputTokensDetails(BaseModel, kw_only=True):
-    """Response type ``BatchUsageOutputTokensDetails`` (spec: ``Batch (inline)``)."""
-
-    reasoning_tokens: int

@@ -36,6 +36,7 @@ from openai_async.types.admin.organization.certificate_list_response import Cert
 from openai_async.types.admin.organization.group import Group
 from openai_async.types.admin.organization.group_delete_response import GroupDeleteResponse
 from openai_async.types.admin.organization.group_update_response import GroupUpdateResponse
+from openai_async.types.admin.organization.groups import RoleListResponse
 from openai_async.types.admin.organization.groups.organization_group_user import (
     OrganizationGroupUser,
 )
@@ -73,7 +74,9 @@ from openai_async.types.admin.organization.projects.certificate_list_response im
 from openai_async.types.admin.organization.projects.group_delete_response import (
     GroupDeleteResponse as GroupDeleteResponse_2,
 )
-from openai_async.types.admin.organization.projects.groups import RoleListResponse
+from openai_async.types.admin.organization.projects.groups import (
+    RoleListResponse as RoleListResponse_2,
+)
 from openai_async.types.admin.organization.projects.project_api_key import ProjectAPIKey
 from openai_async.types.admin.organization.projects.project_data_retention import (
     ProjectDataRetention,
@@ -113,6 +116,9 @@ from openai_async.types.admin.organization.projects.service_accounts.api_key_cre
 from openai_async.types.admin.organization.projects.user_delete_response import (
     UserDeleteResponse as UserDeleteResponse_2,
 )
+from openai_async.types.admin.organization.projects.users import (
+    RoleListResponse as RoleListResponse_3,
+)
 from openai_async.types.admin.organization.role import Role
 from openai_async.types.admin.organization.role_delete_response import RoleDeleteResponse
 from openai_async.types.admin.organization.usage_audio_speeches_response import (
@@ -121,6 +127,7 @@ from openai_async.types.admin.organization.usage_audio_speeches_response import 
 from openai_async.types.admin.organization.user_delete_response import (
     UserDeleteResponse as UserDeleteResponse_3,
 )
+from openai_async.types.admin.organization.users import RoleListResponse as RoleListResponse_4
 from openai_async.types.admin.organization.users.role_create_response import (
     RoleCreateResponse as RoleCreateResponse_2,
 )
@@ -2257,14 +2264,14 @@ def test_admin_organization_users_roles_retrieve__empty_user_id_sync(
 
 async def test_admin_organization_users_roles_list__required(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.users.roles.list("sample")
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_4)
 
 
 async def test_admin_organization_users_roles_list__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.users.roles.list(
         "sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_4)
 
 
 async def test_admin_organization_users_roles_list__raw(client: AsyncOpenAI) -> None:
@@ -2273,7 +2280,7 @@ async def test_admin_organization_users_roles_list__raw(client: AsyncOpenAI) -> 
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, RoleListResponse)
+    check_page(parsed, RoleListResponse_4)
 
 
 async def test_admin_organization_users_roles_list__streamed(client: AsyncOpenAI) -> None:
@@ -2281,7 +2288,7 @@ async def test_admin_organization_users_roles_list__streamed(client: AsyncOpenAI
         "sample"
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, RoleListResponse)
+        check_page(parsed, RoleListResponse_4)
 
 
 async def test_admin_organization_users_roles_list__empty_user_id(offline: Offline) -> None:
@@ -2292,14 +2299,14 @@ async def test_admin_organization_users_roles_list__empty_user_id(offline: Offli
 
 def test_admin_organization_users_roles_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.users.roles.list("sample")
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_4)
 
 
 def test_admin_organization_users_roles_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.users.roles.list(
         "sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_4)
 
 
 def test_admin_organization_users_roles_list__raw_sync(sync_client: OpenAI) -> None:
@@ -2308,7 +2315,7 @@ def test_admin_organization_users_roles_list__raw_sync(sync_client: OpenAI) -> N
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, RoleListResponse)
+    check_page(parsed, RoleListResponse_4)
 
 
 def test_admin_organization_users_roles_list__streamed_sync(sync_client: OpenAI) -> None:
@@ -2316,7 +2323,7 @@ def test_admin_organization_users_roles_list__streamed_sync(sync_client: OpenAI)
         "sample"
     ) as response:
         parsed = response.parse()
-        check_page(parsed, RoleListResponse)
+        check_page(parsed, RoleListResponse_4)
 
 
 def test_admin_organization_users_roles_list__empty_user_id_sync(offline_sync: OfflineSync) -> None:
@@ -5649,14 +5656,14 @@ async def test_admin_organization_projects_users_roles_list__required(client: As
     result = await client.admin.organization.projects.users.roles.list(
         "sample", project_id="sample"
     )
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_3)
 
 
 async def test_admin_organization_projects_users_roles_list__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.projects.users.roles.list(
         "sample", project_id="sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_3)
 
 
 async def test_admin_organization_projects_users_roles_list__raw(client: AsyncOpenAI) -> None:
@@ -5665,7 +5672,7 @@ async def test_admin_organization_projects_users_roles_list__raw(client: AsyncOp
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, RoleListResponse)
+    check_page(parsed, RoleListResponse_3)
 
 
 async def test_admin_organization_projects_users_roles_list__streamed(client: AsyncOpenAI) -> None:
@@ -5673,7 +5680,7 @@ async def test_admin_organization_projects_users_roles_list__streamed(client: As
         "sample", project_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, RoleListResponse)
+        check_page(parsed, RoleListResponse_3)
 
 
 async def test_admin_organization_projects_users_roles_list__empty_user_id(
@@ -5694,14 +5701,14 @@ async def test_admin_organization_projects_users_roles_list__empty_project_id(
 
 def test_admin_organization_projects_users_roles_list__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.projects.users.roles.list("sample", project_id="sample")
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_3)
 
 
 def test_admin_organization_projects_users_roles_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.projects.users.roles.list(
         "sample", project_id="sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_3)
 
 
 def test_admin_organization_projects_users_roles_list__raw_sync(sync_client: OpenAI) -> None:
@@ -5710,7 +5717,7 @@ def test_admin_organization_projects_users_roles_list__raw_sync(sync_client: Ope
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, RoleListResponse)
+    check_page(parsed, RoleListResponse_3)
 
 
 def test_admin_organization_projects_users_roles_list__streamed_sync(sync_client: OpenAI) -> None:
@@ -5718,7 +5725,7 @@ def test_admin_organization_projects_users_roles_list__streamed_sync(sync_client
         "sample", project_id="sample"
     ) as response:
         parsed = response.parse()
-        check_page(parsed, RoleListResponse)
+        check_page(parsed, RoleListResponse_3)
 
 
 def test_admin_organization_projects_users_roles_list__empty_user_id_sync(
@@ -8077,14 +8084,14 @@ async def test_admin_organization_projects_groups_roles_list__required(client: A
     result = await client.admin.organization.projects.groups.roles.list(
         "sample", project_id="sample"
     )
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_2)
 
 
 async def test_admin_organization_projects_groups_roles_list__full(client: AsyncOpenAI) -> None:
     result = await client.admin.organization.projects.groups.roles.list(
         "sample", project_id="sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_2)
 
 
 async def test_admin_organization_projects_groups_roles_list__raw(client: AsyncOpenAI) -> None:
@@ -8093,7 +8100,7 @@ async def test_admin_organization_projects_groups_roles_list__raw(client: AsyncO
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, RoleListResponse)
+    check_page(parsed, RoleListResponse_2)
 
 
 async def test_admin_organization_projects_groups_roles_list__streamed(client: AsyncOpenAI) -> None:
@@ -8101,7 +8108,7 @@ async def test_admin_organization_projects_groups_roles_list__streamed(client: A
         "sample", project_id="sample"
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, RoleListResponse)
+        check_page(parsed, RoleListResponse_2)
 
 
 async def test_admin_organization_projects_groups_roles_list__empty_group_id(
@@ -8124,14 +8131,14 @@ def test_admin_organization_projects_groups_roles_list__required_sync(sync_clien
     result = sync_client.admin.organization.projects.groups.roles.list(
         "sample", project_id="sample"
     )
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_2)
 
 
 def test_admin_organization_projects_groups_roles_list__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.admin.organization.projects.groups.roles.list(
         "sample", project_id="sample", limit=1, after="sample", order="asc"
     )
-    check_page(result, RoleListResponse)
+    check_page(result, RoleListResponse_2)
 
 
 def test_admin_organization_projects_groups_roles_list__raw_sync(sync_client: OpenAI) -> None:
@@ -8140,7 +8147,7 @@ def test_admin_organization_projects_groups_roles_list__raw_sync(sync_client: Op
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, RoleListResponse)
+    check_page(parsed, RoleListResponse_2)
 
 
 def test_admin_organization_projects_groups_roles_list__streamed_sync(sync_client: OpenAI) -> None:
@@ -8148,7 +8155,7 @@ def test_admin_organization_projects_groups_roles_list__streamed_sync(sync_clien
         "sample", project_id="sample"
     ) as response:
         parsed = response.parse()
-        check_page(parsed, RoleListResponse)
+        check_page(parsed, RoleListResponse_2)
 
 
 def test_admin_organization_projects_groups_roles_list__empty_group_id_sync(

@@ -14,6 +14,7 @@ from tests.conformance._checks import (
     Offline,
     OfflineSync,
     check_accepted,
+    check_binary,
     check_model,
     check_page,
 )
@@ -567,12 +568,12 @@ def test_containers_files_delete__empty_container_id_sync(offline_sync: OfflineS
 
 async def test_containers_files_content_retrieve__required(client: AsyncOpenAI) -> None:
     result = await client.containers.files.content.retrieve("sample", container_id="sample")
-    assert result is None
+    check_binary(result)
 
 
 async def test_containers_files_content_retrieve__full(client: AsyncOpenAI) -> None:
     result = await client.containers.files.content.retrieve("sample", container_id="sample")
-    assert result is None
+    check_binary(result)
 
 
 async def test_containers_files_content_retrieve__raw(client: AsyncOpenAI) -> None:
@@ -581,7 +582,7 @@ async def test_containers_files_content_retrieve__raw(client: AsyncOpenAI) -> No
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    assert parsed is None
+    check_binary(parsed)
 
 
 async def test_containers_files_content_retrieve__streamed(client: AsyncOpenAI) -> None:
@@ -589,7 +590,7 @@ async def test_containers_files_content_retrieve__streamed(client: AsyncOpenAI) 
         "sample", container_id="sample"
     ) as response:
         parsed = await response.parse()
-        assert parsed is None
+        check_binary(parsed)
 
 
 async def test_containers_files_content_retrieve__empty_file_id(offline: Offline) -> None:
@@ -606,12 +607,12 @@ async def test_containers_files_content_retrieve__empty_container_id(offline: Of
 
 def test_containers_files_content_retrieve__required_sync(sync_client: OpenAI) -> None:
     result = sync_client.containers.files.content.retrieve("sample", container_id="sample")
-    assert result is None
+    check_binary(result)
 
 
 def test_containers_files_content_retrieve__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.containers.files.content.retrieve("sample", container_id="sample")
-    assert result is None
+    check_binary(result)
 
 
 def test_containers_files_content_retrieve__raw_sync(sync_client: OpenAI) -> None:
@@ -620,7 +621,7 @@ def test_containers_files_content_retrieve__raw_sync(sync_client: OpenAI) -> Non
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    assert parsed is None
+    check_binary(parsed)
 
 
 def test_containers_files_content_retrieve__streamed_sync(sync_client: OpenAI) -> None:
@@ -628,7 +629,7 @@ def test_containers_files_content_retrieve__streamed_sync(sync_client: OpenAI) -
         "sample", container_id="sample"
     ) as response:
         parsed = response.parse()
-        assert parsed is None
+        check_binary(parsed)
 
 
 def test_containers_files_content_retrieve__empty_file_id_sync(offline_sync: OfflineSync) -> None:

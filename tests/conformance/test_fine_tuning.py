@@ -9,6 +9,9 @@ from openai_async import AsyncOpenAI, OpenAI
 from openai_async.types.fine_tuning.alpha.grader_run_response import GraderRunResponse
 from openai_async.types.fine_tuning.alpha.grader_validate_response import GraderValidateResponse
 from openai_async.types.fine_tuning.checkpoints import PermissionListResponse
+from openai_async.types.fine_tuning.checkpoints.permission_create_response import (
+    PermissionCreateResponse,
+)
 from openai_async.types.fine_tuning.checkpoints.permission_delete_response import (
     PermissionDeleteResponse,
 )
@@ -753,14 +756,14 @@ async def test_fine_tuning_checkpoints_permissions_create__required(client: Asyn
     result = await client.fine_tuning.checkpoints.permissions.create(
         "sample", project_ids=["sample"]
     )
-    check_page(result, PermissionListResponse)
+    check_page(result, PermissionCreateResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_create__full(client: AsyncOpenAI) -> None:
     result = await client.fine_tuning.checkpoints.permissions.create(
         "sample", project_ids=["sample"]
     )
-    check_page(result, PermissionListResponse)
+    check_page(result, PermissionCreateResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_create__raw(client: AsyncOpenAI) -> None:
@@ -769,7 +772,7 @@ async def test_fine_tuning_checkpoints_permissions_create__raw(client: AsyncOpen
     )
     check_accepted(response.headers)
     parsed = await response.parse()
-    check_page(parsed, PermissionListResponse)
+    check_page(parsed, PermissionCreateResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_create__streamed(client: AsyncOpenAI) -> None:
@@ -777,7 +780,7 @@ async def test_fine_tuning_checkpoints_permissions_create__streamed(client: Asyn
         "sample", project_ids=["sample"]
     ) as response:
         parsed = await response.parse()
-        check_page(parsed, PermissionListResponse)
+        check_page(parsed, PermissionCreateResponse)
 
 
 async def test_fine_tuning_checkpoints_permissions_create__empty_fine_tuned_model_checkpoint(
@@ -792,14 +795,14 @@ def test_fine_tuning_checkpoints_permissions_create__required_sync(sync_client: 
     result = sync_client.fine_tuning.checkpoints.permissions.create(
         "sample", project_ids=["sample"]
     )
-    check_page(result, PermissionListResponse)
+    check_page(result, PermissionCreateResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_create__full_sync(sync_client: OpenAI) -> None:
     result = sync_client.fine_tuning.checkpoints.permissions.create(
         "sample", project_ids=["sample"]
     )
-    check_page(result, PermissionListResponse)
+    check_page(result, PermissionCreateResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_create__raw_sync(sync_client: OpenAI) -> None:
@@ -808,7 +811,7 @@ def test_fine_tuning_checkpoints_permissions_create__raw_sync(sync_client: OpenA
     )
     check_accepted(response.headers)
     parsed = response.parse()
-    check_page(parsed, PermissionListResponse)
+    check_page(parsed, PermissionCreateResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_create__streamed_sync(sync_client: OpenAI) -> None:
@@ -816,7 +819,7 @@ def test_fine_tuning_checkpoints_permissions_create__streamed_sync(sync_client: 
         "sample", project_ids=["sample"]
     ) as response:
         parsed = response.parse()
-        check_page(parsed, PermissionListResponse)
+        check_page(parsed, PermissionCreateResponse)
 
 
 def test_fine_tuning_checkpoints_permissions_create__empty_fine_tuned_model_checkpoint_sync(

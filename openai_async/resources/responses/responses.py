@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from openai_async.types.reasoning_param import ReasoningParam
     from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
     from openai_async.types.responses.response_prompt_param import ResponsePromptParam
+    from openai_async.types.responses.response_text_config_param import ResponseTextConfigParam
     from openai_async.types.responses.tool_param import ToolParam
     from openai_async.types.responses_model_param import ResponsesModelParam
     from openai_async.types.shared.context_management_param_param import ContextManagementParamParam
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
         PromptCacheOptionsParamParam,
     )
     from openai_async.types.shared.response_stream_options_param import ResponseStreamOptionsParam
-    from openai_async.types.shared.response_text_param_param import ResponseTextParamParam
     from openai_async.types.shared.tool_choice_param_param import ToolChoiceParamParam
 
 __all__ = ["AsyncResponses", "AsyncResponsesWithRawResponse", "AsyncResponsesWithStreamingResponse"]
@@ -92,7 +92,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: ResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
@@ -149,7 +149,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: ResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
@@ -205,7 +205,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: ResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
@@ -259,7 +259,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: ResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from openai_async.types.beta.assistant_tool_choice import (
         AssistantToolChoice as AssistantToolChoice,
     )
+    from openai_async.types.beta.assistant_tool_choice_function import (
+        AssistantToolChoiceFunction as AssistantToolChoiceFunction,
+    )
     from openai_async.types.beta.assistant_tool_choice_option import (
         AssistantToolChoiceOption as AssistantToolChoiceOption,
     )
@@ -178,6 +181,12 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_response_code_interpreter_tool_call_param import (
         BetaResponseCodeInterpreterToolCallParam as BetaResponseCodeInterpreterToolCallParam,
     )
+    from openai_async.types.beta.beta_response_compaction_item import (
+        BetaResponseCompactionItem as BetaResponseCompactionItem,
+    )
+    from openai_async.types.beta.beta_response_compaction_item_param import (
+        BetaResponseCompactionItemParam as BetaResponseCompactionItemParam,
+    )
     from openai_async.types.beta.beta_response_completed_event import (
         BetaResponseCompletedEvent as BetaResponseCompletedEvent,
     )
@@ -186,6 +195,12 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.beta_response_computer_tool_call_output_item import (
         BetaResponseComputerToolCallOutputItem as BetaResponseComputerToolCallOutputItem,
+    )
+    from openai_async.types.beta.beta_response_computer_tool_call_output_screenshot import (
+        BetaResponseComputerToolCallOutputScreenshot as BetaResponseComputerToolCallOutputScreenshot,
+    )
+    from openai_async.types.beta.beta_response_computer_tool_call_output_screenshot_param import (
+        BetaResponseComputerToolCallOutputScreenshotParam as BetaResponseComputerToolCallOutputScreenshotParam,
     )
     from openai_async.types.beta.beta_response_computer_tool_call_param import (
         BetaResponseComputerToolCallParam as BetaResponseComputerToolCallParam,
@@ -254,11 +269,29 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_response_file_search_tool_call_param import (
         BetaResponseFileSearchToolCallParam as BetaResponseFileSearchToolCallParam,
     )
+    from openai_async.types.beta.beta_response_format_text_config import (
+        BetaResponseFormatTextConfig as BetaResponseFormatTextConfig,
+    )
+    from openai_async.types.beta.beta_response_format_text_config_param import (
+        BetaResponseFormatTextConfigParam as BetaResponseFormatTextConfigParam,
+    )
+    from openai_async.types.beta.beta_response_format_text_json_schema_config import (
+        BetaResponseFormatTextJSONSchemaConfig as BetaResponseFormatTextJSONSchemaConfig,
+    )
+    from openai_async.types.beta.beta_response_format_text_json_schema_config_param import (
+        BetaResponseFormatTextJSONSchemaConfigParam as BetaResponseFormatTextJSONSchemaConfigParam,
+    )
     from openai_async.types.beta.beta_response_function_call_arguments_delta_event import (
         BetaResponseFunctionCallArgumentsDeltaEvent as BetaResponseFunctionCallArgumentsDeltaEvent,
     )
     from openai_async.types.beta.beta_response_function_call_arguments_done_event import (
         BetaResponseFunctionCallArgumentsDoneEvent as BetaResponseFunctionCallArgumentsDoneEvent,
+    )
+    from openai_async.types.beta.beta_response_function_call_output_item import (
+        BetaResponseFunctionCallOutputItem as BetaResponseFunctionCallOutputItem,
+    )
+    from openai_async.types.beta.beta_response_function_call_output_item_list import (
+        BetaResponseFunctionCallOutputItemList as BetaResponseFunctionCallOutputItemList,
     )
     from openai_async.types.beta.beta_response_function_shell_call_output_content import (
         BetaResponseFunctionShellCallOutputContent as BetaResponseFunctionShellCallOutputContent,
@@ -281,6 +314,12 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_response_function_tool_call_param import (
         BetaResponseFunctionToolCallParam as BetaResponseFunctionToolCallParam,
     )
+    from openai_async.types.beta.beta_response_function_web_search import (
+        BetaResponseFunctionWebSearch as BetaResponseFunctionWebSearch,
+    )
+    from openai_async.types.beta.beta_response_function_web_search_param import (
+        BetaResponseFunctionWebSearchParam as BetaResponseFunctionWebSearchParam,
+    )
     from openai_async.types.beta.beta_response_image_gen_call_completed_event import (
         BetaResponseImageGenCallCompletedEvent as BetaResponseImageGenCallCompletedEvent,
     )
@@ -295,6 +334,9 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.beta_response_in_progress_event import (
         BetaResponseInProgressEvent as BetaResponseInProgressEvent,
+    )
+    from openai_async.types.beta.beta_response_includable import (
+        BetaResponseIncludable as BetaResponseIncludable,
     )
     from openai_async.types.beta.beta_response_incomplete_event import (
         BetaResponseIncompleteEvent as BetaResponseIncompleteEvent,
@@ -403,6 +445,12 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_response_output_message_param import (
         BetaResponseOutputMessageParam as BetaResponseOutputMessageParam,
     )
+    from openai_async.types.beta.beta_response_output_refusal import (
+        BetaResponseOutputRefusal as BetaResponseOutputRefusal,
+    )
+    from openai_async.types.beta.beta_response_output_refusal_param import (
+        BetaResponseOutputRefusalParam as BetaResponseOutputRefusalParam,
+    )
     from openai_async.types.beta.beta_response_output_text import (
         BetaResponseOutputText as BetaResponseOutputText,
     )
@@ -463,8 +511,17 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_response_shell_call_output_content_done_event import (
         BetaResponseShellCallOutputContentDoneEvent as BetaResponseShellCallOutputContentDoneEvent,
     )
+    from openai_async.types.beta.beta_response_status import (
+        BetaResponseStatus as BetaResponseStatus,
+    )
     from openai_async.types.beta.beta_response_stream_event import (
         BetaResponseStreamEvent as BetaResponseStreamEvent,
+    )
+    from openai_async.types.beta.beta_response_text_config import (
+        BetaResponseTextConfig as BetaResponseTextConfig,
+    )
+    from openai_async.types.beta.beta_response_text_config_param import (
+        BetaResponseTextConfigParam as BetaResponseTextConfigParam,
     )
     from openai_async.types.beta.beta_response_text_delta_event import (
         BetaResponseTextDeltaEvent as BetaResponseTextDeltaEvent,
@@ -497,6 +554,7 @@ if TYPE_CHECKING:
     from openai_async.types.beta.beta_responses_server_event import (
         BetaResponsesServerEvent as BetaResponsesServerEvent,
     )
+    from openai_async.types.beta.beta_service_tier import BetaServiceTier as BetaServiceTier
     from openai_async.types.beta.beta_skill_reference import (
         BetaSkillReference as BetaSkillReference,
     )
@@ -509,6 +567,12 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.beta_tool_choice_allowed_param import (
         BetaToolChoiceAllowedParam as BetaToolChoiceAllowedParam,
+    )
+    from openai_async.types.beta.beta_tool_choice_apply_patch import (
+        BetaToolChoiceApplyPatch as BetaToolChoiceApplyPatch,
+    )
+    from openai_async.types.beta.beta_tool_choice_apply_patch_param import (
+        BetaToolChoiceApplyPatchParam as BetaToolChoiceApplyPatchParam,
     )
     from openai_async.types.beta.beta_tool_choice_custom import (
         BetaToolChoiceCustom as BetaToolChoiceCustom,
@@ -528,6 +592,12 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.beta_tool_choice_options import (
         BetaToolChoiceOptions as BetaToolChoiceOptions,
+    )
+    from openai_async.types.beta.beta_tool_choice_shell import (
+        BetaToolChoiceShell as BetaToolChoiceShell,
+    )
+    from openai_async.types.beta.beta_tool_choice_shell_param import (
+        BetaToolChoiceShellParam as BetaToolChoiceShellParam,
     )
     from openai_async.types.beta.beta_tool_choice_types import (
         BetaToolChoiceTypes as BetaToolChoiceTypes,
@@ -610,6 +680,7 @@ __all__ = [
     "AssistantStreamEvent",
     "AssistantTool",
     "AssistantToolChoice",
+    "AssistantToolChoiceFunction",
     "AssistantToolChoiceOption",
     "BetaApplyPatchTool",
     "BetaApplyPatchToolParam",
@@ -668,9 +739,13 @@ __all__ = [
     "BetaResponseCodeInterpreterCallInterpretingEvent",
     "BetaResponseCodeInterpreterToolCall",
     "BetaResponseCodeInterpreterToolCallParam",
+    "BetaResponseCompactionItem",
+    "BetaResponseCompactionItemParam",
     "BetaResponseCompletedEvent",
     "BetaResponseComputerToolCall",
     "BetaResponseComputerToolCallOutputItem",
+    "BetaResponseComputerToolCallOutputScreenshot",
+    "BetaResponseComputerToolCallOutputScreenshotParam",
     "BetaResponseComputerToolCallParam",
     "BetaResponseContainerReference",
     "BetaResponseContent",
@@ -694,8 +769,14 @@ __all__ = [
     "BetaResponseFileSearchCallSearchingEvent",
     "BetaResponseFileSearchToolCall",
     "BetaResponseFileSearchToolCallParam",
+    "BetaResponseFormatTextConfig",
+    "BetaResponseFormatTextConfigParam",
+    "BetaResponseFormatTextJSONSchemaConfig",
+    "BetaResponseFormatTextJSONSchemaConfigParam",
     "BetaResponseFunctionCallArgumentsDeltaEvent",
     "BetaResponseFunctionCallArgumentsDoneEvent",
+    "BetaResponseFunctionCallOutputItem",
+    "BetaResponseFunctionCallOutputItemList",
     "BetaResponseFunctionShellCallOutputContent",
     "BetaResponseFunctionShellToolCall",
     "BetaResponseFunctionShellToolCallOutput",
@@ -703,11 +784,14 @@ __all__ = [
     "BetaResponseFunctionToolCallItem",
     "BetaResponseFunctionToolCallOutputItem",
     "BetaResponseFunctionToolCallParam",
+    "BetaResponseFunctionWebSearch",
+    "BetaResponseFunctionWebSearchParam",
     "BetaResponseImageGenCallCompletedEvent",
     "BetaResponseImageGenCallGeneratingEvent",
     "BetaResponseImageGenCallInProgressEvent",
     "BetaResponseImageGenCallPartialImageEvent",
     "BetaResponseInProgressEvent",
+    "BetaResponseIncludable",
     "BetaResponseIncompleteEvent",
     "BetaResponseInjectCreatedEvent",
     "BetaResponseInjectEvent",
@@ -745,6 +829,8 @@ __all__ = [
     "BetaResponseOutputItemDoneEvent",
     "BetaResponseOutputMessage",
     "BetaResponseOutputMessageParam",
+    "BetaResponseOutputRefusal",
+    "BetaResponseOutputRefusalParam",
     "BetaResponseOutputText",
     "BetaResponseOutputTextAnnotationAddedEvent",
     "BetaResponseOutputTextParam",
@@ -765,7 +851,10 @@ __all__ = [
     "BetaResponseShellCallCommandDoneEvent",
     "BetaResponseShellCallOutputContentDeltaEvent",
     "BetaResponseShellCallOutputContentDoneEvent",
+    "BetaResponseStatus",
     "BetaResponseStreamEvent",
+    "BetaResponseTextConfig",
+    "BetaResponseTextConfigParam",
     "BetaResponseTextDeltaEvent",
     "BetaResponseTextDoneEvent",
     "BetaResponseToolSearchCall",
@@ -777,11 +866,14 @@ __all__ = [
     "BetaResponseWebSearchCallSearchingEvent",
     "BetaResponsesClientEvent",
     "BetaResponsesServerEvent",
+    "BetaServiceTier",
     "BetaSkillReference",
     "BetaSkillReferenceParam",
     "BetaTool",
     "BetaToolChoiceAllowed",
     "BetaToolChoiceAllowedParam",
+    "BetaToolChoiceApplyPatch",
+    "BetaToolChoiceApplyPatchParam",
     "BetaToolChoiceCustom",
     "BetaToolChoiceCustomParam",
     "BetaToolChoiceFunction",
@@ -789,6 +881,8 @@ __all__ = [
     "BetaToolChoiceMcp",
     "BetaToolChoiceMcpParam",
     "BetaToolChoiceOptions",
+    "BetaToolChoiceShell",
+    "BetaToolChoiceShellParam",
     "BetaToolChoiceTypes",
     "BetaToolChoiceTypesCodeInterpreter",
     "BetaToolChoiceTypesComputer",
@@ -838,6 +932,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "AssistantTool": ("openai_async.types.beta.assistant_tool", "AssistantTool"),
     "AssistantToolChoice": ("openai_async.types.beta.assistant_tool_choice", "AssistantToolChoice"),
+    "AssistantToolChoiceFunction": (
+        "openai_async.types.beta.assistant_tool_choice_function",
+        "AssistantToolChoiceFunction",
+    ),
     "AssistantToolChoiceOption": (
         "openai_async.types.beta.assistant_tool_choice_option",
         "AssistantToolChoiceOption",
@@ -1034,6 +1132,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_response_code_interpreter_tool_call_param",
         "BetaResponseCodeInterpreterToolCallParam",
     ),
+    "BetaResponseCompactionItem": (
+        "openai_async.types.beta.beta_response_compaction_item",
+        "BetaResponseCompactionItem",
+    ),
+    "BetaResponseCompactionItemParam": (
+        "openai_async.types.beta.beta_response_compaction_item_param",
+        "BetaResponseCompactionItemParam",
+    ),
     "BetaResponseCompletedEvent": (
         "openai_async.types.beta.beta_response_completed_event",
         "BetaResponseCompletedEvent",
@@ -1045,6 +1151,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaResponseComputerToolCallOutputItem": (
         "openai_async.types.beta.beta_response_computer_tool_call_output_item",
         "BetaResponseComputerToolCallOutputItem",
+    ),
+    "BetaResponseComputerToolCallOutputScreenshot": (
+        "openai_async.types.beta.beta_response_computer_tool_call_output_screenshot",
+        "BetaResponseComputerToolCallOutputScreenshot",
+    ),
+    "BetaResponseComputerToolCallOutputScreenshotParam": (
+        "openai_async.types.beta.beta_response_computer_tool_call_output_screenshot_param",
+        "BetaResponseComputerToolCallOutputScreenshotParam",
     ),
     "BetaResponseComputerToolCallParam": (
         "openai_async.types.beta.beta_response_computer_tool_call_param",
@@ -1132,6 +1246,22 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_response_file_search_tool_call_param",
         "BetaResponseFileSearchToolCallParam",
     ),
+    "BetaResponseFormatTextConfig": (
+        "openai_async.types.beta.beta_response_format_text_config",
+        "BetaResponseFormatTextConfig",
+    ),
+    "BetaResponseFormatTextConfigParam": (
+        "openai_async.types.beta.beta_response_format_text_config_param",
+        "BetaResponseFormatTextConfigParam",
+    ),
+    "BetaResponseFormatTextJSONSchemaConfig": (
+        "openai_async.types.beta.beta_response_format_text_json_schema_config",
+        "BetaResponseFormatTextJSONSchemaConfig",
+    ),
+    "BetaResponseFormatTextJSONSchemaConfigParam": (
+        "openai_async.types.beta.beta_response_format_text_json_schema_config_param",
+        "BetaResponseFormatTextJSONSchemaConfigParam",
+    ),
     "BetaResponseFunctionCallArgumentsDeltaEvent": (
         "openai_async.types.beta.beta_response_function_call_arguments_delta_event",
         "BetaResponseFunctionCallArgumentsDeltaEvent",
@@ -1139,6 +1269,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaResponseFunctionCallArgumentsDoneEvent": (
         "openai_async.types.beta.beta_response_function_call_arguments_done_event",
         "BetaResponseFunctionCallArgumentsDoneEvent",
+    ),
+    "BetaResponseFunctionCallOutputItem": (
+        "openai_async.types.beta.beta_response_function_call_output_item",
+        "BetaResponseFunctionCallOutputItem",
+    ),
+    "BetaResponseFunctionCallOutputItemList": (
+        "openai_async.types.beta.beta_response_function_call_output_item_list",
+        "BetaResponseFunctionCallOutputItemList",
     ),
     "BetaResponseFunctionShellCallOutputContent": (
         "openai_async.types.beta.beta_response_function_shell_call_output_content",
@@ -1168,6 +1306,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_response_function_tool_call_param",
         "BetaResponseFunctionToolCallParam",
     ),
+    "BetaResponseFunctionWebSearch": (
+        "openai_async.types.beta.beta_response_function_web_search",
+        "BetaResponseFunctionWebSearch",
+    ),
+    "BetaResponseFunctionWebSearchParam": (
+        "openai_async.types.beta.beta_response_function_web_search_param",
+        "BetaResponseFunctionWebSearchParam",
+    ),
     "BetaResponseImageGenCallCompletedEvent": (
         "openai_async.types.beta.beta_response_image_gen_call_completed_event",
         "BetaResponseImageGenCallCompletedEvent",
@@ -1187,6 +1333,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaResponseInProgressEvent": (
         "openai_async.types.beta.beta_response_in_progress_event",
         "BetaResponseInProgressEvent",
+    ),
+    "BetaResponseIncludable": (
+        "openai_async.types.beta.beta_response_includable",
+        "BetaResponseIncludable",
     ),
     "BetaResponseIncompleteEvent": (
         "openai_async.types.beta.beta_response_incomplete_event",
@@ -1330,6 +1480,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_response_output_message_param",
         "BetaResponseOutputMessageParam",
     ),
+    "BetaResponseOutputRefusal": (
+        "openai_async.types.beta.beta_response_output_refusal",
+        "BetaResponseOutputRefusal",
+    ),
+    "BetaResponseOutputRefusalParam": (
+        "openai_async.types.beta.beta_response_output_refusal_param",
+        "BetaResponseOutputRefusalParam",
+    ),
     "BetaResponseOutputText": (
         "openai_async.types.beta.beta_response_output_text",
         "BetaResponseOutputText",
@@ -1407,9 +1565,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_response_shell_call_output_content_done_event",
         "BetaResponseShellCallOutputContentDoneEvent",
     ),
+    "BetaResponseStatus": ("openai_async.types.beta.beta_response_status", "BetaResponseStatus"),
     "BetaResponseStreamEvent": (
         "openai_async.types.beta.beta_response_stream_event",
         "BetaResponseStreamEvent",
+    ),
+    "BetaResponseTextConfig": (
+        "openai_async.types.beta.beta_response_text_config",
+        "BetaResponseTextConfig",
+    ),
+    "BetaResponseTextConfigParam": (
+        "openai_async.types.beta.beta_response_text_config_param",
+        "BetaResponseTextConfigParam",
     ),
     "BetaResponseTextDeltaEvent": (
         "openai_async.types.beta.beta_response_text_delta_event",
@@ -1452,6 +1619,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.beta_responses_server_event",
         "BetaResponsesServerEvent",
     ),
+    "BetaServiceTier": ("openai_async.types.beta.beta_service_tier", "BetaServiceTier"),
     "BetaSkillReference": ("openai_async.types.beta.beta_skill_reference", "BetaSkillReference"),
     "BetaSkillReferenceParam": (
         "openai_async.types.beta.beta_skill_reference_param",
@@ -1465,6 +1633,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaToolChoiceAllowedParam": (
         "openai_async.types.beta.beta_tool_choice_allowed_param",
         "BetaToolChoiceAllowedParam",
+    ),
+    "BetaToolChoiceApplyPatch": (
+        "openai_async.types.beta.beta_tool_choice_apply_patch",
+        "BetaToolChoiceApplyPatch",
+    ),
+    "BetaToolChoiceApplyPatchParam": (
+        "openai_async.types.beta.beta_tool_choice_apply_patch_param",
+        "BetaToolChoiceApplyPatchParam",
     ),
     "BetaToolChoiceCustom": (
         "openai_async.types.beta.beta_tool_choice_custom",
@@ -1490,6 +1666,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaToolChoiceOptions": (
         "openai_async.types.beta.beta_tool_choice_options",
         "BetaToolChoiceOptions",
+    ),
+    "BetaToolChoiceShell": (
+        "openai_async.types.beta.beta_tool_choice_shell",
+        "BetaToolChoiceShell",
+    ),
+    "BetaToolChoiceShellParam": (
+        "openai_async.types.beta.beta_tool_choice_shell_param",
+        "BetaToolChoiceShellParam",
     ),
     "BetaToolChoiceTypes": (
         "openai_async.types.beta.beta_tool_choice_types",

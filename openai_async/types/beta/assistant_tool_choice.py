@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.assistant_tool_choice_function import AssistantToolChoiceFunction
 
-__all__ = ["AssistantToolChoice", "AssistantToolChoiceFunction"]
+__all__ = ["AssistantToolChoice"]
 
 
 class AssistantToolChoice(BaseModel, kw_only=True):
@@ -13,9 +14,3 @@ class AssistantToolChoice(BaseModel, kw_only=True):
 
     type: str
     function: AssistantToolChoiceFunction | None = None
-
-
-class AssistantToolChoiceFunction(BaseModel, kw_only=True):
-    """Response type ``AssistantToolChoiceFunction`` (spec: ``AssistantsNamedToolChoice (inline)``)."""
-
-    name: str

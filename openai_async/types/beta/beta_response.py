@@ -8,6 +8,7 @@ from openai_async.types.beta.beta_response_error import BetaResponseError2
 from openai_async.types.beta.beta_response_input_item import BetaResponseInputItem
 from openai_async.types.beta.beta_response_output_item import BetaResponseOutputItem
 from openai_async.types.beta.beta_response_prompt import BetaResponsePrompt2
+from openai_async.types.beta.beta_response_text_config import BetaResponseTextConfig
 from openai_async.types.beta.beta_response_usage import BetaResponseUsage
 from openai_async.types.beta.beta_tool import BetaTool
 from openai_async.types.shared.beta_model_ids_responses import BetaModelIdsResponses
@@ -15,7 +16,6 @@ from openai_async.types.shared.beta_moderation import BetaModeration
 from openai_async.types.shared.beta_prompt_cache_options import BetaPromptCacheOptions
 from openai_async.types.shared.beta_reasoning import BetaReasoning
 from openai_async.types.shared.beta_response_conversation import BetaResponseConversation
-from openai_async.types.shared.beta_response_text_param import BetaResponseTextParam
 from openai_async.types.shared.beta_tool_choice_param import BetaToolChoiceParam
 
 __all__ = ["BetaResponse", "BetaResponseIncompleteDetails"]
@@ -36,7 +36,7 @@ class BetaResponse(BaseModel, kw_only=True):
     model: BetaModelIdsResponses
     background: bool | None = None
     max_tool_calls: int | None = None
-    text: BetaResponseTextParam | None = None
+    text: BetaResponseTextConfig | None = None
     tools: list[BetaTool]
     tool_choice: BetaToolChoiceParam
     prompt: BetaResponsePrompt2 | None = None

@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.beta_response_computer_tool_call_output_screenshot import (
+    BetaResponseComputerToolCallOutputScreenshot,
+)
 from openai_async.types.shared.beta_agent_tag import BetaAgentTag
 from openai_async.types.shared.beta_computer_call_safety_check_param import (
     BetaComputerCallSafetyCheckParam,
 )
-from openai_async.types.shared.beta_computer_screenshot_image import BetaComputerScreenshotImage
 
 __all__ = ["BetaResponseComputerToolCallOutputItem"]
 
@@ -24,7 +26,7 @@ class BetaResponseComputerToolCallOutputItem(
     id: str
     call_id: str
     acknowledged_safety_checks: list[BetaComputerCallSafetyCheckParam] | None = None
-    output: BetaComputerScreenshotImage
+    output: BetaResponseComputerToolCallOutputScreenshot
     status: str
     created_by: str | None = None
 

@@ -18,6 +18,7 @@ from openai_async.types.beta.beta_response_file_search_tool_call import (
     BetaResponseFileSearchToolCall,
 )
 from openai_async.types.beta.beta_response_function_tool_call import BetaResponseFunctionToolCall
+from openai_async.types.beta.beta_response_function_web_search import BetaResponseFunctionWebSearch
 from openai_async.types.beta.beta_response_input import BetaResponseInput
 from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from openai_async.types.shared.beta_additional_tools_item_param import BetaAdditionalToolsItemParam
@@ -66,7 +67,6 @@ from openai_async.types.shared.beta_tool_search_call_item_param import BetaToolS
 from openai_async.types.shared.beta_tool_search_output_item_param import (
     BetaToolSearchOutputItemParam,
 )
-from openai_async.types.shared.beta_web_search_tool_call import BetaWebSearchToolCall
 
 __all__ = ["BetaResponseInputItem", "BetaResponseInputItemMessage"]
 
@@ -92,7 +92,7 @@ BetaResponseInputItem: TypeAlias = (
     | BetaResponseFileSearchToolCall
     | BetaResponseComputerToolCall
     | BetaComputerCallOutputItemParam
-    | BetaWebSearchToolCall
+    | BetaResponseFunctionWebSearch
     | BetaResponseFunctionToolCall
     | BetaFunctionCallOutputItemParam
     | BetaAgentMessageItemParam

@@ -15,6 +15,7 @@ from openai_async.types.beta.beta_response_apply_patch_tool_call_output import (
 from openai_async.types.beta.beta_response_code_interpreter_tool_call import (
     BetaResponseCodeInterpreterToolCall,
 )
+from openai_async.types.beta.beta_response_compaction_item import BetaResponseCompactionItem
 from openai_async.types.beta.beta_response_computer_tool_call import BetaResponseComputerToolCall
 from openai_async.types.beta.beta_response_computer_tool_call_output_item import (
     BetaResponseComputerToolCallOutputItem,
@@ -40,6 +41,7 @@ from openai_async.types.beta.beta_response_function_tool_call_item import (
 from openai_async.types.beta.beta_response_function_tool_call_output_item import (
     BetaResponseFunctionToolCallOutputItem,
 )
+from openai_async.types.beta.beta_response_function_web_search import BetaResponseFunctionWebSearch
 from openai_async.types.beta.beta_response_input import BetaResponseInput
 from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from openai_async.types.beta.beta_response_tool_search_call import BetaResponseToolSearchCall
@@ -49,7 +51,6 @@ from openai_async.types.beta.beta_response_tool_search_output_item import (
 from openai_async.types.shared.beta_additional_tools import BetaAdditionalTools
 from openai_async.types.shared.beta_agent_message import BetaAgentMessage
 from openai_async.types.shared.beta_agent_tag import BetaAgentTag
-from openai_async.types.shared.beta_compaction_body import BetaCompactionBody
 from openai_async.types.shared.beta_image_gen_tool_call import BetaImageGenToolCall
 from openai_async.types.shared.beta_local_shell_tool_call import BetaLocalShellToolCall
 from openai_async.types.shared.beta_local_shell_tool_call_output import BetaLocalShellToolCallOutput
@@ -64,7 +65,6 @@ from openai_async.types.shared.beta_multi_agent_call_output import BetaMultiAgen
 from openai_async.types.shared.beta_output_message_content import BetaOutputMessageContent
 from openai_async.types.shared.beta_program import BetaProgram
 from openai_async.types.shared.beta_program_output import BetaProgramOutput
-from openai_async.types.shared.beta_web_search_tool_call import BetaWebSearchToolCall
 
 __all__ = ["BetaResponseItem", "BetaResponseItemMessage"]
 
@@ -90,7 +90,7 @@ BetaResponseItem: TypeAlias = (
     | BetaResponseFileSearchToolCall
     | BetaResponseComputerToolCall
     | BetaResponseComputerToolCallOutputItem
-    | BetaWebSearchToolCall
+    | BetaResponseFunctionWebSearch
     | BetaResponseFunctionToolCallItem
     | BetaResponseFunctionToolCallOutputItem
     | BetaAgentMessage
@@ -102,7 +102,7 @@ BetaResponseItem: TypeAlias = (
     | BetaResponseReasoningItem
     | BetaProgram
     | BetaProgramOutput
-    | BetaCompactionBody
+    | BetaResponseCompactionItem
     | BetaImageGenToolCall
     | BetaResponseCodeInterpreterToolCall
     | BetaLocalShellToolCall

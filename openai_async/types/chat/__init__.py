@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion import ChatCompletion as ChatCompletion
+    from openai_async.types.chat.chat_completion_allowed_tool_choice import (
+        ChatCompletionAllowedToolChoice as ChatCompletionAllowedToolChoice,
+    )
+    from openai_async.types.chat.chat_completion_allowed_tool_choice_param import (
+        ChatCompletionAllowedToolChoiceParam as ChatCompletionAllowedToolChoiceParam,
+    )
     from openai_async.types.chat.chat_completion_allowed_tools import (
         ChatCompletionAllowedTools as ChatCompletionAllowedTools,
     )
@@ -17,11 +23,17 @@ if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion_assistant_message_param import (
         ChatCompletionAssistantMessageParam as ChatCompletionAssistantMessageParam,
     )
+    from openai_async.types.chat.chat_completion_audio import (
+        ChatCompletionAudio as ChatCompletionAudio,
+    )
     from openai_async.types.chat.chat_completion_audio_param import (
         ChatCompletionAudioParam as ChatCompletionAudioParam,
     )
     from openai_async.types.chat.chat_completion_chunk import (
         ChatCompletionChunk as ChatCompletionChunk,
+    )
+    from openai_async.types.chat.chat_completion_content_part import (
+        ChatCompletionContentPart as ChatCompletionContentPart,
     )
     from openai_async.types.chat.chat_completion_content_part_image import (
         ChatCompletionContentPartImage as ChatCompletionContentPartImage,
@@ -35,6 +47,9 @@ if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion_content_part_input_audio_param import (
         ChatCompletionContentPartInputAudioParam as ChatCompletionContentPartInputAudioParam,
     )
+    from openai_async.types.chat.chat_completion_content_part_param import (
+        ChatCompletionContentPartParam as ChatCompletionContentPartParam,
+    )
     from openai_async.types.chat.chat_completion_content_part_refusal import (
         ChatCompletionContentPartRefusal as ChatCompletionContentPartRefusal,
     )
@@ -46,6 +61,12 @@ if TYPE_CHECKING:
     )
     from openai_async.types.chat.chat_completion_content_part_text_param import (
         ChatCompletionContentPartTextParam as ChatCompletionContentPartTextParam,
+    )
+    from openai_async.types.chat.chat_completion_custom_tool import (
+        ChatCompletionCustomTool as ChatCompletionCustomTool,
+    )
+    from openai_async.types.chat.chat_completion_custom_tool_param import (
+        ChatCompletionCustomToolParam as ChatCompletionCustomToolParam,
     )
     from openai_async.types.chat.chat_completion_deleted import (
         ChatCompletionDeleted as ChatCompletionDeleted,
@@ -82,6 +103,9 @@ if TYPE_CHECKING:
     )
     from openai_async.types.chat.chat_completion_message_tool_call_union import (
         ChatCompletionMessageToolCallUnion as ChatCompletionMessageToolCallUnion,
+    )
+    from openai_async.types.chat.chat_completion_modality import (
+        ChatCompletionModality as ChatCompletionModality,
     )
     from openai_async.types.chat.chat_completion_named_tool_choice import (
         ChatCompletionNamedToolChoice as ChatCompletionNamedToolChoice,
@@ -128,25 +152,38 @@ if TYPE_CHECKING:
     from openai_async.types.chat.chat_completion_tool_message_param import (
         ChatCompletionToolMessageParam as ChatCompletionToolMessageParam,
     )
+    from openai_async.types.chat.chat_completion_tool_union import (
+        ChatCompletionToolUnion as ChatCompletionToolUnion,
+    )
     from openai_async.types.chat.chat_completion_user_message_param import (
         ChatCompletionUserMessageParam as ChatCompletionUserMessageParam,
+    )
+    from openai_async.types.shared.chat_completion_message_tool_call import (
+        ChatCompletionMessageToolCall as ChatCompletionMessageFunctionToolCall,
     )
 
 __all__ = [
     "ChatCompletion",
+    "ChatCompletionAllowedToolChoice",
+    "ChatCompletionAllowedToolChoiceParam",
     "ChatCompletionAllowedTools",
     "ChatCompletionAllowedToolsParam",
     "ChatCompletionAssistantMessageParam",
+    "ChatCompletionAudio",
     "ChatCompletionAudioParam",
     "ChatCompletionChunk",
+    "ChatCompletionContentPart",
     "ChatCompletionContentPartImage",
     "ChatCompletionContentPartImageParam",
     "ChatCompletionContentPartInputAudio",
     "ChatCompletionContentPartInputAudioParam",
+    "ChatCompletionContentPartParam",
     "ChatCompletionContentPartRefusal",
     "ChatCompletionContentPartRefusalParam",
     "ChatCompletionContentPartText",
     "ChatCompletionContentPartTextParam",
+    "ChatCompletionCustomTool",
+    "ChatCompletionCustomToolParam",
     "ChatCompletionDeleted",
     "ChatCompletionDeveloperMessageParam",
     "ChatCompletionFunctionCallOption",
@@ -157,8 +194,10 @@ __all__ = [
     "ChatCompletionMessage",
     "ChatCompletionMessageCustomToolCall",
     "ChatCompletionMessageCustomToolCallParam",
+    "ChatCompletionMessageFunctionToolCall",
     "ChatCompletionMessageParam",
     "ChatCompletionMessageToolCallUnion",
+    "ChatCompletionModality",
     "ChatCompletionNamedToolChoice",
     "ChatCompletionNamedToolChoiceCustom",
     "ChatCompletionNamedToolChoiceCustomParam",
@@ -174,11 +213,20 @@ __all__ = [
     "ChatCompletionToolChoiceOption",
     "ChatCompletionToolChoiceOptionParam",
     "ChatCompletionToolMessageParam",
+    "ChatCompletionToolUnion",
     "ChatCompletionUserMessageParam",
 ]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
     "ChatCompletion": ("openai_async.types.chat.chat_completion", "ChatCompletion"),
+    "ChatCompletionAllowedToolChoice": (
+        "openai_async.types.chat.chat_completion_allowed_tool_choice",
+        "ChatCompletionAllowedToolChoice",
+    ),
+    "ChatCompletionAllowedToolChoiceParam": (
+        "openai_async.types.chat.chat_completion_allowed_tool_choice_param",
+        "ChatCompletionAllowedToolChoiceParam",
+    ),
     "ChatCompletionAllowedTools": (
         "openai_async.types.chat.chat_completion_allowed_tools",
         "ChatCompletionAllowedTools",
@@ -191,11 +239,16 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.chat.chat_completion_assistant_message_param",
         "ChatCompletionAssistantMessageParam",
     ),
+    "ChatCompletionAudio": ("openai_async.types.chat.chat_completion_audio", "ChatCompletionAudio"),
     "ChatCompletionAudioParam": (
         "openai_async.types.chat.chat_completion_audio_param",
         "ChatCompletionAudioParam",
     ),
     "ChatCompletionChunk": ("openai_async.types.chat.chat_completion_chunk", "ChatCompletionChunk"),
+    "ChatCompletionContentPart": (
+        "openai_async.types.chat.chat_completion_content_part",
+        "ChatCompletionContentPart",
+    ),
     "ChatCompletionContentPartImage": (
         "openai_async.types.chat.chat_completion_content_part_image",
         "ChatCompletionContentPartImage",
@@ -212,6 +265,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.chat.chat_completion_content_part_input_audio_param",
         "ChatCompletionContentPartInputAudioParam",
     ),
+    "ChatCompletionContentPartParam": (
+        "openai_async.types.chat.chat_completion_content_part_param",
+        "ChatCompletionContentPartParam",
+    ),
     "ChatCompletionContentPartRefusal": (
         "openai_async.types.chat.chat_completion_content_part_refusal",
         "ChatCompletionContentPartRefusal",
@@ -227,6 +284,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ChatCompletionContentPartTextParam": (
         "openai_async.types.chat.chat_completion_content_part_text_param",
         "ChatCompletionContentPartTextParam",
+    ),
+    "ChatCompletionCustomTool": (
+        "openai_async.types.chat.chat_completion_custom_tool",
+        "ChatCompletionCustomTool",
+    ),
+    "ChatCompletionCustomToolParam": (
+        "openai_async.types.chat.chat_completion_custom_tool_param",
+        "ChatCompletionCustomToolParam",
     ),
     "ChatCompletionDeleted": (
         "openai_async.types.chat.chat_completion_deleted",
@@ -268,6 +333,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.chat.chat_completion_message_custom_tool_call_param",
         "ChatCompletionMessageCustomToolCallParam",
     ),
+    "ChatCompletionMessageFunctionToolCall": (
+        "openai_async.types.shared.chat_completion_message_tool_call",
+        "ChatCompletionMessageToolCall",
+    ),
     "ChatCompletionMessageParam": (
         "openai_async.types.chat.chat_completion_message_param",
         "ChatCompletionMessageParam",
@@ -275,6 +344,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ChatCompletionMessageToolCallUnion": (
         "openai_async.types.chat.chat_completion_message_tool_call_union",
         "ChatCompletionMessageToolCallUnion",
+    ),
+    "ChatCompletionModality": (
+        "openai_async.types.chat.chat_completion_modality",
+        "ChatCompletionModality",
     ),
     "ChatCompletionNamedToolChoice": (
         "openai_async.types.chat.chat_completion_named_tool_choice",
@@ -332,6 +405,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ChatCompletionToolMessageParam": (
         "openai_async.types.chat.chat_completion_tool_message_param",
         "ChatCompletionToolMessageParam",
+    ),
+    "ChatCompletionToolUnion": (
+        "openai_async.types.chat.chat_completion_tool_union",
+        "ChatCompletionToolUnion",
     ),
     "ChatCompletionUserMessageParam": (
         "openai_async.types.chat.chat_completion_user_message_param",

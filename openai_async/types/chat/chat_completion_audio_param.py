@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from typing_extensions import Required, TypedDict
-
-from openai_async.types.shared.voice_ids_or_custom_voice_param import VoiceIdsOrCustomVoiceParam
 
 __all__ = ["ChatCompletionAudioParam"]
 
 
 class ChatCompletionAudioParam(TypedDict, total=False):
-    """Request shape ``ChatCompletionAudioParam`` (spec: ``components/schemas/CreateChatCompletionRequest/allOf/1/properties/audio``)."""
+    """Request shape ``ChatCompletionAudioParam`` (spec: ``components/schemas/ChatCompletionResponseMessage/properties/audio/anyOf/0``)."""
 
-    voice: Required[VoiceIdsOrCustomVoiceParam]
-    format: Required[Literal["wav", "aac", "mp3", "flac", "opus", "pcm16"]]
+    id: Required[str]
+    expires_at: Required[int]
+    data: Required[str]
+    transcript: Required[str]

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.chat.chat_completion_audio import ChatCompletionAudio
 from openai_async.types.chat.chat_completion_message_custom_tool_call import (
     ChatCompletionMessageCustomToolCall,
 )
 from openai_async.types.chat.chat_completion_store_message import (
     ChatCompletionStoreMessageAnnotation,
-    ChatCompletionStoreMessageAudio,
     ChatCompletionStoreMessageFunctionCall,
 )
 from openai_async.types.shared.chat_completion_message_tool_call import (
@@ -30,4 +30,4 @@ class ChatCompletionMessage(BaseModel, kw_only=True):
     annotations: list[ChatCompletionStoreMessageAnnotation] | None = None
     role: str
     function_call: ChatCompletionStoreMessageFunctionCall | None = None
-    audio: ChatCompletionStoreMessageAudio | None = None
+    audio: ChatCompletionAudio | None = None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.chat.chat_completion_audio import ChatCompletionAudio
 from openai_async.types.chat.chat_completion_content_part_image import (
     ChatCompletionContentPartImage,
 )
@@ -19,7 +20,6 @@ __all__ = [
     "ChatCompletionStoreMessage",
     "ChatCompletionStoreMessageAnnotation",
     "ChatCompletionStoreMessageAnnotationUrlCitation",
-    "ChatCompletionStoreMessageAudio",
     "ChatCompletionStoreMessageFunctionCall",
 ]
 
@@ -35,7 +35,7 @@ class ChatCompletionStoreMessage(BaseModel, kw_only=True):
     annotations: list[ChatCompletionStoreMessageAnnotation] | None = None
     role: str
     function_call: ChatCompletionStoreMessageFunctionCall | None = None
-    audio: ChatCompletionStoreMessageAudio | None = None
+    audio: ChatCompletionAudio | None = None
     id: str
     content_parts: list[ChatCompletionContentPartText | ChatCompletionContentPartImage] | None = (
         None
@@ -63,12 +63,3 @@ class ChatCompletionStoreMessageFunctionCall(BaseModel, kw_only=True):
 
     arguments: str
     name: str
-
-
-class ChatCompletionStoreMessageAudio(BaseModel, kw_only=True):
-    """Response type ``ChatCompletionStoreMessageAudio`` (spec: ``ChatCompletionMessageList (inline)``)."""
-
-    id: str
-    expires_at: int
-    data: str
-    transcript: str

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+from openai_async.types.chat.chat_completion_allowed_tool_choice import (
+    ChatCompletionAllowedToolChoice,
+)
 from openai_async.types.chat.chat_completion_named_tool_choice import ChatCompletionNamedToolChoice
 from openai_async.types.chat.chat_completion_named_tool_choice_custom import (
     ChatCompletionNamedToolChoiceCustom,
-)
-from openai_async.types.shared.chat_completion_allowed_tools_choice import (
-    ChatCompletionAllowedToolsChoice,
 )
 
 __all__ = ["ChatCompletionToolChoiceOption"]
@@ -18,7 +18,7 @@ __all__ = ["ChatCompletionToolChoiceOption"]
 
 ChatCompletionToolChoiceOption: TypeAlias = (
     str
-    | ChatCompletionAllowedToolsChoice
+    | ChatCompletionAllowedToolChoice
     | ChatCompletionNamedToolChoice
     | ChatCompletionNamedToolChoiceCustom
 )

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
+from openai_async.types.chat.chat_completion_allowed_tool_choice_param import (
+    ChatCompletionAllowedToolChoiceParam,
+)
 from openai_async.types.chat.chat_completion_named_tool_choice_custom_param import (
     ChatCompletionNamedToolChoiceCustomParam,
 )
 from openai_async.types.chat.chat_completion_named_tool_choice_param import (
     ChatCompletionNamedToolChoiceParam,
-)
-from openai_async.types.shared.chat_completion_allowed_tools_choice_param import (
-    ChatCompletionAllowedToolsChoiceParam,
 )
 
 __all__ = ["ChatCompletionToolChoiceOptionParam"]
@@ -20,7 +20,7 @@ __all__ = ["ChatCompletionToolChoiceOptionParam"]
 
 ChatCompletionToolChoiceOptionParam: TypeAlias = (
     Literal["none", "auto", "required"]
-    | ChatCompletionAllowedToolsChoiceParam
+    | ChatCompletionAllowedToolChoiceParam
     | ChatCompletionNamedToolChoiceParam
     | ChatCompletionNamedToolChoiceCustomParam
 )

@@ -8,8 +8,8 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.shared.chat_completion_request_user_message_content_part_param import (
-    ChatCompletionRequestUserMessageContentPartParam,
+from openai_async.types.chat.chat_completion_content_part_param import (
+    ChatCompletionContentPartParam,
 )
 
 __all__ = ["ChatCompletionUserMessageParam"]
@@ -18,6 +18,6 @@ __all__ = ["ChatCompletionUserMessageParam"]
 class ChatCompletionUserMessageParam(TypedDict, total=False):
     """Request shape ``ChatCompletionUserMessageParam`` (spec: ``ChatCompletionRequestUserMessage``)."""
 
-    content: Required[str | Iterable[ChatCompletionRequestUserMessageContentPartParam]]
+    content: Required[str | Iterable[ChatCompletionContentPartParam]]
     role: Required[Literal["user"]]
     name: str

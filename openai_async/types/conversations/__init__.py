@@ -11,6 +11,9 @@ if TYPE_CHECKING:
         ComputerScreenshotContent as ComputerScreenshotContent,
     )
     from openai_async.types.conversations.conversation import Conversation as Conversation
+    from openai_async.types.conversations.conversation_deleted import (
+        ConversationDeleted as ConversationDeleted,
+    )
     from openai_async.types.conversations.conversation_deleted_resource import (
         ConversationDeletedResource as ConversationDeletedResource,
     )
@@ -45,10 +48,6 @@ if TYPE_CHECKING:
     from openai_async.types.conversations.output_text_content_param import (
         OutputTextContentParam as OutputTextContentParam,
     )
-    from openai_async.types.conversations.refusal_content import RefusalContent as RefusalContent
-    from openai_async.types.conversations.refusal_content_param import (
-        RefusalContentParam as RefusalContentParam,
-    )
     from openai_async.types.conversations.summary_text_content import (
         SummaryTextContent as SummaryTextContent,
     )
@@ -56,10 +55,14 @@ if TYPE_CHECKING:
         SummaryTextContentParam as SummaryTextContentParam,
     )
     from openai_async.types.conversations.text_content import TextContent as TextContent
+    from openai_async.types.responses.response_output_refusal import (
+        ResponseOutputRefusal as RefusalContent,
+    )
 
 __all__ = [
     "ComputerScreenshotContent",
     "Conversation",
+    "ConversationDeleted",
     "ConversationDeletedResource",
     "ConversationItem",
     "ConversationItemList",
@@ -73,7 +76,6 @@ __all__ = [
     "OutputTextContent",
     "OutputTextContentParam",
     "RefusalContent",
-    "RefusalContentParam",
     "SummaryTextContent",
     "SummaryTextContentParam",
     "TextContent",
@@ -85,6 +87,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ComputerScreenshotContent",
     ),
     "Conversation": ("openai_async.types.conversations.conversation", "Conversation"),
+    "ConversationDeleted": (
+        "openai_async.types.conversations.conversation_deleted",
+        "ConversationDeleted",
+    ),
     "ConversationDeletedResource": (
         "openai_async.types.conversations.conversation_deleted_resource",
         "ConversationDeletedResource",
@@ -121,10 +127,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.conversations.output_text_content_param",
         "OutputTextContentParam",
     ),
-    "RefusalContent": ("openai_async.types.conversations.refusal_content", "RefusalContent"),
-    "RefusalContentParam": (
-        "openai_async.types.conversations.refusal_content_param",
-        "RefusalContentParam",
+    "RefusalContent": (
+        "openai_async.types.responses.response_output_refusal",
+        "ResponseOutputRefusal",
     ),
     "SummaryTextContent": (
         "openai_async.types.conversations.summary_text_content",

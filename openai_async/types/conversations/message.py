@@ -11,9 +11,9 @@ from openai_async.types.conversations.input_file_content import InputFileContent
 from openai_async.types.conversations.input_image_content import InputImageContent
 from openai_async.types.conversations.input_text_content import InputTextContent
 from openai_async.types.conversations.output_text_content import OutputTextContent
-from openai_async.types.conversations.refusal_content import RefusalContent
 from openai_async.types.conversations.summary_text_content import SummaryTextContent
 from openai_async.types.conversations.text_content import TextContent
+from openai_async.types.responses.response_output_refusal import ResponseOutputRefusal
 from openai_async.types.shared.reasoning_text_content import ReasoningTextContent
 
 __all__ = ["Message"]
@@ -31,7 +31,7 @@ class Message(BaseModel, kw_only=True, tag_field="type", tag="message"):
         | TextContent
         | SummaryTextContent
         | ReasoningTextContent
-        | RefusalContent
+        | ResponseOutputRefusal
         | InputImageContent
         | ComputerScreenshotContent
         | InputFileContent

@@ -7,6 +7,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from openai_async.types.graders.grader_inputs import GraderInputs as GraderInputs
     from openai_async.types.graders.label_model_grader import LabelModelGrader as LabelModelGrader
     from openai_async.types.graders.label_model_grader_param import (
         LabelModelGraderParam as LabelModelGraderParam,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "GraderInputs",
     "LabelModelGrader",
     "LabelModelGraderParam",
     "MultiGrader",
@@ -50,6 +52,7 @@ __all__ = [
 ]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "GraderInputs": ("openai_async.types.graders.grader_inputs", "GraderInputs"),
     "LabelModelGrader": ("openai_async.types.graders.label_model_grader", "LabelModelGrader"),
     "LabelModelGraderParam": (
         "openai_async.types.graders.label_model_grader_param",

@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from openai_async.types.beta.realtime.realtime_server_event import (
         RealtimeServerEvent as RealtimeServerEvent,
     )
+    from openai_async.types.realtime.audio_transcription import (
+        AudioTranscription as AudioTranscription,
+    )
+    from openai_async.types.realtime.audio_transcription_param import (
+        AudioTranscriptionParam as AudioTranscriptionParam,
+    )
     from openai_async.types.realtime.client_secret_create_response import (
         ClientSecretCreateResponse as ClientSecretCreateResponse,
     )
@@ -94,6 +100,9 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.input_audio_buffer_timeout_triggered import (
         InputAudioBufferTimeoutTriggered as InputAudioBufferTimeoutTriggered,
     )
+    from openai_async.types.realtime.log_prob_properties import (
+        LogProbProperties as LogProbProperties,
+    )
     from openai_async.types.realtime.mcp_list_tools_completed import (
         McpListToolsCompleted as McpListToolsCompleted,
     )
@@ -103,17 +112,35 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.mcp_list_tools_in_progress import (
         McpListToolsInProgress as McpListToolsInProgress,
     )
+    from openai_async.types.realtime.noise_reduction_type import (
+        NoiseReductionType as NoiseReductionType,
+    )
     from openai_async.types.realtime.output_audio_buffer_clear_event import (
         OutputAudioBufferClearEvent as OutputAudioBufferClearEvent,
     )
     from openai_async.types.realtime.rate_limits_updated_event import (
         RateLimitsUpdatedEvent as RateLimitsUpdatedEvent,
     )
+    from openai_async.types.realtime.realtime_audio_config import (
+        RealtimeAudioConfig as RealtimeAudioConfig,
+    )
+    from openai_async.types.realtime.realtime_audio_config_input import (
+        RealtimeAudioConfigInput as RealtimeAudioConfigInput,
+    )
+    from openai_async.types.realtime.realtime_audio_config_output import (
+        RealtimeAudioConfigOutput as RealtimeAudioConfigOutput,
+    )
     from openai_async.types.realtime.realtime_audio_formats import (
         RealtimeAudioFormats as RealtimeAudioFormats,
     )
     from openai_async.types.realtime.realtime_audio_formats_param import (
         RealtimeAudioFormatsParam as RealtimeAudioFormatsParam,
+    )
+    from openai_async.types.realtime.realtime_audio_input_turn_detection_server_vad import (
+        RealtimeAudioInputTurnDetection as RealtimeAudioInputTurnDetection,
+    )
+    from openai_async.types.realtime.realtime_audio_input_turn_detection_server_vad import (
+        RealtimeAudioInputTurnDetection as RealtimeTranscriptionSessionAudioInputTurnDetection,
     )
     from openai_async.types.realtime.realtime_conversation_item_assistant_message import (
         RealtimeConversationItemAssistantMessage as RealtimeConversationItemAssistantMessage,
@@ -130,6 +157,7 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.realtime_conversation_item_user_message import (
         RealtimeConversationItemUserMessage as RealtimeConversationItemUserMessage,
     )
+    from openai_async.types.realtime.realtime_error import RealtimeError as RealtimeError
     from openai_async.types.realtime.realtime_error_event import (
         RealtimeErrorEvent as RealtimeErrorEvent,
     )
@@ -169,8 +197,29 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.realtime_reasoning_param import (
         RealtimeReasoningParam as RealtimeReasoningParam,
     )
+    from openai_async.types.realtime.realtime_response_create_audio_output import (
+        RealtimeResponseCreateAudioOutput as RealtimeResponseCreateAudioOutput,
+    )
+    from openai_async.types.realtime.realtime_response_create_mcp_tool import (
+        RealtimeResponseCreateMcpTool as RealtimeResponseCreateMcpTool,
+    )
+    from openai_async.types.realtime.realtime_response_create_mcp_tool_param import (
+        RealtimeResponseCreateMcpToolParam as RealtimeResponseCreateMcpToolParam,
+    )
     from openai_async.types.realtime.realtime_response_create_params import (
         RealtimeResponseCreateParams as RealtimeResponseCreateParams,
+    )
+    from openai_async.types.realtime.realtime_response_status import (
+        RealtimeResponseStatus as RealtimeResponseStatus,
+    )
+    from openai_async.types.realtime.realtime_response_usage import (
+        RealtimeResponseUsage as RealtimeResponseUsage,
+    )
+    from openai_async.types.realtime.realtime_response_usage_input_token_details import (
+        RealtimeResponseUsageInputTokenDetails as RealtimeResponseUsageInputTokenDetails,
+    )
+    from openai_async.types.realtime.realtime_response_usage_output_token_details import (
+        RealtimeResponseUsageOutputTokenDetails as RealtimeResponseUsageOutputTokenDetails,
     )
     from openai_async.types.realtime.realtime_session import RealtimeSession as RealtimeSession
     from openai_async.types.realtime.realtime_session_create_request import (
@@ -182,6 +231,24 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.realtime_session_create_response import (
         RealtimeSessionCreateResponse as RealtimeSessionCreateResponse,
     )
+    from openai_async.types.realtime.realtime_tool_choice_config import (
+        RealtimeToolChoiceConfig as RealtimeToolChoiceConfig,
+    )
+    from openai_async.types.realtime.realtime_tools_config import (
+        RealtimeToolsConfig as RealtimeToolsConfig,
+    )
+    from openai_async.types.realtime.realtime_tools_config_union import (
+        RealtimeToolsConfigUnion as RealtimeToolsConfigUnion,
+    )
+    from openai_async.types.realtime.realtime_tracing_config import (
+        RealtimeTracingConfig as RealtimeTracingConfig,
+    )
+    from openai_async.types.realtime.realtime_transcription_session_audio import (
+        RealtimeTranscriptionSessionAudio as RealtimeTranscriptionSessionAudio,
+    )
+    from openai_async.types.realtime.realtime_transcription_session_audio_input import (
+        RealtimeTranscriptionSessionAudioInput as RealtimeTranscriptionSessionAudioInput,
+    )
     from openai_async.types.realtime.realtime_transcription_session_create_request import (
         RealtimeTranscriptionSessionCreateRequest as RealtimeTranscriptionSessionCreateRequest,
     )
@@ -190,6 +257,9 @@ if TYPE_CHECKING:
     )
     from openai_async.types.realtime.realtime_transcription_session_create_response import (
         RealtimeTranscriptionSessionCreateResponse as RealtimeTranscriptionSessionCreateResponse,
+    )
+    from openai_async.types.realtime.realtime_transcription_session_turn_detection import (
+        RealtimeTranscriptionSessionTurnDetection as RealtimeTranscriptionSessionTurnDetection,
     )
     from openai_async.types.realtime.realtime_translation_client_event import (
         RealtimeTranslationClientEvent as RealtimeTranslationClientEvent,
@@ -250,6 +320,9 @@ if TYPE_CHECKING:
     )
     from openai_async.types.realtime.realtime_truncation_param import (
         RealtimeTruncationParam as RealtimeTruncationParam,
+    )
+    from openai_async.types.realtime.realtime_truncation_retention_ratio import (
+        RealtimeTruncationRetentionRatio as RealtimeTruncationRetentionRatio,
     )
     from openai_async.types.realtime.response_audio_delta_event import (
         ResponseAudioDeltaEvent as ResponseAudioDeltaEvent,
@@ -323,11 +396,16 @@ if TYPE_CHECKING:
     from openai_async.types.realtime.session_updated_event import (
         SessionUpdatedEvent as SessionUpdatedEvent,
     )
+    from openai_async.types.realtime.transcription_session_update import (
+        TranscriptionSessionUpdate as TranscriptionSessionUpdate,
+    )
     from openai_async.types.realtime.transcription_session_updated_event import (
         TranscriptionSessionUpdatedEvent as TranscriptionSessionUpdatedEvent,
     )
 
 __all__ = [
+    "AudioTranscription",
+    "AudioTranscriptionParam",
     "ClientSecretCreateResponse",
     "ConversationCreatedEvent",
     "ConversationItem",
@@ -354,19 +432,26 @@ __all__ = [
     "InputAudioBufferSpeechStartedEvent",
     "InputAudioBufferSpeechStoppedEvent",
     "InputAudioBufferTimeoutTriggered",
+    "LogProbProperties",
     "McpListToolsCompleted",
     "McpListToolsFailed",
     "McpListToolsInProgress",
+    "NoiseReductionType",
     "OutputAudioBufferClearEvent",
     "RateLimitsUpdatedEvent",
+    "RealtimeAudioConfig",
+    "RealtimeAudioConfigInput",
+    "RealtimeAudioConfigOutput",
     "RealtimeAudioFormats",
     "RealtimeAudioFormatsParam",
+    "RealtimeAudioInputTurnDetection",
     "RealtimeClientEvent",
     "RealtimeConversationItemAssistantMessage",
     "RealtimeConversationItemFunctionCall",
     "RealtimeConversationItemFunctionCallOutput",
     "RealtimeConversationItemSystemMessage",
     "RealtimeConversationItemUserMessage",
+    "RealtimeError",
     "RealtimeErrorEvent",
     "RealtimeFunctionTool",
     "RealtimeFunctionToolParam",
@@ -381,15 +466,30 @@ __all__ = [
     "RealtimeReasoningEffort",
     "RealtimeReasoningParam",
     "RealtimeResponse",
+    "RealtimeResponseCreateAudioOutput",
+    "RealtimeResponseCreateMcpTool",
+    "RealtimeResponseCreateMcpToolParam",
     "RealtimeResponseCreateParams",
+    "RealtimeResponseStatus",
+    "RealtimeResponseUsage",
+    "RealtimeResponseUsageInputTokenDetails",
+    "RealtimeResponseUsageOutputTokenDetails",
     "RealtimeServerEvent",
     "RealtimeSession",
     "RealtimeSessionCreateRequest",
     "RealtimeSessionCreateRequestParam",
     "RealtimeSessionCreateResponse",
+    "RealtimeToolChoiceConfig",
+    "RealtimeToolsConfig",
+    "RealtimeToolsConfigUnion",
+    "RealtimeTracingConfig",
+    "RealtimeTranscriptionSessionAudio",
+    "RealtimeTranscriptionSessionAudioInput",
+    "RealtimeTranscriptionSessionAudioInputTurnDetection",
     "RealtimeTranscriptionSessionCreateRequest",
     "RealtimeTranscriptionSessionCreateRequestParam",
     "RealtimeTranscriptionSessionCreateResponse",
+    "RealtimeTranscriptionSessionTurnDetection",
     "RealtimeTranslationClientEvent",
     "RealtimeTranslationClientSecretCreateRequest",
     "RealtimeTranslationClientSecretCreateRequestParam",
@@ -410,6 +510,7 @@ __all__ = [
     "RealtimeTranslationSessionUpdatedEvent",
     "RealtimeTruncation",
     "RealtimeTruncationParam",
+    "RealtimeTruncationRetentionRatio",
     "ResponseAudioDeltaEvent",
     "ResponseAudioDoneEvent",
     "ResponseAudioTranscriptDeltaEvent",
@@ -434,10 +535,16 @@ __all__ = [
     "SessionCreatedEvent",
     "SessionUpdateEvent",
     "SessionUpdatedEvent",
+    "TranscriptionSessionUpdate",
     "TranscriptionSessionUpdatedEvent",
 ]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "AudioTranscription": ("openai_async.types.realtime.audio_transcription", "AudioTranscription"),
+    "AudioTranscriptionParam": (
+        "openai_async.types.realtime.audio_transcription_param",
+        "AudioTranscriptionParam",
+    ),
     "ClientSecretCreateResponse": (
         "openai_async.types.realtime.client_secret_create_response",
         "ClientSecretCreateResponse",
@@ -539,6 +646,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.realtime.input_audio_buffer_timeout_triggered",
         "InputAudioBufferTimeoutTriggered",
     ),
+    "LogProbProperties": ("openai_async.types.realtime.log_prob_properties", "LogProbProperties"),
     "McpListToolsCompleted": (
         "openai_async.types.realtime.mcp_list_tools_completed",
         "McpListToolsCompleted",
@@ -551,6 +659,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.realtime.mcp_list_tools_in_progress",
         "McpListToolsInProgress",
     ),
+    "NoiseReductionType": (
+        "openai_async.types.realtime.noise_reduction_type",
+        "NoiseReductionType",
+    ),
     "OutputAudioBufferClearEvent": (
         "openai_async.types.realtime.output_audio_buffer_clear_event",
         "OutputAudioBufferClearEvent",
@@ -559,6 +671,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.realtime.rate_limits_updated_event",
         "RateLimitsUpdatedEvent",
     ),
+    "RealtimeAudioConfig": (
+        "openai_async.types.realtime.realtime_audio_config",
+        "RealtimeAudioConfig",
+    ),
+    "RealtimeAudioConfigInput": (
+        "openai_async.types.realtime.realtime_audio_config_input",
+        "RealtimeAudioConfigInput",
+    ),
+    "RealtimeAudioConfigOutput": (
+        "openai_async.types.realtime.realtime_audio_config_output",
+        "RealtimeAudioConfigOutput",
+    ),
     "RealtimeAudioFormats": (
         "openai_async.types.realtime.realtime_audio_formats",
         "RealtimeAudioFormats",
@@ -566,6 +690,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RealtimeAudioFormatsParam": (
         "openai_async.types.realtime.realtime_audio_formats_param",
         "RealtimeAudioFormatsParam",
+    ),
+    "RealtimeAudioInputTurnDetection": (
+        "openai_async.types.realtime.realtime_audio_input_turn_detection_server_vad",
+        "RealtimeAudioInputTurnDetection",
     ),
     "RealtimeClientEvent": (
         "openai_async.types.beta.realtime.realtime_client_event",
@@ -591,6 +719,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.realtime.realtime_conversation_item_user_message",
         "RealtimeConversationItemUserMessage",
     ),
+    "RealtimeError": ("openai_async.types.realtime.realtime_error", "RealtimeError"),
     "RealtimeErrorEvent": (
         "openai_async.types.realtime.realtime_error_event",
         "RealtimeErrorEvent",
@@ -641,9 +770,37 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "RealtimeReasoningParam",
     ),
     "RealtimeResponse": ("openai_async.types.beta.realtime.realtime_response", "RealtimeResponse"),
+    "RealtimeResponseCreateAudioOutput": (
+        "openai_async.types.realtime.realtime_response_create_audio_output",
+        "RealtimeResponseCreateAudioOutput",
+    ),
+    "RealtimeResponseCreateMcpTool": (
+        "openai_async.types.realtime.realtime_response_create_mcp_tool",
+        "RealtimeResponseCreateMcpTool",
+    ),
+    "RealtimeResponseCreateMcpToolParam": (
+        "openai_async.types.realtime.realtime_response_create_mcp_tool_param",
+        "RealtimeResponseCreateMcpToolParam",
+    ),
     "RealtimeResponseCreateParams": (
         "openai_async.types.realtime.realtime_response_create_params",
         "RealtimeResponseCreateParams",
+    ),
+    "RealtimeResponseStatus": (
+        "openai_async.types.realtime.realtime_response_status",
+        "RealtimeResponseStatus",
+    ),
+    "RealtimeResponseUsage": (
+        "openai_async.types.realtime.realtime_response_usage",
+        "RealtimeResponseUsage",
+    ),
+    "RealtimeResponseUsageInputTokenDetails": (
+        "openai_async.types.realtime.realtime_response_usage_input_token_details",
+        "RealtimeResponseUsageInputTokenDetails",
+    ),
+    "RealtimeResponseUsageOutputTokenDetails": (
+        "openai_async.types.realtime.realtime_response_usage_output_token_details",
+        "RealtimeResponseUsageOutputTokenDetails",
     ),
     "RealtimeServerEvent": (
         "openai_async.types.beta.realtime.realtime_server_event",
@@ -662,6 +819,34 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.realtime.realtime_session_create_response",
         "RealtimeSessionCreateResponse",
     ),
+    "RealtimeToolChoiceConfig": (
+        "openai_async.types.realtime.realtime_tool_choice_config",
+        "RealtimeToolChoiceConfig",
+    ),
+    "RealtimeToolsConfig": (
+        "openai_async.types.realtime.realtime_tools_config",
+        "RealtimeToolsConfig",
+    ),
+    "RealtimeToolsConfigUnion": (
+        "openai_async.types.realtime.realtime_tools_config_union",
+        "RealtimeToolsConfigUnion",
+    ),
+    "RealtimeTracingConfig": (
+        "openai_async.types.realtime.realtime_tracing_config",
+        "RealtimeTracingConfig",
+    ),
+    "RealtimeTranscriptionSessionAudio": (
+        "openai_async.types.realtime.realtime_transcription_session_audio",
+        "RealtimeTranscriptionSessionAudio",
+    ),
+    "RealtimeTranscriptionSessionAudioInput": (
+        "openai_async.types.realtime.realtime_transcription_session_audio_input",
+        "RealtimeTranscriptionSessionAudioInput",
+    ),
+    "RealtimeTranscriptionSessionAudioInputTurnDetection": (
+        "openai_async.types.realtime.realtime_audio_input_turn_detection_server_vad",
+        "RealtimeAudioInputTurnDetection",
+    ),
     "RealtimeTranscriptionSessionCreateRequest": (
         "openai_async.types.realtime.realtime_transcription_session_create_request",
         "RealtimeTranscriptionSessionCreateRequest",
@@ -673,6 +858,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RealtimeTranscriptionSessionCreateResponse": (
         "openai_async.types.realtime.realtime_transcription_session_create_response",
         "RealtimeTranscriptionSessionCreateResponse",
+    ),
+    "RealtimeTranscriptionSessionTurnDetection": (
+        "openai_async.types.realtime.realtime_transcription_session_turn_detection",
+        "RealtimeTranscriptionSessionTurnDetection",
     ),
     "RealtimeTranslationClientEvent": (
         "openai_async.types.realtime.realtime_translation_client_event",
@@ -750,6 +939,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RealtimeTruncationParam": (
         "openai_async.types.realtime.realtime_truncation_param",
         "RealtimeTruncationParam",
+    ),
+    "RealtimeTruncationRetentionRatio": (
+        "openai_async.types.realtime.realtime_truncation_retention_ratio",
+        "RealtimeTruncationRetentionRatio",
     ),
     "ResponseAudioDeltaEvent": (
         "openai_async.types.realtime.response_audio_delta_event",
@@ -843,6 +1036,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "SessionUpdatedEvent": (
         "openai_async.types.realtime.session_updated_event",
         "SessionUpdatedEvent",
+    ),
+    "TranscriptionSessionUpdate": (
+        "openai_async.types.realtime.transcription_session_update",
+        "TranscriptionSessionUpdate",
     ),
     "TranscriptionSessionUpdatedEvent": (
         "openai_async.types.realtime.transcription_session_updated_event",

@@ -7,7 +7,7 @@ from typing import Literal
 
 from openai_async._models import BaseModel
 from openai_async.types.audio.transcription_language import TranscriptionLanguage
-from openai_async.types.shared.log_prob_properties import LogProbProperties
+from openai_async.types.realtime.log_prob_properties import LogProbProperties
 from openai_async.types.shared.transcript_text_usage_duration import TranscriptTextUsageDuration
 from openai_async.types.shared.transcript_text_usage_tokens import TranscriptTextUsageTokens
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.log_prob_properties import LogProbProperties
+from openai_async.types.realtime.log_prob_properties import LogProbProperties
 
 __all__ = ["ConversationItemInputAudioTranscriptionDeltaEvent"]
 

@@ -6,27 +6,18 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.realtime.realtime_error import RealtimeError
 
-__all__ = ["RealtimeErrorEvent", "RealtimeErrorEventError"]
+__all__ = ["RealtimeErrorEvent"]
 
 
 class RealtimeErrorEvent(BaseModel, kw_only=True, tag_field="type", tag="error"):
     """Response type ``RealtimeErrorEvent`` (spec: ``RealtimeServerEventError``)."""
 
     event_id: str
-    error: RealtimeErrorEventError
+    error: RealtimeError
 
     @property
     def type(self) -> Literal["error"]:
         """The ``type`` tag of this variant."""
         return "error"
-
-
-class RealtimeErrorEventError(BaseModel, kw_only=True):
-    """Response type ``RealtimeErrorEventError`` (spec: ``RealtimeServerEventError (inline)``)."""
-
-    type: str
-    code: str | None = None
-    message: str
-    param: str | None = None
-    event_id: str | None = None

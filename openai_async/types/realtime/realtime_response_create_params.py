@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from openai_async._models import BaseModel
 from openai_async.types.beta.realtime.conversation_item import ConversationItem
-from openai_async.types.realtime.realtime_audio_formats import RealtimeAudioFormats
 from openai_async.types.realtime.realtime_function_tool import RealtimeFunctionTool
 from openai_async.types.realtime.realtime_reasoning import RealtimeReasoning
+from openai_async.types.realtime.realtime_response_create_audio_output import (
+    RealtimeResponseCreateAudioOutput,
+)
+from openai_async.types.realtime.realtime_response_create_mcp_tool import (
+    RealtimeResponseCreateMcpTool,
+)
 from openai_async.types.responses.response_prompt import ResponsePrompt2
 from openai_async.types.responses.tool_choice_function import ToolChoiceFunction
 from openai_async.types.responses.tool_choice_mcp import ToolChoiceMcp
-from openai_async.types.shared.mcp_tool import MCPTool
-from openai_async.types.shared.voice_ids_or_custom_voice import VoiceIdsOrCustomVoice
 
-__all__ = [
-    "RealtimeResponseCreateParams",
-    "RealtimeResponseCreateParamsAudio",
-    "RealtimeResponseCreateParamsAudioOutput",
-]
+__all__ = ["RealtimeResponseCreateParams"]
 
 
 class RealtimeResponseCreateParams(BaseModel, kw_only=True):
@@ -26,8 +25,8 @@ class RealtimeResponseCreateParams(BaseModel, kw_only=True):
 
     output_modalities: list[str] | None = None
     instructions: str | None = None
-    audio: RealtimeResponseCreateParamsAudio | None = None
-    tools: list[RealtimeFunctionTool | MCPTool] | None = None
+    audio: RealtimeResponseCreateAudioOutput | None = None
+    tools: list[RealtimeFunctionTool | RealtimeResponseCreateMcpTool] | None = None
     tool_choice: str | ToolChoiceFunction | ToolChoiceMcp | None = None
     parallel_tool_calls: bool | None = None
     reasoning: RealtimeReasoning | None = None
@@ -36,16 +35,3 @@ class RealtimeResponseCreateParams(BaseModel, kw_only=True):
     metadata: dict[str, str] | None = None
     prompt: ResponsePrompt2 | None = None
     input: list[ConversationItem] | None = None
-
-
-class RealtimeResponseCreateParamsAudio(BaseModel, kw_only=True):
-    """Response type ``RealtimeResponseCreateParamsAudio`` (spec: ``RealtimeResponseCreateParams (inline)``)."""
-
-    output: RealtimeResponseCreateParamsAudioOutput | None = None
-
-
-class RealtimeResponseCreateParamsAudioOutput(BaseModel, kw_only=True):
-    """Response type ``RealtimeResponseCreateParamsAudioOutput`` (spec: ``RealtimeResponseCreateParams (inline)``)."""
-
-    format: RealtimeAudioFormats | None = None
-    voice: VoiceIdsOrCustomVoice | None = None

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from openai_async._models import BaseModel
+from openai_async.types.realtime.realtime_audio_input_turn_detection_server_vad import (
+    RealtimeAudioInputTurnDetectionSemanticVAD,
+    RealtimeAudioInputTurnDetectionServerVAD,
+)
 from openai_async.types.realtime.realtime_function_tool import RealtimeFunctionTool
 from openai_async.types.responses.response_prompt import ResponsePrompt2
 from openai_async.types.shared.audio_transcription_response import AudioTranscriptionResponse
-from openai_async.types.shared.realtime_turn_detection import (
-    RealtimeTurnDetectionSemanticVAD,
-    RealtimeTurnDetectionServerVAD,
-)
 from openai_async.types.shared.voice_ids_shared import VoiceIdsShared
 
 __all__ = [
@@ -34,7 +34,9 @@ class RealtimeSession(BaseModel, kw_only=True):
     input_audio_format: str | None = None
     output_audio_format: str | None = None
     input_audio_transcription: AudioTranscriptionResponse | None = None
-    turn_detection: RealtimeTurnDetectionServerVAD | RealtimeTurnDetectionSemanticVAD | None = None
+    turn_detection: (
+        RealtimeAudioInputTurnDetectionServerVAD | RealtimeAudioInputTurnDetectionSemanticVAD | None
+    ) = None
     input_audio_noise_reduction: RealtimeSessionInputAudioNoiseReduction | None = None
     speed: float | None = None
     tracing: str | RealtimeSessionTracingTracingConfiguration | None = None

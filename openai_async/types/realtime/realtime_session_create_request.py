@@ -3,32 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.realtime.realtime_audio_formats import RealtimeAudioFormats
+from openai_async.types.realtime.realtime_audio_config import RealtimeAudioConfig
 from openai_async.types.realtime.realtime_function_tool import RealtimeFunctionTool
 from openai_async.types.realtime.realtime_reasoning import RealtimeReasoning
+from openai_async.types.realtime.realtime_response_create_mcp_tool import (
+    RealtimeResponseCreateMcpTool,
+)
+from openai_async.types.realtime.realtime_tracing_config import (
+    RealtimeTracingConfigTracingConfiguration,
+)
 from openai_async.types.realtime.realtime_truncation import RealtimeTruncation
 from openai_async.types.responses.response_prompt import ResponsePrompt2
 from openai_async.types.responses.tool_choice_function import ToolChoiceFunction
 from openai_async.types.responses.tool_choice_mcp import ToolChoiceMcp
-from openai_async.types.shared.audio_transcription import AudioTranscription
-from openai_async.types.shared.mcp_tool import MCPTool
-from openai_async.types.shared.realtime_turn_detection import (
-    RealtimeTurnDetectionSemanticVAD,
-    RealtimeTurnDetectionServerVAD,
-)
-from openai_async.types.shared.voice_ids_or_custom_voice import VoiceIdsOrCustomVoice
 
-__all__ = [
-    "RealtimeSessionCreateRequest",
-    "RealtimeSessionCreateRequestAudio",
-    "RealtimeSessionCreateRequestAudioInput",
-    "RealtimeSessionCreateRequestAudioInputNoiseReduction",
-    "RealtimeSessionCreateRequestAudioOutput",
-    "RealtimeSessionCreateRequestTracingTracingConfiguration",
-]
+__all__ = ["RealtimeSessionCreateRequest"]
 
 
 class RealtimeSessionCreateRequest(BaseModel, kw_only=True, tag_field="type", tag="realtime"):
@@ -37,10 +29,10 @@ class RealtimeSessionCreateRequest(BaseModel, kw_only=True, tag_field="type", ta
     output_modalities: list[str] | None = None
     model: str | None = None
     instructions: str | None = None
-    audio: RealtimeSessionCreateRequestAudio | None = None
+    audio: RealtimeAudioConfig | None = None
     include: list[str] | None = None
-    tracing: str | RealtimeSessionCreateRequestTracingTracingConfiguration | None = None
-    tools: list[RealtimeFunctionTool | MCPTool] | None = None
+    tracing: str | RealtimeTracingConfigTracingConfiguration | None = None
+    tools: list[RealtimeFunctionTool | RealtimeResponseCreateMcpTool] | None = None
     tool_choice: str | ToolChoiceFunction | ToolChoiceMcp | None = None
     parallel_tool_calls: bool | None = None
     reasoning: RealtimeReasoning | None = None
@@ -52,41 +44,3 @@ class RealtimeSessionCreateRequest(BaseModel, kw_only=True, tag_field="type", ta
     def type(self) -> Literal["realtime"]:
         """The ``type`` tag of this variant."""
         return "realtime"
-
-
-class RealtimeSessionCreateRequestAudio(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequestAudio`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
-
-    input: RealtimeSessionCreateRequestAudioInput | None = None
-    output: RealtimeSessionCreateRequestAudioOutput | None = None
-
-
-class RealtimeSessionCreateRequestAudioInput(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequestAudioInput`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
-
-    format: RealtimeAudioFormats | None = None
-    transcription: AudioTranscription | None = None
-    noise_reduction: RealtimeSessionCreateRequestAudioInputNoiseReduction | None = None
-    turn_detection: RealtimeTurnDetectionServerVAD | RealtimeTurnDetectionSemanticVAD | None = None
-
-
-class RealtimeSessionCreateRequestAudioInputNoiseReduction(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequestAudioInputNoiseReduction`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
-
-    type: str | None = None
-
-
-class RealtimeSessionCreateRequestAudioOutput(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequestAudioOutput`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
-
-    format: RealtimeAudioFormats | None = None
-    voice: VoiceIdsOrCustomVoice | None = None
-    speed: float | None = None
-
-
-class RealtimeSessionCreateRequestTracingTracingConfiguration(BaseModel, kw_only=True):
-    """Response type ``RealtimeSessionCreateRequestTracingTracingConfiguration`` (spec: ``RealtimeSessionCreateRequestGA (inline)``)."""
-
-    workflow_name: str | None = None
-    group_id: str | None = None
-    metadata: dict[str, Any] | None = None

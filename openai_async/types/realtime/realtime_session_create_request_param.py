@@ -8,19 +8,21 @@ from typing import Any, Literal
 
 from typing_extensions import Required, TypedDict
 
+from openai_async.types.realtime.audio_transcription_param import AudioTranscriptionParam
 from openai_async.types.realtime.realtime_audio_formats_param import RealtimeAudioFormatsParam
+from openai_async.types.realtime.realtime_audio_input_turn_detection_server_vad_param import (
+    RealtimeAudioInputTurnDetectionSemanticVADParam,
+    RealtimeAudioInputTurnDetectionServerVADParam,
+)
 from openai_async.types.realtime.realtime_function_tool_param import RealtimeFunctionToolParam
 from openai_async.types.realtime.realtime_reasoning_param import RealtimeReasoningParam
+from openai_async.types.realtime.realtime_response_create_mcp_tool_param import (
+    RealtimeResponseCreateMcpToolParam,
+)
 from openai_async.types.realtime.realtime_truncation_param import RealtimeTruncationParam
 from openai_async.types.responses.response_prompt_param import ResponsePromptParam
 from openai_async.types.responses.tool_choice_function_param import ToolChoiceFunctionParam
 from openai_async.types.responses.tool_choice_mcp_param import ToolChoiceMcpParam
-from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
-from openai_async.types.shared.mcp_tool_param import MCPToolParam
-from openai_async.types.shared.realtime_turn_detection_server_vad_param import (
-    RealtimeTurnDetectionSemanticVADParam,
-    RealtimeTurnDetectionServerVADParam,
-)
 from openai_async.types.shared.voice_ids_or_custom_voice_param import VoiceIdsOrCustomVoiceParam
 
 __all__ = [
@@ -66,7 +68,7 @@ class RealtimeSessionCreateRequestParam(TypedDict, total=False):
     audio: RealtimeSessionCreateRequestAudioParam
     include: Iterable[Literal["item.input_audio_transcription.logprobs"]]
     tracing: Literal["auto"] | RealtimeSessionCreateRequestTracingTracingConfigurationParam | None
-    tools: Iterable[RealtimeFunctionToolParam | MCPToolParam]
+    tools: Iterable[RealtimeFunctionToolParam | RealtimeResponseCreateMcpToolParam]
     tool_choice: Literal["none", "auto", "required"] | ToolChoiceFunctionParam | ToolChoiceMcpParam
     parallel_tool_calls: bool
     reasoning: RealtimeReasoningParam
@@ -89,7 +91,9 @@ class RealtimeSessionCreateRequestAudioInputParam(TypedDict, total=False):
     transcription: AudioTranscriptionParam
     noise_reduction: RealtimeSessionCreateRequestAudioInputNoiseReductionParam
     turn_detection: (
-        RealtimeTurnDetectionServerVADParam | RealtimeTurnDetectionSemanticVADParam | None
+        RealtimeAudioInputTurnDetectionServerVADParam
+        | RealtimeAudioInputTurnDetectionSemanticVADParam
+        | None
     )
 
 

@@ -7,18 +7,20 @@ from typing import Any, Literal
 
 from openai_async._models import BaseModel
 from openai_async.types.realtime.realtime_audio_formats import RealtimeAudioFormats
+from openai_async.types.realtime.realtime_audio_input_turn_detection_server_vad import (
+    RealtimeAudioInputTurnDetectionSemanticVAD,
+    RealtimeAudioInputTurnDetectionServerVAD,
+)
 from openai_async.types.realtime.realtime_function_tool import RealtimeFunctionTool
 from openai_async.types.realtime.realtime_reasoning import RealtimeReasoning
+from openai_async.types.realtime.realtime_response_create_mcp_tool import (
+    RealtimeResponseCreateMcpTool,
+)
 from openai_async.types.realtime.realtime_truncation import RealtimeTruncation
 from openai_async.types.responses.response_prompt import ResponsePrompt2
 from openai_async.types.responses.tool_choice_function import ToolChoiceFunction
 from openai_async.types.responses.tool_choice_mcp import ToolChoiceMcp
 from openai_async.types.shared.audio_transcription_response import AudioTranscriptionResponse
-from openai_async.types.shared.mcp_tool import MCPTool
-from openai_async.types.shared.realtime_turn_detection import (
-    RealtimeTurnDetectionSemanticVAD,
-    RealtimeTurnDetectionServerVAD,
-)
 from openai_async.types.shared.voice_ids_shared import VoiceIdsShared
 
 __all__ = [
@@ -43,7 +45,7 @@ class RealtimeSessionCreateResponse(BaseModel, kw_only=True, tag_field="type", t
     audio: RealtimeSessionCreateResponseAudio | None = None
     include: list[str] | None = None
     tracing: str | RealtimeSessionCreateResponseTracingTracingConfiguration | None = None
-    tools: list[RealtimeFunctionTool | MCPTool] | None = None
+    tools: list[RealtimeFunctionTool | RealtimeResponseCreateMcpTool] | None = None
     tool_choice: str | ToolChoiceFunction | ToolChoiceMcp | None = None
     reasoning: RealtimeReasoning | None = None
     max_output_tokens: int | str | None = None
@@ -69,7 +71,9 @@ class RealtimeSessionCreateResponseAudioInput(BaseModel, kw_only=True):
     format: RealtimeAudioFormats | None = None
     transcription: AudioTranscriptionResponse | None = None
     noise_reduction: RealtimeSessionCreateResponseAudioInputNoiseReduction | None = None
-    turn_detection: RealtimeTurnDetectionServerVAD | RealtimeTurnDetectionSemanticVAD | None = None
+    turn_detection: (
+        RealtimeAudioInputTurnDetectionServerVAD | RealtimeAudioInputTurnDetectionSemanticVAD | None
+    ) = None
 
 
 class RealtimeSessionCreateResponseAudioInputNoiseReduction(BaseModel, kw_only=True):

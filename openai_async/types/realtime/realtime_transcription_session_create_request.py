@@ -6,19 +6,11 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.realtime.realtime_audio_formats import RealtimeAudioFormats
-from openai_async.types.shared.audio_transcription import AudioTranscription
-from openai_async.types.shared.realtime_turn_detection import (
-    RealtimeTurnDetectionSemanticVAD,
-    RealtimeTurnDetectionServerVAD,
+from openai_async.types.realtime.realtime_transcription_session_audio import (
+    RealtimeTranscriptionSessionAudio,
 )
 
-__all__ = [
-    "RealtimeTranscriptionSessionCreateRequest",
-    "RealtimeTranscriptionSessionCreateRequestAudio",
-    "RealtimeTranscriptionSessionCreateRequestAudioInput",
-    "RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReduction",
-]
+__all__ = ["RealtimeTranscriptionSessionCreateRequest"]
 
 
 class RealtimeTranscriptionSessionCreateRequest(
@@ -26,31 +18,10 @@ class RealtimeTranscriptionSessionCreateRequest(
 ):
     """Response type ``RealtimeTranscriptionSessionCreateRequest`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA``)."""
 
-    audio: RealtimeTranscriptionSessionCreateRequestAudio | None = None
+    audio: RealtimeTranscriptionSessionAudio | None = None
     include: list[str] | None = None
 
     @property
     def type(self) -> Literal["transcription"]:
         """The ``type`` tag of this variant."""
         return "transcription"
-
-
-class RealtimeTranscriptionSessionCreateRequestAudio(BaseModel, kw_only=True):
-    """Response type ``RealtimeTranscriptionSessionCreateRequestAudio`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA (inline)``)."""
-
-    input: RealtimeTranscriptionSessionCreateRequestAudioInput | None = None
-
-
-class RealtimeTranscriptionSessionCreateRequestAudioInput(BaseModel, kw_only=True):
-    """Response type ``RealtimeTranscriptionSessionCreateRequestAudioInput`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA (inline)``)."""
-
-    format: RealtimeAudioFormats | None = None
-    transcription: AudioTranscription | None = None
-    noise_reduction: RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReduction | None = None
-    turn_detection: RealtimeTurnDetectionServerVAD | RealtimeTurnDetectionSemanticVAD | None = None
-
-
-class RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReduction(BaseModel, kw_only=True):
-    """Response type ``RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReduction`` (spec: ``RealtimeTranscriptionSessionCreateRequestGA (inline)``)."""
-
-    type: str | None = None

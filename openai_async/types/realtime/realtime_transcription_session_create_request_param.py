@@ -8,11 +8,11 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
+from openai_async.types.realtime.audio_transcription_param import AudioTranscriptionParam
 from openai_async.types.realtime.realtime_audio_formats_param import RealtimeAudioFormatsParam
-from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
-from openai_async.types.shared.realtime_turn_detection_server_vad_param import (
-    RealtimeTurnDetectionSemanticVADParam,
-    RealtimeTurnDetectionServerVADParam,
+from openai_async.types.realtime.realtime_audio_input_turn_detection_server_vad_param import (
+    RealtimeAudioInputTurnDetectionSemanticVADParam,
+    RealtimeAudioInputTurnDetectionServerVADParam,
 )
 
 __all__ = [
@@ -44,7 +44,9 @@ class RealtimeTranscriptionSessionCreateRequestAudioInputParam(TypedDict, total=
     transcription: AudioTranscriptionParam
     noise_reduction: RealtimeTranscriptionSessionCreateRequestAudioInputNoiseReductionParam
     turn_detection: (
-        RealtimeTurnDetectionServerVADParam | RealtimeTurnDetectionSemanticVADParam | None
+        RealtimeAudioInputTurnDetectionServerVADParam
+        | RealtimeAudioInputTurnDetectionSemanticVADParam
+        | None
     )
 
 

@@ -5,27 +5,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async._models import BaseModel
+from openai_async.types.realtime.realtime_truncation_retention_ratio import (
+    RealtimeTruncationRetentionRatio,
+)
 
-__all__ = [
-    "RealtimeTruncation",
-    "RealtimeTruncationRetentionRatioTruncation",
-    "RealtimeTruncationRetentionRatioTruncationTokenLimits",
-]
+__all__ = ["RealtimeTruncation"]
 
 
-class RealtimeTruncationRetentionRatioTruncation(BaseModel, kw_only=True):
-    """Response type ``RealtimeTruncationRetentionRatioTruncation`` (spec: ``RealtimeTruncation (inline)``)."""
-
-    type: str
-    retention_ratio: float
-    token_limits: RealtimeTruncationRetentionRatioTruncationTokenLimits | None = None
-
-
-class RealtimeTruncationRetentionRatioTruncationTokenLimits(BaseModel, kw_only=True):
-    """Response type ``RealtimeTruncationRetentionRatioTruncationTokenLimits`` (spec: ``RealtimeTruncation (inline)``)."""
-
-    post_instructions: int | None = None
-
-
-RealtimeTruncation: TypeAlias = str | RealtimeTruncationRetentionRatioTruncation
+RealtimeTruncation: TypeAlias = str | RealtimeTruncationRetentionRatio

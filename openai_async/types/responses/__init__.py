@@ -165,6 +165,12 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_code_interpreter_tool_call_param import (
         ResponseCodeInterpreterToolCallParam as ResponseCodeInterpreterToolCallParam,
     )
+    from openai_async.types.responses.response_compaction_item import (
+        ResponseCompactionItem as ResponseCompactionItem,
+    )
+    from openai_async.types.responses.response_compaction_item_param import (
+        ResponseCompactionItemParam as ResponseCompactionItemParam,
+    )
     from openai_async.types.responses.response_completed_event import (
         ResponseCompletedEvent as ResponseCompletedEvent,
     )
@@ -173,6 +179,12 @@ if TYPE_CHECKING:
     )
     from openai_async.types.responses.response_computer_tool_call_output_item import (
         ResponseComputerToolCallOutputItem as ResponseComputerToolCallOutputItem,
+    )
+    from openai_async.types.responses.response_computer_tool_call_output_screenshot import (
+        ResponseComputerToolCallOutputScreenshot as ResponseComputerToolCallOutputScreenshot,
+    )
+    from openai_async.types.responses.response_computer_tool_call_output_screenshot_param import (
+        ResponseComputerToolCallOutputScreenshotParam as ResponseComputerToolCallOutputScreenshotParam,
     )
     from openai_async.types.responses.response_computer_tool_call_param import (
         ResponseComputerToolCallParam as ResponseComputerToolCallParam,
@@ -239,11 +251,29 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_file_search_tool_call_param import (
         ResponseFileSearchToolCallParam as ResponseFileSearchToolCallParam,
     )
+    from openai_async.types.responses.response_format_text_config import (
+        ResponseFormatTextConfig as ResponseFormatTextConfig,
+    )
+    from openai_async.types.responses.response_format_text_config_param import (
+        ResponseFormatTextConfigParam as ResponseFormatTextConfigParam,
+    )
+    from openai_async.types.responses.response_format_text_json_schema_config import (
+        ResponseFormatTextJSONSchemaConfig as ResponseFormatTextJSONSchemaConfig,
+    )
+    from openai_async.types.responses.response_format_text_json_schema_config_param import (
+        ResponseFormatTextJSONSchemaConfigParam as ResponseFormatTextJSONSchemaConfigParam,
+    )
     from openai_async.types.responses.response_function_call_arguments_delta_event import (
         ResponseFunctionCallArgumentsDeltaEvent as ResponseFunctionCallArgumentsDeltaEvent,
     )
     from openai_async.types.responses.response_function_call_arguments_done_event import (
         ResponseFunctionCallArgumentsDoneEvent as ResponseFunctionCallArgumentsDoneEvent,
+    )
+    from openai_async.types.responses.response_function_call_output_item import (
+        ResponseFunctionCallOutputItem as ResponseFunctionCallOutputItem,
+    )
+    from openai_async.types.responses.response_function_call_output_item_list import (
+        ResponseFunctionCallOutputItemList as ResponseFunctionCallOutputItemList,
     )
     from openai_async.types.responses.response_function_shell_call_output_content import (
         ResponseFunctionShellCallOutputContent as ResponseFunctionShellCallOutputContent,
@@ -266,6 +296,12 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_function_tool_call_param import (
         ResponseFunctionToolCallParam as ResponseFunctionToolCallParam,
     )
+    from openai_async.types.responses.response_function_web_search import (
+        ResponseFunctionWebSearch as ResponseFunctionWebSearch,
+    )
+    from openai_async.types.responses.response_function_web_search_param import (
+        ResponseFunctionWebSearchParam as ResponseFunctionWebSearchParam,
+    )
     from openai_async.types.responses.response_image_gen_call_completed_event import (
         ResponseImageGenCallCompletedEvent as ResponseImageGenCallCompletedEvent,
     )
@@ -281,11 +317,20 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_in_progress_event import (
         ResponseInProgressEvent as ResponseInProgressEvent,
     )
+    from openai_async.types.responses.response_includable import (
+        ResponseIncludable as ResponseIncludable,
+    )
     from openai_async.types.responses.response_incomplete_event import (
         ResponseIncompleteEvent as ResponseIncompleteEvent,
     )
     from openai_async.types.responses.response_input import ResponseInput as ResponseInput
     from openai_async.types.responses.response_input import ResponseInput as ResponseInputContent
+    from openai_async.types.responses.response_input_audio import (
+        ResponseInputAudio as ResponseInputAudio,
+    )
+    from openai_async.types.responses.response_input_audio_param import (
+        ResponseInputAudioParam as ResponseInputAudioParam,
+    )
     from openai_async.types.responses.response_input_item import (
         ResponseInputItem as ResponseInputItem,
     )
@@ -348,6 +393,12 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_output_message_param import (
         ResponseOutputMessageParam as ResponseOutputMessageParam,
     )
+    from openai_async.types.responses.response_output_refusal import (
+        ResponseOutputRefusal as ResponseOutputRefusal,
+    )
+    from openai_async.types.responses.response_output_refusal_param import (
+        ResponseOutputRefusalParam as ResponseOutputRefusalParam,
+    )
     from openai_async.types.responses.response_output_text import (
         ResponseOutputText as ResponseOutputText,
     )
@@ -403,8 +454,15 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_shell_call_output_content_done_event import (
         ResponseShellCallOutputContentDoneEvent as ResponseShellCallOutputContentDoneEvent,
     )
+    from openai_async.types.responses.response_status import ResponseStatus as ResponseStatus
     from openai_async.types.responses.response_stream_event import (
         ResponseStreamEvent as ResponseStreamEvent,
+    )
+    from openai_async.types.responses.response_text_config import (
+        ResponseTextConfig as ResponseTextConfig,
+    )
+    from openai_async.types.responses.response_text_config_param import (
+        ResponseTextConfigParam as ResponseTextConfigParam,
     )
     from openai_async.types.responses.response_text_delta_event import (
         ResponseTextDeltaEvent as ResponseTextDeltaEvent,
@@ -449,6 +507,12 @@ if TYPE_CHECKING:
     from openai_async.types.responses.tool_choice_allowed_param import (
         ToolChoiceAllowedParam as ToolChoiceAllowedParam,
     )
+    from openai_async.types.responses.tool_choice_apply_patch import (
+        ToolChoiceApplyPatch as ToolChoiceApplyPatch,
+    )
+    from openai_async.types.responses.tool_choice_apply_patch_param import (
+        ToolChoiceApplyPatchParam as ToolChoiceApplyPatchParam,
+    )
     from openai_async.types.responses.tool_choice_custom import ToolChoiceCustom as ToolChoiceCustom
     from openai_async.types.responses.tool_choice_custom_param import (
         ToolChoiceCustomParam as ToolChoiceCustomParam,
@@ -465,6 +529,10 @@ if TYPE_CHECKING:
     )
     from openai_async.types.responses.tool_choice_options import (
         ToolChoiceOptions as ToolChoiceOptions,
+    )
+    from openai_async.types.responses.tool_choice_shell import ToolChoiceShell as ToolChoiceShell
+    from openai_async.types.responses.tool_choice_shell_param import (
+        ToolChoiceShellParam as ToolChoiceShellParam,
     )
     from openai_async.types.responses.tool_choice_types import ToolChoiceTypes as ToolChoiceTypes
     from openai_async.types.responses.tool_choice_types import (
@@ -572,9 +640,13 @@ __all__ = [
     "ResponseCodeInterpreterCallInterpretingEvent",
     "ResponseCodeInterpreterToolCall",
     "ResponseCodeInterpreterToolCallParam",
+    "ResponseCompactionItem",
+    "ResponseCompactionItemParam",
     "ResponseCompletedEvent",
     "ResponseComputerToolCall",
     "ResponseComputerToolCallOutputItem",
+    "ResponseComputerToolCallOutputScreenshot",
+    "ResponseComputerToolCallOutputScreenshotParam",
     "ResponseComputerToolCallParam",
     "ResponseContainerReference",
     "ResponseContent",
@@ -598,8 +670,14 @@ __all__ = [
     "ResponseFileSearchCallSearchingEvent",
     "ResponseFileSearchToolCall",
     "ResponseFileSearchToolCallParam",
+    "ResponseFormatTextConfig",
+    "ResponseFormatTextConfigParam",
+    "ResponseFormatTextJSONSchemaConfig",
+    "ResponseFormatTextJSONSchemaConfigParam",
     "ResponseFunctionCallArgumentsDeltaEvent",
     "ResponseFunctionCallArgumentsDoneEvent",
+    "ResponseFunctionCallOutputItem",
+    "ResponseFunctionCallOutputItemList",
     "ResponseFunctionShellCallOutputContent",
     "ResponseFunctionShellToolCall",
     "ResponseFunctionShellToolCallOutput",
@@ -607,13 +685,18 @@ __all__ = [
     "ResponseFunctionToolCallItem",
     "ResponseFunctionToolCallOutputItem",
     "ResponseFunctionToolCallParam",
+    "ResponseFunctionWebSearch",
+    "ResponseFunctionWebSearchParam",
     "ResponseImageGenCallCompletedEvent",
     "ResponseImageGenCallGeneratingEvent",
     "ResponseImageGenCallInProgressEvent",
     "ResponseImageGenCallPartialImageEvent",
     "ResponseInProgressEvent",
+    "ResponseIncludable",
     "ResponseIncompleteEvent",
     "ResponseInput",
+    "ResponseInputAudio",
+    "ResponseInputAudioParam",
     "ResponseInputContent",
     "ResponseInputFile",
     "ResponseInputFileContent",
@@ -643,6 +726,8 @@ __all__ = [
     "ResponseOutputItemDoneEvent",
     "ResponseOutputMessage",
     "ResponseOutputMessageParam",
+    "ResponseOutputRefusal",
+    "ResponseOutputRefusalParam",
     "ResponseOutputText",
     "ResponseOutputTextAnnotationAddedEvent",
     "ResponsePrompt",
@@ -662,7 +747,10 @@ __all__ = [
     "ResponseShellCallCommandDoneEvent",
     "ResponseShellCallOutputContentDeltaEvent",
     "ResponseShellCallOutputContentDoneEvent",
+    "ResponseStatus",
     "ResponseStreamEvent",
+    "ResponseTextConfig",
+    "ResponseTextConfigParam",
     "ResponseTextDeltaEvent",
     "ResponseTextDoneEvent",
     "ResponseToolSearchCall",
@@ -680,6 +768,8 @@ __all__ = [
     "Tool",
     "ToolChoiceAllowed",
     "ToolChoiceAllowedParam",
+    "ToolChoiceApplyPatch",
+    "ToolChoiceApplyPatchParam",
     "ToolChoiceCustom",
     "ToolChoiceCustomParam",
     "ToolChoiceFunction",
@@ -687,6 +777,8 @@ __all__ = [
     "ToolChoiceMcp",
     "ToolChoiceMcpParam",
     "ToolChoiceOptions",
+    "ToolChoiceShell",
+    "ToolChoiceShellParam",
     "ToolChoiceTypes",
     "ToolChoiceTypesCodeInterpreter",
     "ToolChoiceTypesComputer",
@@ -871,6 +963,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.response_code_interpreter_tool_call_param",
         "ResponseCodeInterpreterToolCallParam",
     ),
+    "ResponseCompactionItem": (
+        "openai_async.types.responses.response_compaction_item",
+        "ResponseCompactionItem",
+    ),
+    "ResponseCompactionItemParam": (
+        "openai_async.types.responses.response_compaction_item_param",
+        "ResponseCompactionItemParam",
+    ),
     "ResponseCompletedEvent": (
         "openai_async.types.responses.response_completed_event",
         "ResponseCompletedEvent",
@@ -882,6 +982,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ResponseComputerToolCallOutputItem": (
         "openai_async.types.responses.response_computer_tool_call_output_item",
         "ResponseComputerToolCallOutputItem",
+    ),
+    "ResponseComputerToolCallOutputScreenshot": (
+        "openai_async.types.responses.response_computer_tool_call_output_screenshot",
+        "ResponseComputerToolCallOutputScreenshot",
+    ),
+    "ResponseComputerToolCallOutputScreenshotParam": (
+        "openai_async.types.responses.response_computer_tool_call_output_screenshot_param",
+        "ResponseComputerToolCallOutputScreenshotParam",
     ),
     "ResponseComputerToolCallParam": (
         "openai_async.types.responses.response_computer_tool_call_param",
@@ -969,6 +1077,22 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.response_file_search_tool_call_param",
         "ResponseFileSearchToolCallParam",
     ),
+    "ResponseFormatTextConfig": (
+        "openai_async.types.responses.response_format_text_config",
+        "ResponseFormatTextConfig",
+    ),
+    "ResponseFormatTextConfigParam": (
+        "openai_async.types.responses.response_format_text_config_param",
+        "ResponseFormatTextConfigParam",
+    ),
+    "ResponseFormatTextJSONSchemaConfig": (
+        "openai_async.types.responses.response_format_text_json_schema_config",
+        "ResponseFormatTextJSONSchemaConfig",
+    ),
+    "ResponseFormatTextJSONSchemaConfigParam": (
+        "openai_async.types.responses.response_format_text_json_schema_config_param",
+        "ResponseFormatTextJSONSchemaConfigParam",
+    ),
     "ResponseFunctionCallArgumentsDeltaEvent": (
         "openai_async.types.responses.response_function_call_arguments_delta_event",
         "ResponseFunctionCallArgumentsDeltaEvent",
@@ -976,6 +1100,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ResponseFunctionCallArgumentsDoneEvent": (
         "openai_async.types.responses.response_function_call_arguments_done_event",
         "ResponseFunctionCallArgumentsDoneEvent",
+    ),
+    "ResponseFunctionCallOutputItem": (
+        "openai_async.types.responses.response_function_call_output_item",
+        "ResponseFunctionCallOutputItem",
+    ),
+    "ResponseFunctionCallOutputItemList": (
+        "openai_async.types.responses.response_function_call_output_item_list",
+        "ResponseFunctionCallOutputItemList",
     ),
     "ResponseFunctionShellCallOutputContent": (
         "openai_async.types.responses.response_function_shell_call_output_content",
@@ -1005,6 +1137,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.response_function_tool_call_param",
         "ResponseFunctionToolCallParam",
     ),
+    "ResponseFunctionWebSearch": (
+        "openai_async.types.responses.response_function_web_search",
+        "ResponseFunctionWebSearch",
+    ),
+    "ResponseFunctionWebSearchParam": (
+        "openai_async.types.responses.response_function_web_search_param",
+        "ResponseFunctionWebSearchParam",
+    ),
     "ResponseImageGenCallCompletedEvent": (
         "openai_async.types.responses.response_image_gen_call_completed_event",
         "ResponseImageGenCallCompletedEvent",
@@ -1025,11 +1165,23 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.response_in_progress_event",
         "ResponseInProgressEvent",
     ),
+    "ResponseIncludable": (
+        "openai_async.types.responses.response_includable",
+        "ResponseIncludable",
+    ),
     "ResponseIncompleteEvent": (
         "openai_async.types.responses.response_incomplete_event",
         "ResponseIncompleteEvent",
     ),
     "ResponseInput": ("openai_async.types.responses.response_input", "ResponseInput"),
+    "ResponseInputAudio": (
+        "openai_async.types.responses.response_input_audio",
+        "ResponseInputAudio",
+    ),
+    "ResponseInputAudioParam": (
+        "openai_async.types.responses.response_input_audio_param",
+        "ResponseInputAudioParam",
+    ),
     "ResponseInputContent": ("openai_async.types.responses.response_input", "ResponseInput"),
     "ResponseInputFile": (
         "openai_async.types.conversations.input_file_content",
@@ -1134,6 +1286,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.response_output_message_param",
         "ResponseOutputMessageParam",
     ),
+    "ResponseOutputRefusal": (
+        "openai_async.types.responses.response_output_refusal",
+        "ResponseOutputRefusal",
+    ),
+    "ResponseOutputRefusalParam": (
+        "openai_async.types.responses.response_output_refusal_param",
+        "ResponseOutputRefusalParam",
+    ),
     "ResponseOutputText": (
         "openai_async.types.responses.response_output_text",
         "ResponseOutputText",
@@ -1207,9 +1367,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.response_shell_call_output_content_done_event",
         "ResponseShellCallOutputContentDoneEvent",
     ),
+    "ResponseStatus": ("openai_async.types.responses.response_status", "ResponseStatus"),
     "ResponseStreamEvent": (
         "openai_async.types.responses.response_stream_event",
         "ResponseStreamEvent",
+    ),
+    "ResponseTextConfig": (
+        "openai_async.types.responses.response_text_config",
+        "ResponseTextConfig",
+    ),
+    "ResponseTextConfigParam": (
+        "openai_async.types.responses.response_text_config_param",
+        "ResponseTextConfigParam",
     ),
     "ResponseTextDeltaEvent": (
         "openai_async.types.responses.response_text_delta_event",
@@ -1264,6 +1433,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.tool_choice_allowed_param",
         "ToolChoiceAllowedParam",
     ),
+    "ToolChoiceApplyPatch": (
+        "openai_async.types.responses.tool_choice_apply_patch",
+        "ToolChoiceApplyPatch",
+    ),
+    "ToolChoiceApplyPatchParam": (
+        "openai_async.types.responses.tool_choice_apply_patch_param",
+        "ToolChoiceApplyPatchParam",
+    ),
     "ToolChoiceCustom": ("openai_async.types.responses.tool_choice_custom", "ToolChoiceCustom"),
     "ToolChoiceCustomParam": (
         "openai_async.types.responses.tool_choice_custom_param",
@@ -1283,6 +1460,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ToolChoiceMcpParam",
     ),
     "ToolChoiceOptions": ("openai_async.types.responses.tool_choice_options", "ToolChoiceOptions"),
+    "ToolChoiceShell": ("openai_async.types.responses.tool_choice_shell", "ToolChoiceShell"),
+    "ToolChoiceShellParam": (
+        "openai_async.types.responses.tool_choice_shell_param",
+        "ToolChoiceShellParam",
+    ),
     "ToolChoiceTypes": ("openai_async.types.responses.tool_choice_types", "ToolChoiceTypes"),
     "ToolChoiceTypesCodeInterpreter": (
         "openai_async.types.responses.tool_choice_types",

@@ -10,12 +10,12 @@ from openai_async.types.responses.response_error import ResponseError2
 from openai_async.types.responses.response_input_item import ResponseInputItem
 from openai_async.types.responses.response_output_item import ResponseOutputItem
 from openai_async.types.responses.response_prompt import ResponsePrompt2
+from openai_async.types.responses.response_text_config import ResponseTextConfig
 from openai_async.types.responses.response_usage import ResponseUsage
 from openai_async.types.responses.tool import Tool
 from openai_async.types.responses_model import ResponsesModel
 from openai_async.types.shared.prompt_cache_options import PromptCacheOptions
 from openai_async.types.shared.response_conversation import ResponseConversation
-from openai_async.types.shared.response_text_param import ResponseTextParam
 from openai_async.types.shared.tool_choice_param import ToolChoiceParam
 
 __all__ = ["Response", "ResponseIncompleteDetails"]
@@ -36,7 +36,7 @@ class Response(BaseModel, kw_only=True):
     model: ResponsesModel
     background: bool | None = None
     max_tool_calls: int | None = None
-    text: ResponseTextParam | None = None
+    text: ResponseTextConfig | None = None
     tools: list[Tool]
     tool_choice: ToolChoiceParam
     prompt: ResponsePrompt2 | None = None

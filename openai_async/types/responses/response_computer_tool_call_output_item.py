@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.responses.response_computer_tool_call_output_screenshot import (
+    ResponseComputerToolCallOutputScreenshot,
+)
 from openai_async.types.shared.computer_call_safety_check_param import ComputerCallSafetyCheckParam
-from openai_async.types.shared.computer_screenshot_image import ComputerScreenshotImage
 
 __all__ = ["ResponseComputerToolCallOutputItem"]
 
@@ -20,7 +22,7 @@ class ResponseComputerToolCallOutputItem(
     id: str
     call_id: str
     acknowledged_safety_checks: list[ComputerCallSafetyCheckParam] | None = None
-    output: ComputerScreenshotImage
+    output: ResponseComputerToolCallOutputScreenshot
     status: str
     created_by: str | None = None
 

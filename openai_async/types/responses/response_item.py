@@ -13,6 +13,7 @@ from openai_async.types.responses.response_apply_patch_tool_call_output import (
 from openai_async.types.responses.response_code_interpreter_tool_call import (
     ResponseCodeInterpreterToolCall,
 )
+from openai_async.types.responses.response_compaction_item import ResponseCompactionItem
 from openai_async.types.responses.response_computer_tool_call import ResponseComputerToolCall
 from openai_async.types.responses.response_computer_tool_call_output_item import (
     ResponseComputerToolCallOutputItem,
@@ -34,6 +35,7 @@ from openai_async.types.responses.response_function_tool_call_item import (
 from openai_async.types.responses.response_function_tool_call_output_item import (
     ResponseFunctionToolCallOutputItem,
 )
+from openai_async.types.responses.response_function_web_search import ResponseFunctionWebSearch
 from openai_async.types.responses.response_input import ResponseInput
 from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
 from openai_async.types.responses.response_tool_search_call import ResponseToolSearchCall
@@ -41,7 +43,6 @@ from openai_async.types.responses.response_tool_search_output_item import (
     ResponseToolSearchOutputItem,
 )
 from openai_async.types.shared.additional_tools import AdditionalTools
-from openai_async.types.shared.compaction_body import CompactionBody
 from openai_async.types.shared.image_gen_tool_call import ImageGenToolCall
 from openai_async.types.shared.local_shell_tool_call import LocalShellToolCall
 from openai_async.types.shared.local_shell_tool_call_output import LocalShellToolCallOutput
@@ -52,7 +53,6 @@ from openai_async.types.shared.mcp_tool_call import MCPToolCall
 from openai_async.types.shared.output_message_content import OutputMessageContent
 from openai_async.types.shared.program import Program
 from openai_async.types.shared.program_output import ProgramOutput
-from openai_async.types.shared.web_search_tool_call import WebSearchToolCall
 
 __all__ = ["ResponseItem", "ResponseItemMessage"]
 
@@ -77,7 +77,7 @@ ResponseItem: TypeAlias = (
     | ResponseFileSearchToolCall
     | ResponseComputerToolCall
     | ResponseComputerToolCallOutputItem
-    | WebSearchToolCall
+    | ResponseFunctionWebSearch
     | ResponseFunctionToolCallItem
     | ResponseFunctionToolCallOutputItem
     | ResponseToolSearchCall
@@ -86,7 +86,7 @@ ResponseItem: TypeAlias = (
     | ResponseReasoningItem
     | Program
     | ProgramOutput
-    | CompactionBody
+    | ResponseCompactionItem
     | ImageGenToolCall
     | ResponseCodeInterpreterToolCall
     | LocalShellToolCall

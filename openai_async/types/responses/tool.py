@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+from openai_async.types.realtime.realtime_response_create_mcp_tool import (
+    RealtimeResponseCreateMcpTool,
+)
 from openai_async.types.responses.apply_patch_tool import ApplyPatchTool
 from openai_async.types.responses.computer_tool import ComputerTool
 from openai_async.types.responses.computer_use_preview_tool import ComputerUsePreviewTool
@@ -25,7 +28,6 @@ from openai_async.types.responses.web_search_tool import (
 from openai_async.types.shared.code_interpreter_tool import CodeInterpreterTool
 from openai_async.types.shared.image_gen_tool import ImageGenTool
 from openai_async.types.shared.local_shell_tool_param import LocalShellToolParam
-from openai_async.types.shared.mcp_tool import MCPTool
 from openai_async.types.shared.programmatic_tool_calling_param import ProgrammaticToolCallingParam
 
 __all__ = ["Tool"]
@@ -38,7 +40,7 @@ Tool: TypeAlias = (
     | ComputerUsePreviewTool
     | WebSearchTool
     | WebSearchToolWebSearch20250826
-    | MCPTool
+    | RealtimeResponseCreateMcpTool
     | CodeInterpreterTool
     | ProgrammaticToolCallingParam
     | ImageGenTool

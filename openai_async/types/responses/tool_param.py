@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+from openai_async.types.realtime.realtime_response_create_mcp_tool_param import (
+    RealtimeResponseCreateMcpToolParam,
+)
 from openai_async.types.responses.apply_patch_tool_param import ApplyPatchToolParam
 from openai_async.types.responses.computer_tool_param import ComputerToolParam
 from openai_async.types.responses.computer_use_preview_tool_param import ComputerUsePreviewToolParam
@@ -19,7 +22,6 @@ from openai_async.types.responses.web_search_tool_param import WebSearchToolPara
 from openai_async.types.shared.code_interpreter_tool_param import CodeInterpreterToolParam
 from openai_async.types.shared.image_gen_tool_param import ImageGenToolParam
 from openai_async.types.shared.local_shell_tool_param_param import LocalShellToolParamParam
-from openai_async.types.shared.mcp_tool_param import MCPToolParam
 from openai_async.types.shared.programmatic_tool_calling_param_param import (
     ProgrammaticToolCallingParamParam,
 )
@@ -33,7 +35,7 @@ ToolParam: TypeAlias = (
     | ComputerToolParam
     | ComputerUsePreviewToolParam
     | WebSearchToolParam
-    | MCPToolParam
+    | RealtimeResponseCreateMcpToolParam
     | CodeInterpreterToolParam
     | ProgrammaticToolCallingParamParam
     | ImageGenToolParam

@@ -101,12 +101,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.attachment import Attachment as Attachment
     from openai_async.types.shared.attachment_type import AttachmentType as AttachmentType
-    from openai_async.types.shared.audio_transcription import (
-        AudioTranscription as AudioTranscription,
-    )
-    from openai_async.types.shared.audio_transcription_param import (
-        AudioTranscriptionParam as AudioTranscriptionParam,
-    )
     from openai_async.types.shared.audio_transcription_response import (
         AudioTranscriptionResponse as AudioTranscriptionResponse,
     )
@@ -280,9 +274,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_compact_response_method_public_body_param import (
         BetaCompactResponseMethodPublicBodyParam as BetaCompactResponseMethodPublicBodyParam,
     )
-    from openai_async.types.shared.beta_compaction_body import (
-        BetaCompactionBody as BetaCompactionBody,
-    )
     from openai_async.types.shared.beta_compaction_summary_item_param import (
         BetaCompactionSummaryItemParam as BetaCompactionSummaryItemParam,
     )
@@ -351,12 +342,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.beta_computer_screenshot_content import (
         BetaComputerScreenshotContent as BetaComputerScreenshotContent,
-    )
-    from openai_async.types.shared.beta_computer_screenshot_image import (
-        BetaComputerScreenshotImage as BetaComputerScreenshotImage,
-    )
-    from openai_async.types.shared.beta_computer_screenshot_image_param import (
-        BetaComputerScreenshotImageParam as BetaComputerScreenshotImageParam,
     )
     from openai_async.types.shared.beta_computer_tool_call_output import (
         BetaComputerToolCallOutput as BetaComputerToolCallOutput,
@@ -599,7 +584,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_image_gen_tool_param import (
         BetaImageGenToolParam as BetaImageGenToolParam,
     )
-    from openai_async.types.shared.beta_include_enum import BetaIncludeEnum as BetaIncludeEnum
     from openai_async.types.shared.beta_input_fidelity import BetaInputFidelity as BetaInputFidelity
     from openai_async.types.shared.beta_input_file_content_param import (
         BetaInputFileContentParam as BetaInputFileContentParam,
@@ -927,12 +911,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_reasoning_text_content_param import (
         BetaReasoningTextContentParam as BetaReasoningTextContentParam,
     )
-    from openai_async.types.shared.beta_refusal_content import (
-        BetaRefusalContent as BetaRefusalContent,
-    )
-    from openai_async.types.shared.beta_refusal_content_param import (
-        BetaRefusalContentParam as BetaRefusalContentParam,
-    )
     from openai_async.types.shared.beta_response_conversation import (
         BetaResponseConversation as BetaResponseConversation,
     )
@@ -966,12 +944,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_response_stream_options import (
         BetaResponseStreamOptions as BetaResponseStreamOptions,
     )
-    from openai_async.types.shared.beta_response_text_param import (
-        BetaResponseTextParam as BetaResponseTextParam,
-    )
-    from openai_async.types.shared.beta_response_text_param_param import (
-        BetaResponseTextParamParam as BetaResponseTextParamParam,
-    )
     from openai_async.types.shared.beta_response_ws_error import (
         BetaResponseWsError as BetaResponseWsError,
     )
@@ -1000,23 +972,8 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_service_tier_enum import (
         BetaServiceTierEnum as BetaServiceTierEnum,
     )
-    from openai_async.types.shared.beta_service_tier_responses import (
-        BetaServiceTierResponses as BetaServiceTierResponses,
-    )
     from openai_async.types.shared.beta_shell_call_output_delta import (
         BetaShellCallOutputDelta as BetaShellCallOutputDelta,
-    )
-    from openai_async.types.shared.beta_specific_apply_patch_param import (
-        BetaSpecificApplyPatchParam as BetaSpecificApplyPatchParam,
-    )
-    from openai_async.types.shared.beta_specific_apply_patch_param_param import (
-        BetaSpecificApplyPatchParamParam as BetaSpecificApplyPatchParamParam,
-    )
-    from openai_async.types.shared.beta_specific_function_shell_param import (
-        BetaSpecificFunctionShellParam as BetaSpecificFunctionShellParam,
-    )
-    from openai_async.types.shared.beta_specific_function_shell_param_param import (
-        BetaSpecificFunctionShellParamParam as BetaSpecificFunctionShellParamParam,
     )
     from openai_async.types.shared.beta_specific_programmatic_tool_calling_param import (
         BetaSpecificProgrammaticToolCallingParam as BetaSpecificProgrammaticToolCallingParam,
@@ -1031,18 +988,6 @@ if TYPE_CHECKING:
         BetaSummaryTextContentParam as BetaSummaryTextContentParam,
     )
     from openai_async.types.shared.beta_text_content import BetaTextContent as BetaTextContent
-    from openai_async.types.shared.beta_text_response_format_configuration import (
-        BetaTextResponseFormatConfiguration as BetaTextResponseFormatConfiguration,
-    )
-    from openai_async.types.shared.beta_text_response_format_configuration_param import (
-        BetaTextResponseFormatConfigurationParam as BetaTextResponseFormatConfigurationParam,
-    )
-    from openai_async.types.shared.beta_text_response_format_json_schema import (
-        BetaTextResponseFormatJsonSchema as BetaTextResponseFormatJsonSchema,
-    )
-    from openai_async.types.shared.beta_text_response_format_json_schema_param import (
-        BetaTextResponseFormatJsonSchemaParam as BetaTextResponseFormatJsonSchemaParam,
-    )
     from openai_async.types.shared.beta_token_counts_body import (
         BetaTokenCountsBody as BetaTokenCountsBody,
     )
@@ -1135,12 +1080,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_web_search_approximate_location import (
         BetaWebSearchApproximateLocation as BetaWebSearchApproximateLocation,
     )
-    from openai_async.types.shared.beta_web_search_tool_call import (
-        BetaWebSearchToolCall as BetaWebSearchToolCall,
-    )
-    from openai_async.types.shared.beta_web_search_tool_call_param import (
-        BetaWebSearchToolCallParam as BetaWebSearchToolCallParam,
-    )
     from openai_async.types.shared.c2_pa_provenance_result import (
         C2PAProvenanceResult as C2PAProvenanceResult,
     )
@@ -1149,12 +1088,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.callable_tool_allowed_caller import (
         CallableToolAllowedCaller as CallableToolAllowedCaller,
-    )
-    from openai_async.types.shared.chat_completion_allowed_tools_choice import (
-        ChatCompletionAllowedToolsChoice as ChatCompletionAllowedToolsChoice,
-    )
-    from openai_async.types.shared.chat_completion_allowed_tools_choice_param import (
-        ChatCompletionAllowedToolsChoiceParam as ChatCompletionAllowedToolsChoiceParam,
     )
     from openai_async.types.shared.chat_completion_functions import (
         ChatCompletionFunctions as ChatCompletionFunctions,
@@ -1230,12 +1163,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.chat_completion_request_user_message import (
         ChatCompletionRequestUserMessage as ChatCompletionRequestUserMessage,
-    )
-    from openai_async.types.shared.chat_completion_request_user_message_content_part import (
-        ChatCompletionRequestUserMessageContentPart as ChatCompletionRequestUserMessageContentPart,
-    )
-    from openai_async.types.shared.chat_completion_request_user_message_content_part_param import (
-        ChatCompletionRequestUserMessageContentPartParam as ChatCompletionRequestUserMessageContentPartParam,
     )
     from openai_async.types.shared.chat_completion_stream_response_delta import (
         ChatCompletionStreamResponseDelta as ChatCompletionStreamResponseDelta,
@@ -1315,7 +1242,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.compact_response_method_public_body_param import (
         CompactResponseMethodPublicBodyParam as CompactResponseMethodPublicBodyParam,
     )
-    from openai_async.types.shared.compaction_body import CompactionBody as CompactionBody
     from openai_async.types.shared.compaction_summary_item_param import (
         CompactionSummaryItemParam as CompactionSummaryItemParam,
     )
@@ -1351,12 +1277,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.computer_environment import (
         ComputerEnvironment as ComputerEnvironment,
-    )
-    from openai_async.types.shared.computer_screenshot_image import (
-        ComputerScreenshotImage as ComputerScreenshotImage,
-    )
-    from openai_async.types.shared.computer_screenshot_image_param import (
-        ComputerScreenshotImageParam as ComputerScreenshotImageParam,
     )
     from openai_async.types.shared.computer_tool_call_output import (
         ComputerToolCallOutput as ComputerToolCallOutput,
@@ -1720,15 +1640,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.custom_text_format_param_param import (
         CustomTextFormatParamParam as CustomTextFormatParamParam,
     )
-    from openai_async.types.shared.custom_tool_chat_completions import (
-        CustomToolChatCompletions as CustomToolChatCompletions,
-    )
-    from openai_async.types.shared.custom_tool_chat_completions_param import (
-        CustomToolChatCompletionsParam as CustomToolChatCompletionsParam,
-    )
-    from openai_async.types.shared.deleted_conversation import (
-        DeletedConversation as DeletedConversation,
-    )
     from openai_async.types.shared.deleted_thread_resource import (
         DeletedThreadResource as DeletedThreadResource,
     )
@@ -1763,7 +1674,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.empty_model_param_param import (
         EmptyModelParamParam as EmptyModelParamParam,
     )
-    from openai_async.types.shared.error import Error as Error
     from openai_async.types.shared.error2 import Error2 as Error2
     from openai_async.types.shared.error_event import ErrorEvent as ErrorEvent
     from openai_async.types.shared.error_payload import ErrorPayload as ErrorPayload
@@ -1795,9 +1705,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.eval_item import EvalItem as EvalItem
     from openai_async.types.shared.eval_item_content import EvalItemContent as EvalItemContent
-    from openai_async.types.shared.eval_item_content_array import (
-        EvalItemContentArray as EvalItemContentArray,
-    )
     from openai_async.types.shared.eval_item_content_item import (
         EvalItemContentItem as EvalItemContentItem,
     )
@@ -2031,17 +1938,11 @@ if TYPE_CHECKING:
     from openai_async.types.shared.image_gen_usage import ImageGenUsage as ImageGenUsage
     from openai_async.types.shared.image_ref_param import ImageRefParam as ImageRefParam
     from openai_async.types.shared.image_ref_param2 import ImageRefParam2 as ImageRefParam2
-    from openai_async.types.shared.image_ref_param2_param import (
-        ImageRefParam2Param as ImageRefParam2Param,
-    )
     from openai_async.types.shared.image_ref_param_param import (
         ImageRefParamParam as ImageRefParamParam,
     )
     from openai_async.types.shared.images_usage import ImagesUsage as ImagesUsage
-    from openai_async.types.shared.include_enum import IncludeEnum as IncludeEnum
     from openai_async.types.shared.inference_options import InferenceOptions as InferenceOptions
-    from openai_async.types.shared.input_audio import InputAudio as InputAudio
-    from openai_async.types.shared.input_audio_param import InputAudioParam as InputAudioParam
     from openai_async.types.shared.input_fidelity import InputFidelity as InputFidelity
     from openai_async.types.shared.input_file_content_param import (
         InputFileContentParam as InputFileContentParam,
@@ -2159,7 +2060,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.locked_status import LockedStatus as LockedStatus
     from openai_async.types.shared.log_prob import LogProb as LogProb
     from openai_async.types.shared.log_prob_param import LogProbParam as LogProbParam
-    from openai_async.types.shared.log_prob_properties import LogProbProperties as LogProbProperties
     from openai_async.types.shared.mcp_approval_request import (
         MCPApprovalRequest as MCPApprovalRequest,
     )
@@ -2187,7 +2087,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.mcp_protocol_error_param import (
         MCPProtocolErrorParam as MCPProtocolErrorParam,
     )
-    from openai_async.types.shared.mcp_tool import MCPTool as MCPTool
     from openai_async.types.shared.mcp_tool_call import MCPToolCall as MCPToolCall
     from openai_async.types.shared.mcp_tool_call_param import MCPToolCallParam as MCPToolCallParam
     from openai_async.types.shared.mcp_tool_call_status import (
@@ -2203,7 +2102,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.mcp_tool_filter_param import (
         MCPToolFilterParam as MCPToolFilterParam,
     )
-    from openai_async.types.shared.mcp_tool_param import MCPToolParam as MCPToolParam
     from openai_async.types.shared.message_phase import MessagePhase as MessagePhase
     from openai_async.types.shared.message_phase2 import MessagePhase2 as MessagePhase2
     from openai_async.types.shared.message_request_content_text_object import (
@@ -2283,9 +2181,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.move_param import MoveParam as MoveParam
     from openai_async.types.shared.move_param_param import MoveParamParam as MoveParamParam
-    from openai_async.types.shared.noise_reduction_type import (
-        NoiseReductionType as NoiseReductionType,
-    )
     from openai_async.types.shared.order_enum import OrderEnum as OrderEnum
     from openai_async.types.shared.organization_certificate_activation_response import (
         OrganizationCertificateActivationResponse as OrganizationCertificateActivationResponse,
@@ -2501,9 +2396,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.realtime_beta_client_event_output_audio_buffer_clear import (
         RealtimeBetaClientEventOutputAudioBufferClear as RealtimeBetaClientEventOutputAudioBufferClear,
     )
-    from openai_async.types.shared.realtime_beta_client_event_transcription_session_update import (
-        RealtimeBetaClientEventTranscriptionSessionUpdate as RealtimeBetaClientEventTranscriptionSessionUpdate,
-    )
     from openai_async.types.shared.realtime_beta_response import (
         RealtimeBetaResponse as RealtimeBetaResponse,
     )
@@ -2561,9 +2453,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.realtime_call_reject_request_param import (
         RealtimeCallRejectRequestParam as RealtimeCallRejectRequestParam,
     )
-    from openai_async.types.shared.realtime_client_event_transcription_session_update import (
-        RealtimeClientEventTranscriptionSessionUpdate as RealtimeClientEventTranscriptionSessionUpdate,
-    )
     from openai_async.types.shared.realtime_create_client_secret_request import (
         RealtimeCreateClientSecretRequest as RealtimeCreateClientSecretRequest,
     )
@@ -2593,9 +2482,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.realtime_transcription_session_create_request_param import (
         RealtimeTranscriptionSessionCreateRequestParam as RealtimeTranscriptionSessionCreateRequestParam,
-    )
-    from openai_async.types.shared.realtime_turn_detection import (
-        RealtimeTurnDetection as RealtimeTurnDetection,
     )
     from openai_async.types.shared.reasoning_mode_enum import ReasoningModeEnum as ReasoningModeEnum
     from openai_async.types.shared.reasoning_mode_enum_param import (
@@ -2627,10 +2513,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.response_stream_options import (
         ResponseStreamOptions as ResponseStreamOptions,
     )
-    from openai_async.types.shared.response_text_param import ResponseTextParam as ResponseTextParam
-    from openai_async.types.shared.response_text_param_param import (
-        ResponseTextParamParam as ResponseTextParamParam,
-    )
     from openai_async.types.shared.response_ws_error import ResponseWsError as ResponseWsError
     from openai_async.types.shared.responses_client_event_response_create import (
         ResponsesClientEventResponseCreate as ResponsesClientEventResponseCreate,
@@ -2661,9 +2543,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.run_step_details_tool_calls_file_search_result_object import (
         RunStepDetailsToolCallsFileSearchResultObject as RunStepDetailsToolCallsFileSearchResultObject,
     )
-    from openai_async.types.shared.run_tool_call_object import (
-        RunToolCallObject as RunToolCallObject,
-    )
     from openai_async.types.shared.screenshot_param import ScreenshotParam as ScreenshotParam
     from openai_async.types.shared.screenshot_param_param import (
         ScreenshotParamParam as ScreenshotParamParam,
@@ -2684,18 +2563,6 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.shell_call_output_delta import (
         ShellCallOutputDelta as ShellCallOutputDelta,
-    )
-    from openai_async.types.shared.specific_apply_patch_param import (
-        SpecificApplyPatchParam as SpecificApplyPatchParam,
-    )
-    from openai_async.types.shared.specific_apply_patch_param_param import (
-        SpecificApplyPatchParamParam as SpecificApplyPatchParamParam,
-    )
-    from openai_async.types.shared.specific_function_shell_param import (
-        SpecificFunctionShellParam as SpecificFunctionShellParam,
-    )
-    from openai_async.types.shared.specific_function_shell_param_param import (
-        SpecificFunctionShellParamParam as SpecificFunctionShellParamParam,
     )
     from openai_async.types.shared.specific_programmatic_tool_calling_param import (
         SpecificProgrammaticToolCallingParam as SpecificProgrammaticToolCallingParam,
@@ -2750,18 +2617,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.task_group_task import TaskGroupTask as TaskGroupTask
     from openai_async.types.shared.task_item import TaskItem as TaskItem
     from openai_async.types.shared.task_type import TaskType as TaskType
-    from openai_async.types.shared.text_response_format_configuration import (
-        TextResponseFormatConfiguration as TextResponseFormatConfiguration,
-    )
-    from openai_async.types.shared.text_response_format_configuration_param import (
-        TextResponseFormatConfigurationParam as TextResponseFormatConfigurationParam,
-    )
-    from openai_async.types.shared.text_response_format_json_schema import (
-        TextResponseFormatJsonSchema as TextResponseFormatJsonSchema,
-    )
-    from openai_async.types.shared.text_response_format_json_schema_param import (
-        TextResponseFormatJsonSchemaParam as TextResponseFormatJsonSchemaParam,
-    )
     from openai_async.types.shared.thread_item import ThreadItem as ThreadItem
     from openai_async.types.shared.thread_item_list_resource import (
         ThreadItemListResource as ThreadItemListResource,
@@ -3037,12 +2892,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.web_search_location_param import (
         WebSearchLocationParam as WebSearchLocationParam,
     )
-    from openai_async.types.shared.web_search_tool_call import (
-        WebSearchToolCall as WebSearchToolCall,
-    )
-    from openai_async.types.shared.web_search_tool_call_param import (
-        WebSearchToolCallParam as WebSearchToolCallParam,
-    )
     from openai_async.types.shared.widget_message_item import WidgetMessageItem as WidgetMessageItem
     from openai_async.types.shared.workflow_param import WorkflowParam as WorkflowParam
     from openai_async.types.shared.workflow_param_param import (
@@ -3092,8 +2941,6 @@ __all__ = [
     "AssistantToolsFileSearchTypeOnlyParam",
     "Attachment",
     "AttachmentType",
-    "AudioTranscription",
-    "AudioTranscriptionParam",
     "AudioTranscriptionResponse",
     "AuditLogActor",
     "AuditLogActorApiKey",
@@ -3153,7 +3000,6 @@ __all__ = [
     "BetaCodeInterpreterToolParam",
     "BetaCompactResponseMethodPublicBody",
     "BetaCompactResponseMethodPublicBodyParam",
-    "BetaCompactionBody",
     "BetaCompactionSummaryItemParam",
     "BetaCompactionSummaryItemParamParam",
     "BetaCompactionTriggerItemParam",
@@ -3177,8 +3023,6 @@ __all__ = [
     "BetaComputerCallSafetyCheckParamParam",
     "BetaComputerEnvironment",
     "BetaComputerScreenshotContent",
-    "BetaComputerScreenshotImage",
-    "BetaComputerScreenshotImageParam",
     "BetaComputerToolCallOutput",
     "BetaContainerFileCitationBody",
     "BetaContainerFileCitationBodyParam",
@@ -3266,7 +3110,6 @@ __all__ = [
     "BetaImageGenToolCall",
     "BetaImageGenToolCallParam",
     "BetaImageGenToolParam",
-    "BetaIncludeEnum",
     "BetaInputFidelity",
     "BetaInputFileContentParam",
     "BetaInputFileContentParamParam",
@@ -3392,8 +3235,6 @@ __all__ = [
     "BetaReasoningParam",
     "BetaReasoningTextContent",
     "BetaReasoningTextContentParam",
-    "BetaRefusalContent",
-    "BetaRefusalContentParam",
     "BetaResponseConversation",
     "BetaResponseErrorCode",
     "BetaResponseFormatJsonObject",
@@ -3405,8 +3246,6 @@ __all__ = [
     "BetaResponsePromptVariables",
     "BetaResponseProperties",
     "BetaResponseStreamOptions",
-    "BetaResponseTextParam",
-    "BetaResponseTextParamParam",
     "BetaResponseWsError",
     "BetaResponsesClientEventResponseCreate",
     "BetaResponsesWebSocketStreamEvent",
@@ -3417,21 +3256,12 @@ __all__ = [
     "BetaSearchContentType",
     "BetaSearchContextSize",
     "BetaServiceTierEnum",
-    "BetaServiceTierResponses",
     "BetaShellCallOutputDelta",
-    "BetaSpecificApplyPatchParam",
-    "BetaSpecificApplyPatchParamParam",
-    "BetaSpecificFunctionShellParam",
-    "BetaSpecificFunctionShellParamParam",
     "BetaSpecificProgrammaticToolCallingParam",
     "BetaSpecificProgrammaticToolCallingParamParam",
     "BetaSummaryTextContent",
     "BetaSummaryTextContentParam",
     "BetaTextContent",
-    "BetaTextResponseFormatConfiguration",
-    "BetaTextResponseFormatConfigurationParam",
-    "BetaTextResponseFormatJsonSchema",
-    "BetaTextResponseFormatJsonSchemaParam",
     "BetaTokenCountsBody",
     "BetaTokenCountsBodyParam",
     "BetaToolCallCaller",
@@ -3466,15 +3296,11 @@ __all__ = [
     "BetaWebSearchActionSearch",
     "BetaWebSearchActionSearchParam",
     "BetaWebSearchApproximateLocation",
-    "BetaWebSearchToolCall",
-    "BetaWebSearchToolCallParam",
     "Beta_AgentTagParam",
     "Beta_AgentTagParamParam",
     "C2PAProvenanceResult",
     "C2PAValidationStateApi",
     "CallableToolAllowedCaller",
-    "ChatCompletionAllowedToolsChoice",
-    "ChatCompletionAllowedToolsChoiceParam",
     "ChatCompletionFunctions",
     "ChatCompletionFunctionsParam",
     "ChatCompletionList",
@@ -3500,8 +3326,6 @@ __all__ = [
     "ChatCompletionRequestToolMessage",
     "ChatCompletionRequestToolMessageContentPart",
     "ChatCompletionRequestUserMessage",
-    "ChatCompletionRequestUserMessageContentPart",
-    "ChatCompletionRequestUserMessageContentPartParam",
     "ChatCompletionStreamResponseDelta",
     "ChatSessionAutomaticThreadTitling",
     "ChatSessionChatkitConfiguration",
@@ -3532,7 +3356,6 @@ __all__ = [
     "CodeInterpreterToolParam",
     "CompactResponseMethodPublicBody",
     "CompactResponseMethodPublicBodyParam",
-    "CompactionBody",
     "CompactionSummaryItemParam",
     "CompactionSummaryItemParamParam",
     "CompactionTriggerItemParam",
@@ -3545,8 +3368,6 @@ __all__ = [
     "ComputerCallSafetyCheckParam",
     "ComputerCallSafetyCheckParamParam",
     "ComputerEnvironment",
-    "ComputerScreenshotImage",
-    "ComputerScreenshotImageParam",
     "ComputerToolCallOutput",
     "ContainerFileCitationBody",
     "ContainerFileCitationBodyParam",
@@ -3675,9 +3496,6 @@ __all__ = [
     "CustomGrammarFormatParamParam",
     "CustomTextFormatParam",
     "CustomTextFormatParamParam",
-    "CustomToolChatCompletions",
-    "CustomToolChatCompletionsParam",
-    "DeletedConversation",
     "DeletedThreadResource",
     "DetailEnum",
     "DirectToolCallCaller",
@@ -3694,7 +3512,6 @@ __all__ = [
     "EditImageBodyJsonParamParam",
     "EmptyModelParam",
     "EmptyModelParamParam",
-    "Error",
     "Error2",
     "ErrorEvent",
     "ErrorPayload",
@@ -3710,7 +3527,6 @@ __all__ = [
     "EvalGraderTextSimilarityParam",
     "EvalItem",
     "EvalItemContent",
-    "EvalItemContentArray",
     "EvalItemContentItem",
     "EvalItemContentItemParam",
     "EvalItemContentOutputText",
@@ -3808,13 +3624,9 @@ __all__ = [
     "ImageGenUsage",
     "ImageRefParam",
     "ImageRefParam2",
-    "ImageRefParam2Param",
     "ImageRefParamParam",
     "ImagesUsage",
-    "IncludeEnum",
     "InferenceOptions",
-    "InputAudio",
-    "InputAudioParam",
     "InputFidelity",
     "InputFileContentParam",
     "InputFileContentParamParam",
@@ -3864,7 +3676,6 @@ __all__ = [
     "LockedStatus",
     "LogProb",
     "LogProbParam",
-    "LogProbProperties",
     "MCPApprovalRequest",
     "MCPApprovalRequestParam",
     "MCPApprovalResponse",
@@ -3876,7 +3687,6 @@ __all__ = [
     "MCPListToolsToolParam",
     "MCPProtocolError",
     "MCPProtocolErrorParam",
-    "MCPTool",
     "MCPToolCall",
     "MCPToolCallParam",
     "MCPToolCallStatus",
@@ -3884,7 +3694,6 @@ __all__ = [
     "MCPToolExecutionErrorParam",
     "MCPToolFilter",
     "MCPToolFilterParam",
-    "MCPToolParam",
     "MessagePhase",
     "MessagePhase2",
     "MessageRequestContentTextObject",
@@ -3918,7 +3727,6 @@ __all__ = [
     "ModifyThreadRequestParam",
     "MoveParam",
     "MoveParamParam",
-    "NoiseReductionType",
     "OrderEnum",
     "OrganizationCertificateActivationResponse",
     "OrganizationCertificateDeactivationResponse",
@@ -3998,7 +3806,6 @@ __all__ = [
     "RateLimitsParam",
     "RateLimitsParamParam",
     "RealtimeBetaClientEventOutputAudioBufferClear",
-    "RealtimeBetaClientEventTranscriptionSessionUpdate",
     "RealtimeBetaResponse",
     "RealtimeBetaResponseCreateParams",
     "RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment",
@@ -4018,7 +3825,6 @@ __all__ = [
     "RealtimeCallReferRequestParam",
     "RealtimeCallRejectRequest",
     "RealtimeCallRejectRequestParam",
-    "RealtimeClientEventTranscriptionSessionUpdate",
     "RealtimeCreateClientSecretRequest",
     "RealtimeCreateClientSecretRequestParam",
     "RealtimeServerEventConversationItemRetrieved",
@@ -4029,7 +3835,6 @@ __all__ = [
     "RealtimeSessionCreateRequestParam",
     "RealtimeTranscriptionSessionCreateRequest",
     "RealtimeTranscriptionSessionCreateRequestParam",
-    "RealtimeTurnDetection",
     "ReasoningModeEnum",
     "ReasoningModeEnumParam",
     "ReasoningTextContent",
@@ -4042,8 +3847,6 @@ __all__ = [
     "ResponsePromptVariables",
     "ResponseProperties",
     "ResponseStreamOptions",
-    "ResponseTextParam",
-    "ResponseTextParamParam",
     "ResponseWsError",
     "ResponsesClientEventResponseCreate",
     "ResponsesWebSocketStreamEvent",
@@ -4056,7 +3859,6 @@ __all__ = [
     "RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject",
     "RunStepDetailsToolCallsFileSearchRankingOptionsObject",
     "RunStepDetailsToolCallsFileSearchResultObject",
-    "RunToolCallObject",
     "ScreenshotParam",
     "ScreenshotParamParam",
     "ScrollParam",
@@ -4068,10 +3870,6 @@ __all__ = [
     "SetDefaultSkillVersionBody",
     "SetDefaultSkillVersionBodyParam",
     "ShellCallOutputDelta",
-    "SpecificApplyPatchParam",
-    "SpecificApplyPatchParamParam",
-    "SpecificFunctionShellParam",
-    "SpecificFunctionShellParamParam",
     "SpecificProgrammaticToolCallingParam",
     "SpecificProgrammaticToolCallingParamParam",
     "SpeechAudioDeltaEvent",
@@ -4093,10 +3891,6 @@ __all__ = [
     "TaskGroupTask",
     "TaskItem",
     "TaskType",
-    "TextResponseFormatConfiguration",
-    "TextResponseFormatConfigurationParam",
-    "TextResponseFormatJsonSchema",
-    "TextResponseFormatJsonSchemaParam",
     "ThreadItem",
     "ThreadItemListResource",
     "ThreadListResource",
@@ -4210,8 +4004,6 @@ __all__ = [
     "WebSearchContextSize",
     "WebSearchLocation",
     "WebSearchLocationParam",
-    "WebSearchToolCall",
-    "WebSearchToolCallParam",
     "WidgetMessageItem",
     "WorkflowParam",
     "WorkflowParamParam",
@@ -4343,11 +4135,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "Attachment": ("openai_async.types.shared.attachment", "Attachment"),
     "AttachmentType": ("openai_async.types.shared.attachment_type", "AttachmentType"),
-    "AudioTranscription": ("openai_async.types.shared.audio_transcription", "AudioTranscription"),
-    "AudioTranscriptionParam": (
-        "openai_async.types.shared.audio_transcription_param",
-        "AudioTranscriptionParam",
-    ),
     "AudioTranscriptionResponse": (
         "openai_async.types.shared.audio_transcription_response",
         "AudioTranscriptionResponse",
@@ -4560,7 +4347,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_compact_response_method_public_body_param",
         "BetaCompactResponseMethodPublicBodyParam",
     ),
-    "BetaCompactionBody": ("openai_async.types.shared.beta_compaction_body", "BetaCompactionBody"),
     "BetaCompactionSummaryItemParam": (
         "openai_async.types.shared.beta_compaction_summary_item_param",
         "BetaCompactionSummaryItemParam",
@@ -4649,14 +4435,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "BetaComputerScreenshotContent": (
         "openai_async.types.shared.beta_computer_screenshot_content",
         "BetaComputerScreenshotContent",
-    ),
-    "BetaComputerScreenshotImage": (
-        "openai_async.types.shared.beta_computer_screenshot_image",
-        "BetaComputerScreenshotImage",
-    ),
-    "BetaComputerScreenshotImageParam": (
-        "openai_async.types.shared.beta_computer_screenshot_image_param",
-        "BetaComputerScreenshotImageParam",
     ),
     "BetaComputerToolCallOutput": (
         "openai_async.types.shared.beta_computer_tool_call_output",
@@ -4958,7 +4736,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_image_gen_tool_param",
         "BetaImageGenToolParam",
     ),
-    "BetaIncludeEnum": ("openai_async.types.shared.beta_include_enum", "BetaIncludeEnum"),
     "BetaInputFidelity": ("openai_async.types.shared.beta_input_fidelity", "BetaInputFidelity"),
     "BetaInputFileContentParam": (
         "openai_async.types.shared.beta_input_file_content_param",
@@ -5363,11 +5140,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_reasoning_text_content_param",
         "BetaReasoningTextContentParam",
     ),
-    "BetaRefusalContent": ("openai_async.types.shared.beta_refusal_content", "BetaRefusalContent"),
-    "BetaRefusalContentParam": (
-        "openai_async.types.shared.beta_refusal_content_param",
-        "BetaRefusalContentParam",
-    ),
     "BetaResponseConversation": (
         "openai_async.types.shared.beta_response_conversation",
         "BetaResponseConversation",
@@ -5412,14 +5184,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_response_stream_options",
         "BetaResponseStreamOptions",
     ),
-    "BetaResponseTextParam": (
-        "openai_async.types.shared.beta_response_text_param",
-        "BetaResponseTextParam",
-    ),
-    "BetaResponseTextParamParam": (
-        "openai_async.types.shared.beta_response_text_param_param",
-        "BetaResponseTextParamParam",
-    ),
     "BetaResponseWsError": (
         "openai_async.types.shared.beta_response_ws_error",
         "BetaResponseWsError",
@@ -5457,29 +5221,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_service_tier_enum",
         "BetaServiceTierEnum",
     ),
-    "BetaServiceTierResponses": (
-        "openai_async.types.shared.beta_service_tier_responses",
-        "BetaServiceTierResponses",
-    ),
     "BetaShellCallOutputDelta": (
         "openai_async.types.shared.beta_shell_call_output_delta",
         "BetaShellCallOutputDelta",
-    ),
-    "BetaSpecificApplyPatchParam": (
-        "openai_async.types.shared.beta_specific_apply_patch_param",
-        "BetaSpecificApplyPatchParam",
-    ),
-    "BetaSpecificApplyPatchParamParam": (
-        "openai_async.types.shared.beta_specific_apply_patch_param_param",
-        "BetaSpecificApplyPatchParamParam",
-    ),
-    "BetaSpecificFunctionShellParam": (
-        "openai_async.types.shared.beta_specific_function_shell_param",
-        "BetaSpecificFunctionShellParam",
-    ),
-    "BetaSpecificFunctionShellParamParam": (
-        "openai_async.types.shared.beta_specific_function_shell_param_param",
-        "BetaSpecificFunctionShellParamParam",
     ),
     "BetaSpecificProgrammaticToolCallingParam": (
         "openai_async.types.shared.beta_specific_programmatic_tool_calling_param",
@@ -5498,22 +5242,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "BetaSummaryTextContentParam",
     ),
     "BetaTextContent": ("openai_async.types.shared.beta_text_content", "BetaTextContent"),
-    "BetaTextResponseFormatConfiguration": (
-        "openai_async.types.shared.beta_text_response_format_configuration",
-        "BetaTextResponseFormatConfiguration",
-    ),
-    "BetaTextResponseFormatConfigurationParam": (
-        "openai_async.types.shared.beta_text_response_format_configuration_param",
-        "BetaTextResponseFormatConfigurationParam",
-    ),
-    "BetaTextResponseFormatJsonSchema": (
-        "openai_async.types.shared.beta_text_response_format_json_schema",
-        "BetaTextResponseFormatJsonSchema",
-    ),
-    "BetaTextResponseFormatJsonSchemaParam": (
-        "openai_async.types.shared.beta_text_response_format_json_schema_param",
-        "BetaTextResponseFormatJsonSchemaParam",
-    ),
     "BetaTokenCountsBody": (
         "openai_async.types.shared.beta_token_counts_body",
         "BetaTokenCountsBody",
@@ -5623,14 +5351,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.beta_web_search_approximate_location",
         "BetaWebSearchApproximateLocation",
     ),
-    "BetaWebSearchToolCall": (
-        "openai_async.types.shared.beta_web_search_tool_call",
-        "BetaWebSearchToolCall",
-    ),
-    "BetaWebSearchToolCallParam": (
-        "openai_async.types.shared.beta_web_search_tool_call_param",
-        "BetaWebSearchToolCallParam",
-    ),
     "Beta_AgentTagParam": ("openai_async.types.shared.beta_agent_tag_param", "Beta_AgentTagParam"),
     "Beta_AgentTagParamParam": (
         "openai_async.types.shared.beta_agent_tag_param_param",
@@ -5647,14 +5367,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "CallableToolAllowedCaller": (
         "openai_async.types.shared.callable_tool_allowed_caller",
         "CallableToolAllowedCaller",
-    ),
-    "ChatCompletionAllowedToolsChoice": (
-        "openai_async.types.shared.chat_completion_allowed_tools_choice",
-        "ChatCompletionAllowedToolsChoice",
-    ),
-    "ChatCompletionAllowedToolsChoiceParam": (
-        "openai_async.types.shared.chat_completion_allowed_tools_choice_param",
-        "ChatCompletionAllowedToolsChoiceParam",
     ),
     "ChatCompletionFunctions": (
         "openai_async.types.shared.chat_completion_functions",
@@ -5753,14 +5465,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.chat_completion_request_user_message",
         "ChatCompletionRequestUserMessage",
     ),
-    "ChatCompletionRequestUserMessageContentPart": (
-        "openai_async.types.shared.chat_completion_request_user_message_content_part",
-        "ChatCompletionRequestUserMessageContentPart",
-    ),
-    "ChatCompletionRequestUserMessageContentPartParam": (
-        "openai_async.types.shared.chat_completion_request_user_message_content_part_param",
-        "ChatCompletionRequestUserMessageContentPartParam",
-    ),
     "ChatCompletionStreamResponseDelta": (
         "openai_async.types.shared.chat_completion_stream_response_delta",
         "ChatCompletionStreamResponseDelta",
@@ -5857,7 +5561,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.compact_response_method_public_body_param",
         "CompactResponseMethodPublicBodyParam",
     ),
-    "CompactionBody": ("openai_async.types.shared.compaction_body", "CompactionBody"),
     "CompactionSummaryItemParam": (
         "openai_async.types.shared.compaction_summary_item_param",
         "CompactionSummaryItemParam",
@@ -5905,14 +5608,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ComputerEnvironment": (
         "openai_async.types.shared.computer_environment",
         "ComputerEnvironment",
-    ),
-    "ComputerScreenshotImage": (
-        "openai_async.types.shared.computer_screenshot_image",
-        "ComputerScreenshotImage",
-    ),
-    "ComputerScreenshotImageParam": (
-        "openai_async.types.shared.computer_screenshot_image_param",
-        "ComputerScreenshotImageParam",
     ),
     "ComputerToolCallOutput": (
         "openai_async.types.shared.computer_tool_call_output",
@@ -6381,18 +6076,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.custom_text_format_param_param",
         "CustomTextFormatParamParam",
     ),
-    "CustomToolChatCompletions": (
-        "openai_async.types.shared.custom_tool_chat_completions",
-        "CustomToolChatCompletions",
-    ),
-    "CustomToolChatCompletionsParam": (
-        "openai_async.types.shared.custom_tool_chat_completions_param",
-        "CustomToolChatCompletionsParam",
-    ),
-    "DeletedConversation": (
-        "openai_async.types.shared.deleted_conversation",
-        "DeletedConversation",
-    ),
     "DeletedThreadResource": (
         "openai_async.types.shared.deleted_thread_resource",
         "DeletedThreadResource",
@@ -6436,7 +6119,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.empty_model_param_param",
         "EmptyModelParamParam",
     ),
-    "Error": ("openai_async.types.shared.error", "Error"),
     "Error2": ("openai_async.types.shared.error2", "Error2"),
     "ErrorEvent": ("openai_async.types.shared.error_event", "ErrorEvent"),
     "ErrorPayload": ("openai_async.types.shared.error_payload", "ErrorPayload"),
@@ -6476,10 +6158,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "EvalItem": ("openai_async.types.shared.eval_item", "EvalItem"),
     "EvalItemContent": ("openai_async.types.shared.eval_item_content", "EvalItemContent"),
-    "EvalItemContentArray": (
-        "openai_async.types.shared.eval_item_content_array",
-        "EvalItemContentArray",
-    ),
     "EvalItemContentItem": (
         "openai_async.types.shared.eval_item_content_item",
         "EvalItemContentItem",
@@ -6769,16 +6447,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ImageGenUsage": ("openai_async.types.shared.image_gen_usage", "ImageGenUsage"),
     "ImageRefParam": ("openai_async.types.shared.image_ref_param", "ImageRefParam"),
     "ImageRefParam2": ("openai_async.types.shared.image_ref_param2", "ImageRefParam2"),
-    "ImageRefParam2Param": (
-        "openai_async.types.shared.image_ref_param2_param",
-        "ImageRefParam2Param",
-    ),
     "ImageRefParamParam": ("openai_async.types.shared.image_ref_param_param", "ImageRefParamParam"),
     "ImagesUsage": ("openai_async.types.shared.images_usage", "ImagesUsage"),
-    "IncludeEnum": ("openai_async.types.shared.include_enum", "IncludeEnum"),
     "InferenceOptions": ("openai_async.types.shared.inference_options", "InferenceOptions"),
-    "InputAudio": ("openai_async.types.shared.input_audio", "InputAudio"),
-    "InputAudioParam": ("openai_async.types.shared.input_audio_param", "InputAudioParam"),
     "InputFidelity": ("openai_async.types.shared.input_fidelity", "InputFidelity"),
     "InputFileContentParam": (
         "openai_async.types.shared.input_file_content_param",
@@ -6915,7 +6586,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "LockedStatus": ("openai_async.types.shared.locked_status", "LockedStatus"),
     "LogProb": ("openai_async.types.shared.log_prob", "LogProb"),
     "LogProbParam": ("openai_async.types.shared.log_prob_param", "LogProbParam"),
-    "LogProbProperties": ("openai_async.types.shared.log_prob_properties", "LogProbProperties"),
     "MCPApprovalRequest": ("openai_async.types.shared.mcp_approval_request", "MCPApprovalRequest"),
     "MCPApprovalRequestParam": (
         "openai_async.types.shared.mcp_approval_request_param",
@@ -6945,7 +6615,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.mcp_protocol_error_param",
         "MCPProtocolErrorParam",
     ),
-    "MCPTool": ("openai_async.types.shared.mcp_tool", "MCPTool"),
     "MCPToolCall": ("openai_async.types.shared.mcp_tool_call", "MCPToolCall"),
     "MCPToolCallParam": ("openai_async.types.shared.mcp_tool_call_param", "MCPToolCallParam"),
     "MCPToolCallStatus": ("openai_async.types.shared.mcp_tool_call_status", "MCPToolCallStatus"),
@@ -6959,7 +6628,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "MCPToolFilter": ("openai_async.types.shared.mcp_tool_filter", "MCPToolFilter"),
     "MCPToolFilterParam": ("openai_async.types.shared.mcp_tool_filter_param", "MCPToolFilterParam"),
-    "MCPToolParam": ("openai_async.types.shared.mcp_tool_param", "MCPToolParam"),
     "MessagePhase": ("openai_async.types.shared.message_phase", "MessagePhase"),
     "MessagePhase2": ("openai_async.types.shared.message_phase2", "MessagePhase2"),
     "MessageRequestContentTextObject": (
@@ -7059,7 +6727,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "MoveParam": ("openai_async.types.shared.move_param", "MoveParam"),
     "MoveParamParam": ("openai_async.types.shared.move_param_param", "MoveParamParam"),
-    "NoiseReductionType": ("openai_async.types.shared.noise_reduction_type", "NoiseReductionType"),
     "OrderEnum": ("openai_async.types.shared.order_enum", "OrderEnum"),
     "OrganizationCertificateActivationResponse": (
         "openai_async.types.shared.organization_certificate_activation_response",
@@ -7337,10 +7004,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.realtime_beta_client_event_output_audio_buffer_clear",
         "RealtimeBetaClientEventOutputAudioBufferClear",
     ),
-    "RealtimeBetaClientEventTranscriptionSessionUpdate": (
-        "openai_async.types.shared.realtime_beta_client_event_transcription_session_update",
-        "RealtimeBetaClientEventTranscriptionSessionUpdate",
-    ),
     "RealtimeBetaResponse": (
         "openai_async.types.shared.realtime_beta_response",
         "RealtimeBetaResponse",
@@ -7417,10 +7080,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.realtime_call_reject_request_param",
         "RealtimeCallRejectRequestParam",
     ),
-    "RealtimeClientEventTranscriptionSessionUpdate": (
-        "openai_async.types.shared.realtime_client_event_transcription_session_update",
-        "RealtimeClientEventTranscriptionSessionUpdate",
-    ),
     "RealtimeCreateClientSecretRequest": (
         "openai_async.types.shared.realtime_create_client_secret_request",
         "RealtimeCreateClientSecretRequest",
@@ -7461,10 +7120,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.realtime_transcription_session_create_request_param",
         "RealtimeTranscriptionSessionCreateRequestParam",
     ),
-    "RealtimeTurnDetection": (
-        "openai_async.types.shared.realtime_turn_detection",
-        "RealtimeTurnDetection",
-    ),
     "ReasoningModeEnum": ("openai_async.types.shared.reasoning_mode_enum", "ReasoningModeEnum"),
     "ReasoningModeEnumParam": (
         "openai_async.types.shared.reasoning_mode_enum_param",
@@ -7497,11 +7152,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ResponseStreamOptions": (
         "openai_async.types.shared.response_stream_options",
         "ResponseStreamOptions",
-    ),
-    "ResponseTextParam": ("openai_async.types.shared.response_text_param", "ResponseTextParam"),
-    "ResponseTextParamParam": (
-        "openai_async.types.shared.response_text_param_param",
-        "ResponseTextParamParam",
     ),
     "ResponseWsError": ("openai_async.types.shared.response_ws_error", "ResponseWsError"),
     "ResponsesClientEventResponseCreate": (
@@ -7539,7 +7189,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.shared.run_step_details_tool_calls_file_search_result_object",
         "RunStepDetailsToolCallsFileSearchResultObject",
     ),
-    "RunToolCallObject": ("openai_async.types.shared.run_tool_call_object", "RunToolCallObject"),
     "ScreenshotParam": ("openai_async.types.shared.screenshot_param", "ScreenshotParam"),
     "ScreenshotParamParam": (
         "openai_async.types.shared.screenshot_param_param",
@@ -7565,22 +7214,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ShellCallOutputDelta": (
         "openai_async.types.shared.shell_call_output_delta",
         "ShellCallOutputDelta",
-    ),
-    "SpecificApplyPatchParam": (
-        "openai_async.types.shared.specific_apply_patch_param",
-        "SpecificApplyPatchParam",
-    ),
-    "SpecificApplyPatchParamParam": (
-        "openai_async.types.shared.specific_apply_patch_param_param",
-        "SpecificApplyPatchParamParam",
-    ),
-    "SpecificFunctionShellParam": (
-        "openai_async.types.shared.specific_function_shell_param",
-        "SpecificFunctionShellParam",
-    ),
-    "SpecificFunctionShellParamParam": (
-        "openai_async.types.shared.specific_function_shell_param_param",
-        "SpecificFunctionShellParamParam",
     ),
     "SpecificProgrammaticToolCallingParam": (
         "openai_async.types.shared.specific_programmatic_tool_calling_param",
@@ -7645,22 +7278,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "TaskGroupTask": ("openai_async.types.shared.task_group_task", "TaskGroupTask"),
     "TaskItem": ("openai_async.types.shared.task_item", "TaskItem"),
     "TaskType": ("openai_async.types.shared.task_type", "TaskType"),
-    "TextResponseFormatConfiguration": (
-        "openai_async.types.shared.text_response_format_configuration",
-        "TextResponseFormatConfiguration",
-    ),
-    "TextResponseFormatConfigurationParam": (
-        "openai_async.types.shared.text_response_format_configuration_param",
-        "TextResponseFormatConfigurationParam",
-    ),
-    "TextResponseFormatJsonSchema": (
-        "openai_async.types.shared.text_response_format_json_schema",
-        "TextResponseFormatJsonSchema",
-    ),
-    "TextResponseFormatJsonSchemaParam": (
-        "openai_async.types.shared.text_response_format_json_schema_param",
-        "TextResponseFormatJsonSchemaParam",
-    ),
     "ThreadItem": ("openai_async.types.shared.thread_item", "ThreadItem"),
     "ThreadItemListResource": (
         "openai_async.types.shared.thread_item_list_resource",
@@ -8013,11 +7630,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "WebSearchLocationParam": (
         "openai_async.types.shared.web_search_location_param",
         "WebSearchLocationParam",
-    ),
-    "WebSearchToolCall": ("openai_async.types.shared.web_search_tool_call", "WebSearchToolCall"),
-    "WebSearchToolCallParam": (
-        "openai_async.types.shared.web_search_tool_call_param",
-        "WebSearchToolCallParam",
     ),
     "WidgetMessageItem": ("openai_async.types.shared.widget_message_item", "WidgetMessageItem"),
     "WorkflowParam": ("openai_async.types.shared.workflow_param", "WorkflowParam"),

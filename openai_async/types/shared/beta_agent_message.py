@@ -9,12 +9,12 @@ from openai_async._models import BaseModel
 from openai_async.types.beta.beta_response_input_file import BetaResponseInputFile
 from openai_async.types.beta.beta_response_input_image import BetaResponseInputImage
 from openai_async.types.beta.beta_response_input_text import BetaResponseInputText
+from openai_async.types.beta.beta_response_output_refusal import BetaResponseOutputRefusal
 from openai_async.types.beta.beta_response_output_text import BetaResponseOutputText
 from openai_async.types.shared.beta_agent_tag import BetaAgentTag
 from openai_async.types.shared.beta_computer_screenshot_content import BetaComputerScreenshotContent
 from openai_async.types.shared.beta_encrypted_content import BetaEncryptedContent
 from openai_async.types.shared.beta_reasoning_text_content import BetaReasoningTextContent
-from openai_async.types.shared.beta_refusal_content import BetaRefusalContent
 from openai_async.types.shared.beta_summary_text_content import BetaSummaryTextContent
 from openai_async.types.shared.beta_text_content import BetaTextContent
 
@@ -34,7 +34,7 @@ class BetaAgentMessage(BaseModel, kw_only=True, tag_field="type", tag="agent_mes
         | BetaTextContent
         | BetaSummaryTextContent
         | BetaReasoningTextContent
-        | BetaRefusalContent
+        | BetaResponseOutputRefusal
         | BetaResponseInputImage
         | BetaComputerScreenshotContent
         | BetaResponseInputFile

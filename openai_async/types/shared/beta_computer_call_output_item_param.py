@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.beta_response_computer_tool_call_output_screenshot import (
+    BetaResponseComputerToolCallOutputScreenshot,
+)
 from openai_async.types.shared.beta_agent_tag_param import Beta_AgentTagParam
 from openai_async.types.shared.beta_computer_call_safety_check_param import (
     BetaComputerCallSafetyCheckParam,
 )
-from openai_async.types.shared.beta_computer_screenshot_image import BetaComputerScreenshotImage
 
 __all__ = ["BetaComputerCallOutputItemParam"]
 
@@ -23,7 +25,7 @@ class BetaComputerCallOutputItemParam(
     agent: Beta_AgentTagParam | None = None
     id: str | None = None
     call_id: str
-    output: BetaComputerScreenshotImage
+    output: BetaResponseComputerToolCallOutputScreenshot
     acknowledged_safety_checks: list[BetaComputerCallSafetyCheckParam] | None = None
     status: str | None = None
 

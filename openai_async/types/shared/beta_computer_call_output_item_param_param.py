@@ -8,12 +8,12 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
+from openai_async.types.beta.beta_response_computer_tool_call_output_screenshot_param import (
+    BetaResponseComputerToolCallOutputScreenshotParam,
+)
 from openai_async.types.shared.beta_agent_tag_param_param import Beta_AgentTagParamParam
 from openai_async.types.shared.beta_computer_call_safety_check_param_param import (
     BetaComputerCallSafetyCheckParamParam,
-)
-from openai_async.types.shared.beta_computer_screenshot_image_param import (
-    BetaComputerScreenshotImageParam,
 )
 
 __all__ = ["BetaComputerCallOutputItemParamParam"]
@@ -26,6 +26,6 @@ class BetaComputerCallOutputItemParamParam(TypedDict, total=False):
     id: str | None
     call_id: Required[str]
     type: Required[Literal["computer_call_output"]]
-    output: Required[BetaComputerScreenshotImageParam]
+    output: Required[BetaResponseComputerToolCallOutputScreenshotParam]
     acknowledged_safety_checks: Iterable[BetaComputerCallSafetyCheckParamParam] | None
     status: Literal["in_progress", "completed", "incomplete"] | None

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.beta_response_computer_tool_call_output_screenshot import (
+    BetaResponseComputerToolCallOutputScreenshot,
+)
 from openai_async.types.shared.beta_agent_tag import BetaAgentTag
 from openai_async.types.shared.beta_computer_call_safety_check_param import (
     BetaComputerCallSafetyCheckParam,
 )
-from openai_async.types.shared.beta_computer_screenshot_image import BetaComputerScreenshotImage
 
 __all__ = ["BetaComputerToolCallOutput"]
 
@@ -21,5 +23,5 @@ class BetaComputerToolCallOutput(BaseModel, kw_only=True):
     id: str | None = None
     call_id: str
     acknowledged_safety_checks: list[BetaComputerCallSafetyCheckParam] | None = None
-    output: BetaComputerScreenshotImage
+    output: BetaResponseComputerToolCallOutputScreenshot
     status: str | None = None

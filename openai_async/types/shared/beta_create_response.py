@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from openai_async._models import BaseModel
 from openai_async.types.beta.beta_response_prompt import BetaResponsePrompt2
+from openai_async.types.beta.beta_response_text_config import BetaResponseTextConfig
 from openai_async.types.beta.beta_tool import BetaTool
 from openai_async.types.shared.beta_context_management_param import BetaContextManagementParam
 from openai_async.types.shared.beta_conversation_param import BetaConversationParam
@@ -15,7 +16,6 @@ from openai_async.types.shared.beta_multi_agent_param import BetaMultiAgentParam
 from openai_async.types.shared.beta_prompt_cache_options_param import BetaPromptCacheOptionsParam
 from openai_async.types.shared.beta_reasoning import BetaReasoning
 from openai_async.types.shared.beta_response_stream_options import BetaResponseStreamOptions2
-from openai_async.types.shared.beta_response_text_param import BetaResponseTextParam
 from openai_async.types.shared.beta_tool_choice_param import BetaToolChoiceParam
 
 __all__ = ["BetaCreateResponse"]
@@ -37,7 +37,7 @@ class BetaCreateResponse(BaseModel, kw_only=True):
     model: BetaModelIdsResponses | None = None
     background: bool | None = None
     max_tool_calls: int | None = None
-    text: BetaResponseTextParam | None = None
+    text: BetaResponseTextConfig | None = None
     tools: list[BetaTool] | None = None
     tool_choice: BetaToolChoiceParam | None = None
     prompt: BetaResponsePrompt2 | None = None

@@ -9,6 +9,7 @@ from typing import Literal
 from typing_extensions import TypedDict
 
 from openai_async.types.beta.beta_response_prompt_param import BetaResponsePromptParam
+from openai_async.types.beta.beta_response_text_config_param import BetaResponseTextConfigParam
 from openai_async.types.beta.beta_tool_param import BetaToolParam
 from openai_async.types.shared.beta_context_management_param_param import (
     BetaContextManagementParamParam,
@@ -25,7 +26,6 @@ from openai_async.types.shared.beta_reasoning_param import BetaReasoningParam
 from openai_async.types.shared.beta_response_stream_options_param import (
     BetaResponseStreamOptionsParam,
 )
-from openai_async.types.shared.beta_response_text_param_param import BetaResponseTextParamParam
 from openai_async.types.shared.beta_tool_choice_param_param import BetaToolChoiceParamParam
 
 __all__ = ["BetaCreateResponseParam"]
@@ -47,7 +47,7 @@ class BetaCreateResponseParam(TypedDict, total=False):
     model: BetaModelIdsResponsesParam
     background: bool | None
     max_tool_calls: int | None
-    text: BetaResponseTextParamParam
+    text: BetaResponseTextConfigParam
     tools: Iterable[BetaToolParam]
     tool_choice: BetaToolChoiceParamParam
     prompt: BetaResponsePromptParam | None

@@ -14,6 +14,7 @@ from openai_async.types.beta.beta_response_apply_patch_tool_call_output import (
 from openai_async.types.beta.beta_response_code_interpreter_tool_call import (
     BetaResponseCodeInterpreterToolCall,
 )
+from openai_async.types.beta.beta_response_compaction_item import BetaResponseCompactionItem
 from openai_async.types.beta.beta_response_computer_tool_call import BetaResponseComputerToolCall
 from openai_async.types.beta.beta_response_computer_tool_call_output_item import (
     BetaResponseComputerToolCallOutputItem,
@@ -32,6 +33,7 @@ from openai_async.types.beta.beta_response_function_shell_tool_call_output impor
     BetaResponseFunctionShellToolCallOutput,
 )
 from openai_async.types.beta.beta_response_function_tool_call import BetaResponseFunctionToolCall
+from openai_async.types.beta.beta_response_function_web_search import BetaResponseFunctionWebSearch
 from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from openai_async.types.beta.beta_response_tool_search_call import BetaResponseToolSearchCall
 from openai_async.types.beta.beta_response_tool_search_output_item import (
@@ -39,7 +41,6 @@ from openai_async.types.beta.beta_response_tool_search_output_item import (
 )
 from openai_async.types.shared.beta_additional_tools import BetaAdditionalTools
 from openai_async.types.shared.beta_agent_message import BetaAgentMessage
-from openai_async.types.shared.beta_compaction_body import BetaCompactionBody
 from openai_async.types.shared.beta_function_tool_call_output import BetaFunctionToolCallOutput
 from openai_async.types.shared.beta_image_gen_tool_call import BetaImageGenToolCall
 from openai_async.types.shared.beta_local_shell_tool_call import BetaLocalShellToolCall
@@ -55,7 +56,6 @@ from openai_async.types.shared.beta_multi_agent_call import BetaMultiAgentCall
 from openai_async.types.shared.beta_multi_agent_call_output import BetaMultiAgentCallOutput
 from openai_async.types.shared.beta_program import BetaProgram
 from openai_async.types.shared.beta_program_output import BetaProgramOutput
-from openai_async.types.shared.beta_web_search_tool_call import BetaWebSearchToolCall
 
 __all__ = ["BetaItemField"]
 
@@ -73,12 +73,12 @@ BetaItemField: TypeAlias = (
     | BetaAgentMessage
     | BetaFunctionToolCallOutput
     | BetaResponseFileSearchToolCall
-    | BetaWebSearchToolCall
+    | BetaResponseFunctionWebSearch
     | BetaImageGenToolCall
     | BetaResponseComputerToolCall
     | BetaResponseComputerToolCallOutputItem
     | BetaResponseReasoningItem
-    | BetaCompactionBody
+    | BetaResponseCompactionItem
     | BetaResponseCodeInterpreterToolCall
     | BetaLocalShellToolCall
     | BetaLocalShellToolCallOutput

@@ -23,6 +23,9 @@ from openai_async.types.beta.beta_response_file_search_tool_call_param import (
 from openai_async.types.beta.beta_response_function_tool_call_param import (
     BetaResponseFunctionToolCallParam,
 )
+from openai_async.types.beta.beta_response_function_web_search_param import (
+    BetaResponseFunctionWebSearchParam,
+)
 from openai_async.types.beta.beta_response_output_message_param import (
     BetaResponseOutputMessageParam,
 )
@@ -78,7 +81,6 @@ from openai_async.types.shared.beta_tool_search_call_item_param_param import (
 from openai_async.types.shared.beta_tool_search_output_item_param_param import (
     BetaToolSearchOutputItemParamParam,
 )
-from openai_async.types.shared.beta_web_search_tool_call_param import BetaWebSearchToolCallParam
 
 __all__ = ["BetaItemParam"]
 
@@ -89,7 +91,7 @@ BetaItemParam: TypeAlias = (
     | BetaResponseFileSearchToolCallParam
     | BetaResponseComputerToolCallParam
     | BetaComputerCallOutputItemParamParam
-    | BetaWebSearchToolCallParam
+    | BetaResponseFunctionWebSearchParam
     | BetaResponseFunctionToolCallParam
     | BetaFunctionCallOutputItemParamParam
     | BetaAgentMessageItemParamParam

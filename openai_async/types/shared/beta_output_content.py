@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+from openai_async.types.beta.beta_response_output_refusal import BetaResponseOutputRefusal
 from openai_async.types.beta.beta_response_output_text import BetaResponseOutputText
 from openai_async.types.shared.beta_reasoning_text_content import BetaReasoningTextContent
-from openai_async.types.shared.beta_refusal_content import BetaRefusalContent
 
 __all__ = ["BetaOutputContent"]
 
 
 BetaOutputContent: TypeAlias = (
-    BetaResponseOutputText | BetaRefusalContent | BetaReasoningTextContent
+    BetaResponseOutputText | BetaResponseOutputRefusal | BetaReasoningTextContent
 )

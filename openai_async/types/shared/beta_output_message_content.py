@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+from openai_async.types.beta.beta_response_output_refusal import BetaResponseOutputRefusal
 from openai_async.types.beta.beta_response_output_text import BetaResponseOutputText
-from openai_async.types.shared.beta_refusal_content import BetaRefusalContent
 
 __all__ = ["BetaOutputMessageContent"]
 
 
-BetaOutputMessageContent: TypeAlias = BetaResponseOutputText | BetaRefusalContent
+BetaOutputMessageContent: TypeAlias = BetaResponseOutputText | BetaResponseOutputRefusal

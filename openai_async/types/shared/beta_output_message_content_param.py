@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+from openai_async.types.beta.beta_response_output_refusal_param import (
+    BetaResponseOutputRefusalParam,
+)
 from openai_async.types.beta.beta_response_output_text_param import BetaResponseOutputTextParam
-from openai_async.types.shared.beta_refusal_content_param import BetaRefusalContentParam
 
 __all__ = ["BetaOutputMessageContentParam"]
 
 
-BetaOutputMessageContentParam: TypeAlias = BetaResponseOutputTextParam | BetaRefusalContentParam
+BetaOutputMessageContentParam: TypeAlias = (
+    BetaResponseOutputTextParam | BetaResponseOutputRefusalParam
+)

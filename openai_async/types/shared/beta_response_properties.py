@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from openai_async._models import BaseModel
 from openai_async.types.beta.beta_response_prompt import BetaResponsePrompt2
+from openai_async.types.beta.beta_response_text_config import BetaResponseTextConfig
 from openai_async.types.beta.beta_tool import BetaTool
 from openai_async.types.shared.beta_model_ids_responses import BetaModelIdsResponses
-from openai_async.types.shared.beta_response_text_param import BetaResponseTextParam
 from openai_async.types.shared.beta_tool_choice_param import BetaToolChoiceParam
 
 __all__ = ["BetaResponseProperties"]
@@ -20,7 +20,7 @@ class BetaResponseProperties(BaseModel, kw_only=True):
     model: BetaModelIdsResponses | None = None
     background: bool | None = None
     max_tool_calls: int | None = None
-    text: BetaResponseTextParam | None = None
+    text: BetaResponseTextConfig | None = None
     tools: list[BetaTool] | None = None
     tool_choice: BetaToolChoiceParam | None = None
     prompt: BetaResponsePrompt2 | None = None

@@ -7,6 +7,7 @@ from typing import Literal
 
 from openai_async._models import BaseModel
 from openai_async.types.beta.beta_response_prompt import BetaResponsePrompt2
+from openai_async.types.beta.beta_response_text_config import BetaResponseTextConfig
 from openai_async.types.beta.beta_tool import BetaTool
 from openai_async.types.shared.beta_context_management_param import BetaContextManagementParam
 from openai_async.types.shared.beta_conversation_param import BetaConversationParam
@@ -17,7 +18,6 @@ from openai_async.types.shared.beta_multi_agent_param import BetaMultiAgentParam
 from openai_async.types.shared.beta_prompt_cache_options_param import BetaPromptCacheOptionsParam
 from openai_async.types.shared.beta_reasoning import BetaReasoning
 from openai_async.types.shared.beta_response_stream_options import BetaResponseStreamOptions2
-from openai_async.types.shared.beta_response_text_param import BetaResponseTextParam
 from openai_async.types.shared.beta_tool_choice_param import BetaToolChoiceParam
 
 __all__ = ["BetaResponsesClientEventResponseCreate"]
@@ -42,7 +42,7 @@ class BetaResponsesClientEventResponseCreate(
     model: BetaModelIdsResponses | None = None
     background: bool | None = None
     max_tool_calls: int | None = None
-    text: BetaResponseTextParam | None = None
+    text: BetaResponseTextConfig | None = None
     tools: list[BetaTool] | None = None
     tool_choice: BetaToolChoiceParam | None = None
     prompt: BetaResponsePrompt2 | None = None

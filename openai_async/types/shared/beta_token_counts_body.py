@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from openai_async._models import BaseModel
 from openai_async.types.beta.beta_response_input_item import BetaResponseInputItem
+from openai_async.types.beta.beta_response_text_config import BetaResponseTextConfig
 from openai_async.types.beta.beta_tool import BetaTool
 from openai_async.types.shared.beta_conversation_param import BetaConversationParam
 from openai_async.types.shared.beta_personality_enum import BetaPersonalityEnum
 from openai_async.types.shared.beta_reasoning import BetaReasoning
-from openai_async.types.shared.beta_response_text_param import BetaResponseTextParam
 from openai_async.types.shared.beta_tool_choice_param import BetaToolChoiceParam
 
 __all__ = ["BetaTokenCountsBody"]
@@ -22,7 +22,7 @@ class BetaTokenCountsBody(BaseModel, kw_only=True):
     input: str | list[BetaResponseInputItem] | None = None
     previous_response_id: str | None = None
     tools: list[BetaTool] | None = None
-    text: BetaResponseTextParam | None = None
+    text: BetaResponseTextConfig | None = None
     reasoning: BetaReasoning | None = None
     truncation: str | None = None
     instructions: str | None = None

@@ -9,11 +9,11 @@ from typing import Literal
 from typing_extensions import TypedDict
 
 from openai_async.types.beta.beta_response_input_item_param import BetaResponseInputItemParam
+from openai_async.types.beta.beta_response_text_config_param import BetaResponseTextConfigParam
 from openai_async.types.beta.beta_tool_param import BetaToolParam
 from openai_async.types.shared.beta_conversation_param_param import BetaConversationParamParam
 from openai_async.types.shared.beta_personality_enum_param import BetaPersonalityEnumParam
 from openai_async.types.shared.beta_reasoning_param import BetaReasoningParam
-from openai_async.types.shared.beta_response_text_param_param import BetaResponseTextParamParam
 from openai_async.types.shared.beta_tool_choice_param_param import BetaToolChoiceParamParam
 
 __all__ = ["BetaTokenCountsBodyParam"]
@@ -26,7 +26,7 @@ class BetaTokenCountsBodyParam(TypedDict, total=False):
     input: str | Iterable[BetaResponseInputItemParam] | None
     previous_response_id: str | None
     tools: Iterable[BetaToolParam] | None
-    text: BetaResponseTextParamParam | None
+    text: BetaResponseTextConfigParam | None
     reasoning: BetaReasoningParam | None
     truncation: Literal["auto", "disabled"]
     instructions: str | None

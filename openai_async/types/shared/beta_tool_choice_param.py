@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from openai_async.types.beta.beta_tool_choice_allowed import BetaToolChoiceAllowed
+from openai_async.types.beta.beta_tool_choice_apply_patch import BetaToolChoiceApplyPatch
 from openai_async.types.beta.beta_tool_choice_custom import BetaToolChoiceCustom
 from openai_async.types.beta.beta_tool_choice_function import BetaToolChoiceFunction
 from openai_async.types.beta.beta_tool_choice_mcp import BetaToolChoiceMcp
+from openai_async.types.beta.beta_tool_choice_shell import BetaToolChoiceShell
 from openai_async.types.beta.beta_tool_choice_types import (
     BetaToolChoiceTypes,
     BetaToolChoiceTypesCodeInterpreter,
@@ -18,10 +20,6 @@ from openai_async.types.beta.beta_tool_choice_types import (
     BetaToolChoiceTypesImageGeneration,
     BetaToolChoiceTypesWebSearchPreview,
     BetaToolChoiceTypesWebSearchPreview20250311,
-)
-from openai_async.types.shared.beta_specific_apply_patch_param import BetaSpecificApplyPatchParam
-from openai_async.types.shared.beta_specific_function_shell_param import (
-    BetaSpecificFunctionShellParam,
 )
 from openai_async.types.shared.beta_specific_programmatic_tool_calling_param import (
     BetaSpecificProgrammaticToolCallingParam,
@@ -45,6 +43,6 @@ BetaToolChoiceParam: TypeAlias = (
     | BetaToolChoiceMcp
     | BetaToolChoiceCustom
     | BetaSpecificProgrammaticToolCallingParam
-    | BetaSpecificApplyPatchParam
-    | BetaSpecificFunctionShellParam
+    | BetaToolChoiceApplyPatch
+    | BetaToolChoiceShell
 )

@@ -6,16 +6,12 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from openai_async.types.beta.beta_tool_choice_allowed_param import BetaToolChoiceAllowedParam
+from openai_async.types.beta.beta_tool_choice_apply_patch_param import BetaToolChoiceApplyPatchParam
 from openai_async.types.beta.beta_tool_choice_custom_param import BetaToolChoiceCustomParam
 from openai_async.types.beta.beta_tool_choice_function_param import BetaToolChoiceFunctionParam
 from openai_async.types.beta.beta_tool_choice_mcp_param import BetaToolChoiceMcpParam
+from openai_async.types.beta.beta_tool_choice_shell_param import BetaToolChoiceShellParam
 from openai_async.types.beta.beta_tool_choice_types_param import BetaToolChoiceTypesParam
-from openai_async.types.shared.beta_specific_apply_patch_param_param import (
-    BetaSpecificApplyPatchParamParam,
-)
-from openai_async.types.shared.beta_specific_function_shell_param_param import (
-    BetaSpecificFunctionShellParamParam,
-)
 from openai_async.types.shared.beta_specific_programmatic_tool_calling_param_param import (
     BetaSpecificProgrammaticToolCallingParamParam,
 )
@@ -31,6 +27,6 @@ BetaToolChoiceParamParam: TypeAlias = (
     | BetaToolChoiceMcpParam
     | BetaToolChoiceCustomParam
     | BetaSpecificProgrammaticToolCallingParamParam
-    | BetaSpecificApplyPatchParamParam
-    | BetaSpecificFunctionShellParamParam
+    | BetaToolChoiceApplyPatchParam
+    | BetaToolChoiceShellParam
 )

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.chat_completion_request_user_message_content_part import (
-    ChatCompletionRequestUserMessageContentPart,
-)
+from openai_async.types.chat.chat_completion_content_part import ChatCompletionContentPart
 
 __all__ = ["ChatCompletionRequestUserMessage"]
 
@@ -14,6 +12,6 @@ __all__ = ["ChatCompletionRequestUserMessage"]
 class ChatCompletionRequestUserMessage(BaseModel, kw_only=True):
     """Response type ``ChatCompletionRequestUserMessage`` (spec: ``ChatCompletionRequestUserMessage``)."""
 
-    content: str | list[ChatCompletionRequestUserMessageContentPart]
+    content: str | list[ChatCompletionContentPart]
     role: str
     name: str | None = None

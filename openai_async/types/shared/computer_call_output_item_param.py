@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.responses.response_computer_tool_call_output_screenshot import (
+    ResponseComputerToolCallOutputScreenshot,
+)
 from openai_async.types.shared.computer_call_safety_check_param import ComputerCallSafetyCheckParam
-from openai_async.types.shared.computer_screenshot_image import ComputerScreenshotImage
 
 __all__ = ["ComputerCallOutputItemParam"]
 
@@ -19,7 +21,7 @@ class ComputerCallOutputItemParam(
 
     id: str | None = None
     call_id: str
-    output: ComputerScreenshotImage
+    output: ResponseComputerToolCallOutputScreenshot
     acknowledged_safety_checks: list[ComputerCallSafetyCheckParam] | None = None
     status: str | None = None
 

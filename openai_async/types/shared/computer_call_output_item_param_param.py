@@ -8,10 +8,12 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
+from openai_async.types.responses.response_computer_tool_call_output_screenshot_param import (
+    ResponseComputerToolCallOutputScreenshotParam,
+)
 from openai_async.types.shared.computer_call_safety_check_param_param import (
     ComputerCallSafetyCheckParamParam,
 )
-from openai_async.types.shared.computer_screenshot_image_param import ComputerScreenshotImageParam
 
 __all__ = ["ComputerCallOutputItemParamParam"]
 
@@ -22,6 +24,6 @@ class ComputerCallOutputItemParamParam(TypedDict, total=False):
     id: str | None
     call_id: Required[str]
     type: Required[Literal["computer_call_output"]]
-    output: Required[ComputerScreenshotImageParam]
+    output: Required[ResponseComputerToolCallOutputScreenshotParam]
     acknowledged_safety_checks: Iterable[ComputerCallSafetyCheckParamParam] | None
     status: Literal["in_progress", "completed", "incomplete"] | None

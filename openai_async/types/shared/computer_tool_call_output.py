@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.responses.response_computer_tool_call_output_screenshot import (
+    ResponseComputerToolCallOutputScreenshot,
+)
 from openai_async.types.shared.computer_call_safety_check_param import ComputerCallSafetyCheckParam
-from openai_async.types.shared.computer_screenshot_image import ComputerScreenshotImage
 
 __all__ = ["ComputerToolCallOutput"]
 
@@ -17,5 +19,5 @@ class ComputerToolCallOutput(BaseModel, kw_only=True):
     id: str | None = None
     call_id: str
     acknowledged_safety_checks: list[ComputerCallSafetyCheckParam] | None = None
-    output: ComputerScreenshotImage
+    output: ResponseComputerToolCallOutputScreenshot
     status: str | None = None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.chat.chat_completion_custom_tool import ChatCompletionCustomTool
 from openai_async.types.chat.chat_completion_function_call_option import (
     ChatCompletionFunctionCallOption,
 )
@@ -20,7 +21,6 @@ from openai_async.types.response_format_json_schema import ResponseFormatJSONSch
 from openai_async.types.response_format_text import ResponseFormatText
 from openai_async.types.shared.chat_completion_functions import ChatCompletionFunctions
 from openai_async.types.shared.chat_completion_request_message import ChatCompletionRequestMessage
-from openai_async.types.shared.custom_tool_chat_completions import CustomToolChatCompletions
 from openai_async.types.shared.model_ids_shared import ModelIdsShared
 from openai_async.types.shared.moderation_param import ModerationParam
 from openai_async.types.shared.prompt_cache_options_param import PromptCacheOptionsParam
@@ -73,7 +73,7 @@ class CreateChatCompletionRequest(BaseModel, kw_only=True):
     prediction: ChatCompletionPredictionContent | None = None
     seed: int | None = None
     stream_options: ChatCompletionStreamOptions2 | None = None
-    tools: list[ChatCompletionFunctionTool | CustomToolChatCompletions] | None = None
+    tools: list[ChatCompletionFunctionTool | ChatCompletionCustomTool] | None = None
     tool_choice: ChatCompletionToolChoiceOption | None = None
     parallel_tool_calls: bool | None = None
     function_call: str | ChatCompletionFunctionCallOption | None = None

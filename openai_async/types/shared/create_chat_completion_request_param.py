@@ -8,7 +8,7 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.chat.chat_completion_audio_param import ChatCompletionAudioParam
+from openai_async.types.chat.chat_completion_custom_tool_param import ChatCompletionCustomToolParam
 from openai_async.types.chat.chat_completion_function_call_option_param import (
     ChatCompletionFunctionCallOptionParam,
 )
@@ -29,16 +29,15 @@ from openai_async.types.response_format_json_object_param import ResponseFormatJ
 from openai_async.types.response_format_json_schema_param import ResponseFormatJSONSchemaParam
 from openai_async.types.response_format_text_param import ResponseFormatTextParam
 from openai_async.types.shared.chat_completion_functions_param import ChatCompletionFunctionsParam
-from openai_async.types.shared.custom_tool_chat_completions_param import (
-    CustomToolChatCompletionsParam,
-)
 from openai_async.types.shared.model_ids_shared_param import ModelIdsSharedParam
 from openai_async.types.shared.moderation_param_param import ModerationParamParam
 from openai_async.types.shared.prompt_cache_options_param_param import PromptCacheOptionsParamParam
 from openai_async.types.shared.stop_configuration_param import StopConfigurationParam
+from openai_async.types.shared.voice_ids_or_custom_voice_param import VoiceIdsOrCustomVoiceParam
 from openai_async.types.shared.web_search_location_param import WebSearchLocationParam
 
 __all__ = [
+    "CreateChatCompletionRequestAudioParam",
     "CreateChatCompletionRequestParam",
     "CreateChatCompletionRequestWebSearchOptionsParam",
     "CreateChatCompletionRequestWebSearchOptionsUserLocationParam",
@@ -70,7 +69,7 @@ class CreateChatCompletionRequestParam(TypedDict, total=False):
     response_format: (
         ResponseFormatTextParam | ResponseFormatJSONSchemaParam | ResponseFormatJSONObjectParam
     )
-    audio: ChatCompletionAudioParam | None
+    audio: CreateChatCompletionRequestAudioParam | None
     store: bool | None
     moderation: ModerationParamParam | None
     stream: bool | None
@@ -82,7 +81,7 @@ class CreateChatCompletionRequestParam(TypedDict, total=False):
     prediction: ChatCompletionPredictionContentParam | None
     seed: int | None
     stream_options: ChatCompletionStreamOptionsParam | None
-    tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
+    tools: Iterable[ChatCompletionFunctionToolParam | ChatCompletionCustomToolParam]
     tool_choice: ChatCompletionToolChoiceOptionParam
     parallel_tool_calls: bool
     function_call: Literal["none", "auto"] | ChatCompletionFunctionCallOptionParam
@@ -101,3 +100,10 @@ class CreateChatCompletionRequestWebSearchOptionsUserLocationParam(TypedDict, to
 
     type: Required[Literal["approximate"]]
     approximate: Required[WebSearchLocationParam]
+
+
+class CreateChatCompletionRequestAudioParam(TypedDict, total=False):
+    """Request shape ``CreateChatCompletionRequestAudioParam`` (spec: ``CreateChatCompletionRequest (inline)``)."""
+
+    voice: Required[VoiceIdsOrCustomVoiceParam]
+    format: Required[Literal["wav", "aac", "mp3", "flac", "opus", "pcm16"]]

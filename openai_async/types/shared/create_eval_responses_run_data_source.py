@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
+from openai_async.types.responses.response_format_text_config import ResponseFormatTextConfig
 from openai_async.types.responses.tool import Tool
 from openai_async.types.shared.eval_item import EvalItem
 from openai_async.types.shared.eval_jsonl_file_content_source import EvalJsonlFileContentSource
 from openai_async.types.shared.eval_jsonl_file_id_source import EvalJsonlFileIdSource
 from openai_async.types.shared.eval_responses_source import EvalResponsesSource
-from openai_async.types.shared.text_response_format_configuration import (
-    TextResponseFormatConfiguration,
-)
 
 __all__ = [
     "CreateEvalResponsesRunDataSource",
@@ -96,4 +94,4 @@ class CreateEvalResponsesRunDataSourceSamplingParams(BaseModel, kw_only=True):
 class CreateEvalResponsesRunDataSourceSamplingParamsText(BaseModel, kw_only=True):
     """Response type ``CreateEvalResponsesRunDataSourceSamplingParamsText`` (spec: ``CreateEvalResponsesRunDataSource (inline)``)."""
 
-    format: TextResponseFormatConfiguration | None = None
+    format: ResponseFormatTextConfig | None = None

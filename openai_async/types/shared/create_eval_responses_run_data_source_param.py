@@ -8,6 +8,9 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
+from openai_async.types.responses.response_format_text_config_param import (
+    ResponseFormatTextConfigParam,
+)
 from openai_async.types.responses.tool_param import ToolParam
 from openai_async.types.shared.eval_item_param import EvalItemParam
 from openai_async.types.shared.eval_jsonl_file_content_source_param import (
@@ -15,9 +18,6 @@ from openai_async.types.shared.eval_jsonl_file_content_source_param import (
 )
 from openai_async.types.shared.eval_jsonl_file_id_source_param import EvalJsonlFileIdSourceParam
 from openai_async.types.shared.eval_responses_source_param import EvalResponsesSourceParam
-from openai_async.types.shared.text_response_format_configuration_param import (
-    TextResponseFormatConfigurationParam,
-)
 
 __all__ = [
     "CreateEvalResponsesRunDataSourceInputMessagesInputMessagesItemReferenceParam",
@@ -91,4 +91,4 @@ class CreateEvalResponsesRunDataSourceSamplingParamsParam(TypedDict, total=False
 class CreateEvalResponsesRunDataSourceSamplingParamsTextParam(TypedDict, total=False):
     """Request shape ``CreateEvalResponsesRunDataSourceSamplingParamsTextParam`` (spec: ``CreateEvalResponsesRunDataSource (inline)``)."""
 
-    format: TextResponseFormatConfigurationParam
+    format: ResponseFormatTextConfigParam

@@ -3,59 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from openai_async._models import BaseModel
+from openai_async.types.moderation_image_url_input import ModerationImageURLInput
+from openai_async.types.moderation_text_input import ModerationTextInput
 
-__all__ = [
-    "CreateModerationRequest",
-    "CreateModerationRequestInputVariant2ItemImageUrl",
-    "CreateModerationRequestInputVariant2ItemImageUrlImageUrl",
-    "CreateModerationRequestInputVariant2ItemText",
-]
+__all__ = ["CreateModerationRequest"]
 
 
 class CreateModerationRequest(BaseModel, kw_only=True):
     """Response type ``CreateModerationRequest`` (spec: ``CreateModerationRequest``)."""
 
-    input: (
-        list[
-            str
-            | CreateModerationRequestInputVariant2ItemImageUrl
-            | CreateModerationRequestInputVariant2ItemText
-        ]
-        | str
-    )
+    input: list[str | ModerationImageURLInput | ModerationTextInput] | str
     model: str | None = None
-
-
-class CreateModerationRequestInputVariant2ItemImageUrl(
-    BaseModel, kw_only=True, tag_field="type", tag="image_url"
-):
-    """Response type ``CreateModerationRequestInputVariant2ItemImageUrl`` (spec: ``CreateModerationRequest (inline)``)."""
-
-    image_url: CreateModerationRequestInputVariant2ItemImageUrlImageUrl
-
-    @property
-    def type(self) -> Literal["image_url"]:
-        """The ``type`` tag of this variant."""
-        return "image_url"
-
-
-class CreateModerationRequestInputVariant2ItemImageUrlImageUrl(BaseModel, kw_only=True):
-    """Response type ``CreateModerationRequestInputVariant2ItemImageUrlImageUrl`` (spec: ``CreateModerationRequest (inline)``)."""
-
-    url: str
-
-
-class CreateModerationRequestInputVariant2ItemText(
-    BaseModel, kw_only=True, tag_field="type", tag="text"
-):
-    """Response type ``CreateModerationRequestInputVariant2ItemText`` (spec: ``CreateModerationRequest (inline)``)."""
-
-    text: str
-
-    @property
-    def type(self) -> Literal["text"]:
-        """The ``type`` tag of this variant."""
-        return "text"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from openai_async._models import BaseModel
 from openai_async.types.reasoning import Reasoning
 from openai_async.types.responses.response_prompt import ResponsePrompt2
+from openai_async.types.responses.response_text_config import ResponseTextConfig
 from openai_async.types.responses.tool import Tool
 from openai_async.types.responses_model import ResponsesModel
 from openai_async.types.shared.context_management_param import ContextManagementParam
@@ -14,7 +15,6 @@ from openai_async.types.shared.input_param import InputParam
 from openai_async.types.shared.moderation_param import ModerationParam
 from openai_async.types.shared.prompt_cache_options_param import PromptCacheOptionsParam
 from openai_async.types.shared.response_stream_options import ResponseStreamOptions2
-from openai_async.types.shared.response_text_param import ResponseTextParam
 from openai_async.types.shared.tool_choice_param import ToolChoiceParam
 
 __all__ = ["CreateResponse"]
@@ -36,7 +36,7 @@ class CreateResponse(BaseModel, kw_only=True):
     model: ResponsesModel | None = None
     background: bool | None = None
     max_tool_calls: int | None = None
-    text: ResponseTextParam | None = None
+    text: ResponseTextConfig | None = None
     tools: list[Tool] | None = None
     tool_choice: ToolChoiceParam | None = None
     prompt: ResponsePrompt2 | None = None

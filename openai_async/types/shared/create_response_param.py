@@ -10,6 +10,7 @@ from typing_extensions import TypedDict
 
 from openai_async.types.reasoning_param import ReasoningParam
 from openai_async.types.responses.response_prompt_param import ResponsePromptParam
+from openai_async.types.responses.response_text_config_param import ResponseTextConfigParam
 from openai_async.types.responses.tool_param import ToolParam
 from openai_async.types.responses_model_param import ResponsesModelParam
 from openai_async.types.shared.context_management_param_param import ContextManagementParamParam
@@ -18,7 +19,6 @@ from openai_async.types.shared.input_param_param import InputParamParam
 from openai_async.types.shared.moderation_param_param import ModerationParamParam
 from openai_async.types.shared.prompt_cache_options_param_param import PromptCacheOptionsParamParam
 from openai_async.types.shared.response_stream_options_param import ResponseStreamOptionsParam
-from openai_async.types.shared.response_text_param_param import ResponseTextParamParam
 from openai_async.types.shared.tool_choice_param_param import ToolChoiceParamParam
 
 __all__ = ["CreateResponseParam"]
@@ -40,7 +40,7 @@ class CreateResponseParam(TypedDict, total=False):
     model: ResponsesModelParam
     background: bool | None
     max_tool_calls: int | None
-    text: ResponseTextParamParam
+    text: ResponseTextConfigParam
     tools: Iterable[ToolParam]
     tool_choice: ToolChoiceParamParam
     prompt: ResponsePromptParam | None

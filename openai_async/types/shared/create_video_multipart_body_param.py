@@ -8,7 +8,7 @@ from typing import Literal
 from typing_extensions import Required, TypedDict
 
 from openai_async._types import FileTypes
-from openai_async.types.shared.image_ref_param2_param import ImageRefParam2Param
+from openai_async.types.image_input_reference_param import ImageInputReferenceParam
 from openai_async.types.video_model_param import VideoModelParam
 
 __all__ = ["CreateVideoMultipartBodyParam"]
@@ -19,6 +19,6 @@ class CreateVideoMultipartBodyParam(TypedDict, total=False):
 
     model: VideoModelParam
     prompt: Required[str]
-    input_reference: FileTypes | ImageRefParam2Param
+    input_reference: FileTypes | ImageInputReferenceParam
     seconds: Literal["4", "8", "12"]
     size: Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.error import Error
+from openai_async.types.error_object import ErrorObject
 
 __all__ = ["ErrorEvent"]
 
@@ -14,7 +14,7 @@ __all__ = ["ErrorEvent"]
 class ErrorEvent(BaseModel, kw_only=True, tag_field="event", tag="error"):
     """Response type ``ErrorEvent`` (spec: ``ErrorEvent``)."""
 
-    data: Error
+    data: ErrorObject
 
     @property
     def event(self) -> Literal["error"]:

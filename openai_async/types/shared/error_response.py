@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.error import Error
+from openai_async.types.error_object import ErrorObject
 
 __all__ = ["ErrorResponse"]
 
@@ -12,4 +12,4 @@ __all__ = ["ErrorResponse"]
 class ErrorResponse(BaseModel, kw_only=True):
     """Response type ``ErrorResponse`` (spec: ``ErrorResponse``)."""
 
-    error: Error
+    error: ErrorObject

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from openai_async.types.conversations.input_text_content import InputTextContent
+from openai_async.types.responses.response_input_audio import ResponseInputAudio
 from openai_async.types.shared.eval_item_content_output_text import EvalItemContentOutputText
 from openai_async.types.shared.eval_item_input_image import EvalItemInputImage
-from openai_async.types.shared.input_audio import InputAudio
 
 __all__ = ["EvalItemContentItem"]
 
 
 EvalItemContentItem: TypeAlias = (
-    str | InputTextContent | EvalItemContentOutputText | EvalItemInputImage | InputAudio
+    str | InputTextContent | EvalItemContentOutputText | EvalItemInputImage | ResponseInputAudio
 )

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from openai_async.types.conversations.input_text_content_param import InputTextContentParam
+from openai_async.types.responses.response_input_audio_param import ResponseInputAudioParam
 from openai_async.types.shared.eval_item_content_output_text_param import (
     EvalItemContentOutputTextParam,
 )
 from openai_async.types.shared.eval_item_input_image_param import EvalItemInputImageParam
-from openai_async.types.shared.input_audio_param import InputAudioParam
 
 __all__ = ["EvalItemContentItemParam"]
 
@@ -20,5 +20,5 @@ EvalItemContentItemParam: TypeAlias = (
     | InputTextContentParam
     | EvalItemContentOutputTextParam
     | EvalItemInputImageParam
-    | InputAudioParam
+    | ResponseInputAudioParam
 )

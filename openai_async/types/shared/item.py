@@ -16,6 +16,7 @@ from openai_async.types.responses.response_custom_tool_call_output import (
 )
 from openai_async.types.responses.response_file_search_tool_call import ResponseFileSearchToolCall
 from openai_async.types.responses.response_function_tool_call import ResponseFunctionToolCall
+from openai_async.types.responses.response_function_web_search import ResponseFunctionWebSearch
 from openai_async.types.responses.response_input import ResponseInput
 from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
 from openai_async.types.shared.additional_tools_item_param import AdditionalToolsItemParam
@@ -40,7 +41,6 @@ from openai_async.types.shared.mcp_tool_call import MCPToolCall
 from openai_async.types.shared.output_message_content import OutputMessageContent
 from openai_async.types.shared.tool_search_call_item_param import ToolSearchCallItemParam
 from openai_async.types.shared.tool_search_output_item_param import ToolSearchOutputItemParam
-from openai_async.types.shared.web_search_tool_call import WebSearchToolCall
 
 __all__ = ["Item", "ItemMessage"]
 
@@ -65,7 +65,7 @@ Item: TypeAlias = (
     | ResponseFileSearchToolCall
     | ResponseComputerToolCall
     | ComputerCallOutputItemParam
-    | WebSearchToolCall
+    | ResponseFunctionWebSearch
     | ResponseFunctionToolCall
     | FunctionCallOutputItemParam
     | ToolSearchCallItemParam

@@ -13,6 +13,7 @@ from openai_async.types.responses.response_apply_patch_tool_call_output import (
 from openai_async.types.responses.response_code_interpreter_tool_call import (
     ResponseCodeInterpreterToolCall,
 )
+from openai_async.types.responses.response_compaction_item import ResponseCompactionItem
 from openai_async.types.responses.response_computer_tool_call import ResponseComputerToolCall
 from openai_async.types.responses.response_computer_tool_call_output_item import (
     ResponseComputerToolCallOutputItem,
@@ -29,13 +30,13 @@ from openai_async.types.responses.response_function_shell_tool_call_output impor
     ResponseFunctionShellToolCallOutput,
 )
 from openai_async.types.responses.response_function_tool_call import ResponseFunctionToolCall
+from openai_async.types.responses.response_function_web_search import ResponseFunctionWebSearch
 from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
 from openai_async.types.responses.response_tool_search_call import ResponseToolSearchCall
 from openai_async.types.responses.response_tool_search_output_item import (
     ResponseToolSearchOutputItem,
 )
 from openai_async.types.shared.additional_tools import AdditionalTools
-from openai_async.types.shared.compaction_body import CompactionBody
 from openai_async.types.shared.function_tool_call_output import FunctionToolCallOutput
 from openai_async.types.shared.image_gen_tool_call import ImageGenToolCall
 from openai_async.types.shared.local_shell_tool_call import LocalShellToolCall
@@ -46,7 +47,6 @@ from openai_async.types.shared.mcp_list_tools import MCPListTools
 from openai_async.types.shared.mcp_tool_call import MCPToolCall
 from openai_async.types.shared.program import Program
 from openai_async.types.shared.program_output import ProgramOutput
-from openai_async.types.shared.web_search_tool_call import WebSearchToolCall
 
 __all__ = ["ItemField"]
 
@@ -61,12 +61,12 @@ ItemField: TypeAlias = (
     | AdditionalTools
     | FunctionToolCallOutput
     | ResponseFileSearchToolCall
-    | WebSearchToolCall
+    | ResponseFunctionWebSearch
     | ImageGenToolCall
     | ResponseComputerToolCall
     | ResponseComputerToolCallOutputItem
     | ResponseReasoningItem
-    | CompactionBody
+    | ResponseCompactionItem
     | ResponseCodeInterpreterToolCall
     | LocalShellToolCall
     | LocalShellToolCallOutput

@@ -21,6 +21,9 @@ from openai_async.types.responses.response_file_search_tool_call_param import (
 from openai_async.types.responses.response_function_tool_call_param import (
     ResponseFunctionToolCallParam,
 )
+from openai_async.types.responses.response_function_web_search_param import (
+    ResponseFunctionWebSearchParam,
+)
 from openai_async.types.responses.response_output_message_param import ResponseOutputMessageParam
 from openai_async.types.responses.response_reasoning_item_param import ResponseReasoningItemParam
 from openai_async.types.shared.additional_tools_item_param_param import (
@@ -61,7 +64,6 @@ from openai_async.types.shared.tool_search_call_item_param_param import ToolSear
 from openai_async.types.shared.tool_search_output_item_param_param import (
     ToolSearchOutputItemParamParam,
 )
-from openai_async.types.shared.web_search_tool_call_param import WebSearchToolCallParam
 
 __all__ = ["ItemParam"]
 
@@ -72,7 +74,7 @@ ItemParam: TypeAlias = (
     | ResponseFileSearchToolCallParam
     | ResponseComputerToolCallParam
     | ComputerCallOutputItemParamParam
-    | WebSearchToolCallParam
+    | ResponseFunctionWebSearchParam
     | ResponseFunctionToolCallParam
     | FunctionCallOutputItemParamParam
     | ToolSearchCallItemParamParam

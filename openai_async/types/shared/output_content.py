@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from openai_async.types.conversations.output_text_content import OutputTextContent
-from openai_async.types.conversations.refusal_content import RefusalContent
+from openai_async.types.responses.response_output_refusal import ResponseOutputRefusal
 from openai_async.types.shared.reasoning_text_content import ReasoningTextContent
 
 __all__ = ["OutputContent"]
 
 
-OutputContent: TypeAlias = OutputTextContent | RefusalContent | ReasoningTextContent
+OutputContent: TypeAlias = OutputTextContent | ResponseOutputRefusal | ReasoningTextContent

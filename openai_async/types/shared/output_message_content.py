@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from openai_async.types.conversations.output_text_content import OutputTextContent
-from openai_async.types.conversations.refusal_content import RefusalContent
+from openai_async.types.responses.response_output_refusal import ResponseOutputRefusal
 
 __all__ = ["OutputMessageContent"]
 
 
-OutputMessageContent: TypeAlias = OutputTextContent | RefusalContent
+OutputMessageContent: TypeAlias = OutputTextContent | ResponseOutputRefusal

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from openai_async.types.conversations.output_text_content_param import OutputTextContentParam
-from openai_async.types.conversations.refusal_content_param import RefusalContentParam
+from openai_async.types.responses.response_output_refusal_param import ResponseOutputRefusalParam
 
 __all__ = ["OutputMessageContentParam"]
 
 
-OutputMessageContentParam: TypeAlias = OutputTextContentParam | RefusalContentParam
+OutputMessageContentParam: TypeAlias = OutputTextContentParam | ResponseOutputRefusalParam

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from openai_async._models import BaseModel
 from openai_async.types.beta.realtime.conversation_item import ConversationItem
+from openai_async.types.beta.realtime.realtime_response_status import RealtimeResponseStatus
+from openai_async.types.beta.realtime.realtime_response_usage import RealtimeResponseUsage
 from openai_async.types.shared.voice_ids_shared import VoiceIdsShared
 
-__all__ = [
-    "RealtimeBetaResponse",
-    "RealtimeBetaResponseStatusDetails",
-    "RealtimeBetaResponseStatusDetailsError",
-    "RealtimeBetaResponseUsage",
-    "RealtimeBetaResponseUsageInputTokenDetails",
-    "RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails",
-    "RealtimeBetaResponseUsageOutputTokenDetails",
-]
+__all__ = ["RealtimeBetaResponse"]
 
 
 class RealtimeBetaResponse(BaseModel, kw_only=True):
@@ -24,65 +18,13 @@ class RealtimeBetaResponse(BaseModel, kw_only=True):
     id: str | None = None
     object: str | None = None
     status: str | None = None
-    status_details: RealtimeBetaResponseStatusDetails | None = None
+    status_details: RealtimeResponseStatus | None = None
     output: list[ConversationItem] | None = None
     metadata: dict[str, str] | None = None
-    usage: RealtimeBetaResponseUsage | None = None
+    usage: RealtimeResponseUsage | None = None
     conversation_id: str | None = None
     voice: VoiceIdsShared | None = None
     modalities: list[str] | None = None
     output_audio_format: str | None = None
     temperature: float | None = None
     max_output_tokens: int | str | None = None
-
-
-class RealtimeBetaResponseStatusDetails(BaseModel, kw_only=True):
-    """Response type ``RealtimeBetaResponseStatusDetails`` (spec: ``RealtimeBetaResponse (inline)``)."""
-
-    type: str | None = None
-    reason: str | None = None
-    error: RealtimeBetaResponseStatusDetailsError | None = None
-
-
-class RealtimeBetaResponseStatusDetailsError(BaseModel, kw_only=True):
-    """Response type ``RealtimeBetaResponseStatusDetailsError`` (spec: ``RealtimeBetaResponse (inline)``)."""
-
-    type: str | None = None
-    code: str | None = None
-
-
-class RealtimeBetaResponseUsage(BaseModel, kw_only=True):
-    """Response type ``RealtimeBetaResponseUsage`` (spec: ``RealtimeBetaResponse (inline)``)."""
-
-    total_tokens: int | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    input_token_details: RealtimeBetaResponseUsageInputTokenDetails | None = None
-    output_token_details: RealtimeBetaResponseUsageOutputTokenDetails | None = None
-
-
-class RealtimeBetaResponseUsageInputTokenDetails(BaseModel, kw_only=True):
-    """Response type ``RealtimeBetaResponseUsageInputTokenDetails`` (spec: ``RealtimeBetaResponse (inline)``)."""
-
-    cached_tokens: int | None = None
-    text_tokens: int | None = None
-    image_tokens: int | None = None
-    audio_tokens: int | None = None
-    cached_tokens_details: RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails | None = (
-        None
-    )
-
-
-class RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails(BaseModel, kw_only=True):
-    """Response type ``RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails`` (spec: ``RealtimeBetaResponse (inline)``)."""
-
-    text_tokens: int | None = None
-    image_tokens: int | None = None
-    audio_tokens: int | None = None
-
-
-class RealtimeBetaResponseUsageOutputTokenDetails(BaseModel, kw_only=True):
-    """Response type ``RealtimeBetaResponseUsageOutputTokenDetails`` (spec: ``RealtimeBetaResponse (inline)``)."""
-
-    text_tokens: int | None = None
-    audio_tokens: int | None = None

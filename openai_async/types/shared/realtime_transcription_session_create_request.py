@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.audio_transcription import AudioTranscription
+from openai_async.types.realtime.audio_transcription import AudioTranscription
 
 __all__ = [
     "RealtimeTranscriptionSessionCreateRequest",

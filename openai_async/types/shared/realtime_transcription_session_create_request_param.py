@@ -8,7 +8,7 @@ from typing import Literal
 
 from typing_extensions import TypedDict
 
-from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
+from openai_async.types.realtime.audio_transcription_param import AudioTranscriptionParam
 
 __all__ = [
     "RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam",

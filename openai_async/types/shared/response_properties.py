@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from openai_async._models import BaseModel
 from openai_async.types.responses.response_prompt import ResponsePrompt2
+from openai_async.types.responses.response_text_config import ResponseTextConfig
 from openai_async.types.responses.tool import Tool
 from openai_async.types.responses_model import ResponsesModel
-from openai_async.types.shared.response_text_param import ResponseTextParam
 from openai_async.types.shared.tool_choice_param import ToolChoiceParam
 
 __all__ = ["ResponseProperties"]
@@ -20,7 +20,7 @@ class ResponseProperties(BaseModel, kw_only=True):
     model: ResponsesModel | None = None
     background: bool | None = None
     max_tool_calls: int | None = None
-    text: ResponseTextParam | None = None
+    text: ResponseTextConfig | None = None
     tools: list[Tool] | None = None
     tool_choice: ToolChoiceParam | None = None
     prompt: ResponsePrompt2 | None = None

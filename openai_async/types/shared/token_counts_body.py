@@ -6,10 +6,10 @@ from __future__ import annotations
 from openai_async._models import BaseModel
 from openai_async.types.reasoning import Reasoning
 from openai_async.types.responses.response_input_item import ResponseInputItem
+from openai_async.types.responses.response_text_config import ResponseTextConfig
 from openai_async.types.responses.tool import Tool
 from openai_async.types.shared.conversation_param import ConversationParam
 from openai_async.types.shared.personality_enum import PersonalityEnum
-from openai_async.types.shared.response_text_param import ResponseTextParam
 from openai_async.types.shared.tool_choice_param import ToolChoiceParam
 
 __all__ = ["TokenCountsBody"]
@@ -22,7 +22,7 @@ class TokenCountsBody(BaseModel, kw_only=True):
     input: str | list[ResponseInputItem] | None = None
     previous_response_id: str | None = None
     tools: list[Tool] | None = None
-    text: ResponseTextParam | None = None
+    text: ResponseTextConfig | None = None
     reasoning: Reasoning | None = None
     truncation: str | None = None
     instructions: str | None = None

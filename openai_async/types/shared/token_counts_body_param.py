@@ -10,10 +10,10 @@ from typing_extensions import TypedDict
 
 from openai_async.types.reasoning_param import ReasoningParam
 from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
+from openai_async.types.responses.response_text_config_param import ResponseTextConfigParam
 from openai_async.types.responses.tool_param import ToolParam
 from openai_async.types.shared.conversation_param_param import ConversationParamParam
 from openai_async.types.shared.personality_enum_param import PersonalityEnumParam
-from openai_async.types.shared.response_text_param_param import ResponseTextParamParam
 from openai_async.types.shared.tool_choice_param_param import ToolChoiceParamParam
 
 __all__ = ["TokenCountsBodyParam"]
@@ -26,7 +26,7 @@ class TokenCountsBodyParam(TypedDict, total=False):
     input: str | Iterable[ResponseInputItemParam] | None
     previous_response_id: str | None
     tools: Iterable[ToolParam] | None
-    text: ResponseTextParamParam | None
+    text: ResponseTextConfigParam | None
     reasoning: ReasoningParam | None
     truncation: Literal["auto", "disabled"]
     instructions: str | None

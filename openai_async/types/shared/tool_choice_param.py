@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from openai_async.types.responses.tool_choice_allowed import ToolChoiceAllowed
+from openai_async.types.responses.tool_choice_apply_patch import ToolChoiceApplyPatch
 from openai_async.types.responses.tool_choice_custom import ToolChoiceCustom
 from openai_async.types.responses.tool_choice_function import ToolChoiceFunction
 from openai_async.types.responses.tool_choice_mcp import ToolChoiceMcp
+from openai_async.types.responses.tool_choice_shell import ToolChoiceShell
 from openai_async.types.responses.tool_choice_types import (
     ToolChoiceTypes,
     ToolChoiceTypesCodeInterpreter,
@@ -19,8 +21,6 @@ from openai_async.types.responses.tool_choice_types import (
     ToolChoiceTypesWebSearchPreview,
     ToolChoiceTypesWebSearchPreview20250311,
 )
-from openai_async.types.shared.specific_apply_patch_param import SpecificApplyPatchParam
-from openai_async.types.shared.specific_function_shell_param import SpecificFunctionShellParam
 from openai_async.types.shared.specific_programmatic_tool_calling_param import (
     SpecificProgrammaticToolCallingParam,
 )
@@ -43,6 +43,6 @@ ToolChoiceParam: TypeAlias = (
     | ToolChoiceMcp
     | ToolChoiceCustom
     | SpecificProgrammaticToolCallingParam
-    | SpecificApplyPatchParam
-    | SpecificFunctionShellParam
+    | ToolChoiceApplyPatch
+    | ToolChoiceShell
 )

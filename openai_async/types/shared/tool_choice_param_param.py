@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from openai_async.types.responses.tool_choice_allowed_param import ToolChoiceAllowedParam
+from openai_async.types.responses.tool_choice_apply_patch_param import ToolChoiceApplyPatchParam
 from openai_async.types.responses.tool_choice_custom_param import ToolChoiceCustomParam
 from openai_async.types.responses.tool_choice_function_param import ToolChoiceFunctionParam
 from openai_async.types.responses.tool_choice_mcp_param import ToolChoiceMcpParam
+from openai_async.types.responses.tool_choice_shell_param import ToolChoiceShellParam
 from openai_async.types.responses.tool_choice_types_param import ToolChoiceTypesParam
-from openai_async.types.shared.specific_apply_patch_param_param import SpecificApplyPatchParamParam
-from openai_async.types.shared.specific_function_shell_param_param import (
-    SpecificFunctionShellParamParam,
-)
 from openai_async.types.shared.specific_programmatic_tool_calling_param_param import (
     SpecificProgrammaticToolCallingParamParam,
 )
@@ -29,6 +27,6 @@ ToolChoiceParamParam: TypeAlias = (
     | ToolChoiceMcpParam
     | ToolChoiceCustomParam
     | SpecificProgrammaticToolCallingParamParam
-    | SpecificApplyPatchParamParam
-    | SpecificFunctionShellParamParam
+    | ToolChoiceApplyPatchParam
+    | ToolChoiceShellParam
 )

@@ -55,6 +55,9 @@ if TYPE_CHECKING:
     from openai_async.types.webhooks.response_incomplete_webhook_event import (
         ResponseIncompleteWebhookEvent as ResponseIncompleteWebhookEvent,
     )
+    from openai_async.types.webhooks.unwrap_webhook_event import (
+        UnwrapWebhookEvent as UnwrapWebhookEvent,
+    )
 
 __all__ = [
     "BatchCancelledWebhookEvent",
@@ -73,6 +76,7 @@ __all__ = [
     "ResponseCompletedWebhookEvent",
     "ResponseFailedWebhookEvent",
     "ResponseIncompleteWebhookEvent",
+    "UnwrapWebhookEvent",
 ]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
@@ -139,6 +143,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ResponseIncompleteWebhookEvent": (
         "openai_async.types.webhooks.response_incomplete_webhook_event",
         "ResponseIncompleteWebhookEvent",
+    ),
+    "UnwrapWebhookEvent": (
+        "openai_async.types.webhooks.unwrap_webhook_event",
+        "UnwrapWebhookEvent",
     ),
 }
 

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from openai_async._response import BinaryResponseContent
     from openai_async.types.realtime.realtime_function_tool_param import RealtimeFunctionToolParam
     from openai_async.types.realtime.realtime_reasoning_param import RealtimeReasoningParam
+    from openai_async.types.realtime.realtime_response_create_mcp_tool_param import (
+        RealtimeResponseCreateMcpToolParam,
+    )
     from openai_async.types.realtime.realtime_session_create_request_param import (
         RealtimeSessionCreateRequestAudioParam,
         RealtimeSessionCreateRequestParam,
@@ -30,7 +33,6 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_prompt_param import ResponsePromptParam
     from openai_async.types.responses.tool_choice_function_param import ToolChoiceFunctionParam
     from openai_async.types.responses.tool_choice_mcp_param import ToolChoiceMcpParam
-    from openai_async.types.shared.mcp_tool_param import MCPToolParam
 
 __all__ = ["Calls", "CallsWithRawResponse", "CallsWithStreamingResponse"]
 
@@ -105,7 +107,8 @@ class Calls(SyncAPIResource):
         | RealtimeSessionCreateRequestTracingTracingConfigurationParam
         | NotGiven
         | None = NOT_GIVEN,
-        tools: Iterable[RealtimeFunctionToolParam | MCPToolParam] | NotGiven = NOT_GIVEN,
+        tools: Iterable[RealtimeFunctionToolParam | RealtimeResponseCreateMcpToolParam]
+        | NotGiven = NOT_GIVEN,
         tool_choice: Literal["none", "auto", "required"]
         | ToolChoiceFunctionParam
         | ToolChoiceMcpParam

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from openai_async.types.reasoning_param import ReasoningParam
     from openai_async.types.responses.input_token_count_response import InputTokenCountResponse
     from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
+    from openai_async.types.responses.response_text_config_param import ResponseTextConfigParam
     from openai_async.types.responses.tool_param import ToolParam
     from openai_async.types.shared.conversation_param_param import ConversationParamParam
     from openai_async.types.shared.personality_enum_param import PersonalityEnumParam
-    from openai_async.types.shared.response_text_param_param import ResponseTextParamParam
     from openai_async.types.shared.tool_choice_param_param import ToolChoiceParamParam
 
 __all__ = ["InputTokens", "InputTokensWithRawResponse", "InputTokensWithStreamingResponse"]
@@ -48,7 +48,7 @@ class InputTokens(SyncAPIResource):
         input: str | Iterable[ResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven | None = NOT_GIVEN,
-        text: ResponseTextParamParam | NotGiven | None = NOT_GIVEN,
+        text: ResponseTextConfigParam | NotGiven | None = NOT_GIVEN,
         reasoning: ReasoningParam | NotGiven | None = NOT_GIVEN,
         truncation: Literal["auto", "disabled"] | NotGiven = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,

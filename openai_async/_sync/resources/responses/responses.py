@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
     from openai_async.types.responses.response_prompt_param import ResponsePromptParam
     from openai_async.types.responses.response_stream_event import ResponseStreamEvent
+    from openai_async.types.responses.response_text_config_param import ResponseTextConfigParam
     from openai_async.types.responses.tool_param import ToolParam
     from openai_async.types.responses_model_param import ResponsesModelParam
     from openai_async.types.shared.context_management_param_param import ContextManagementParamParam
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
         PromptCacheOptionsParamParam,
     )
     from openai_async.types.shared.response_stream_options_param import ResponseStreamOptionsParam
-    from openai_async.types.shared.response_text_param_param import ResponseTextParamParam
     from openai_async.types.shared.tool_choice_param_param import ToolChoiceParamParam
 
 __all__ = ["Responses", "ResponsesWithRawResponse", "ResponsesWithStreamingResponse"]
@@ -93,7 +93,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
         model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: ResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
@@ -150,7 +150,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
         model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: ResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
@@ -206,7 +206,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
         model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: ResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,
@@ -260,7 +260,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
         model: ResponsesModelParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: ResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: ResponsePromptParam | NotGiven | None = NOT_GIVEN,

@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.types.beta.beta_response_input_item_param import BetaResponseInputItemParam
+    from openai_async.types.beta.beta_response_text_config_param import BetaResponseTextConfigParam
     from openai_async.types.beta.beta_tool_param import BetaToolParam
     from openai_async.types.shared.beta_conversation_param_param import BetaConversationParamParam
     from openai_async.types.shared.beta_personality_enum_param import BetaPersonalityEnumParam
     from openai_async.types.shared.beta_reasoning_param import BetaReasoningParam
-    from openai_async.types.shared.beta_response_text_param_param import BetaResponseTextParamParam
     from openai_async.types.shared.beta_tool_choice_param_param import BetaToolChoiceParamParam
 
 __all__ = [
@@ -50,7 +50,7 @@ class AsyncInputTokens(AsyncAPIResource):
         input: str | Iterable[BetaResponseInputItemParam] | NotGiven | None = NOT_GIVEN,
         previous_response_id: str | NotGiven | None = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven | None = NOT_GIVEN,
-        text: BetaResponseTextParamParam | NotGiven | None = NOT_GIVEN,
+        text: BetaResponseTextConfigParam | NotGiven | None = NOT_GIVEN,
         reasoning: BetaReasoningParam | NotGiven | None = NOT_GIVEN,
         truncation: Literal["auto", "disabled"] | NotGiven = NOT_GIVEN,
         instructions: str | NotGiven | None = NOT_GIVEN,

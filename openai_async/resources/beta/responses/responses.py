@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.beta_response_input_item_param import BetaResponseInputItemParam
     from openai_async.types.beta.beta_response_prompt_param import BetaResponsePromptParam
+    from openai_async.types.beta.beta_response_text_config_param import BetaResponseTextConfigParam
     from openai_async.types.beta.beta_tool_param import BetaToolParam
     from openai_async.types.shared.beta_context_management_param_param import (
         BetaContextManagementParamParam,
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.beta_response_stream_options_param import (
         BetaResponseStreamOptionsParam,
     )
-    from openai_async.types.shared.beta_response_text_param_param import BetaResponseTextParamParam
     from openai_async.types.shared.beta_tool_choice_param_param import BetaToolChoiceParamParam
 
 __all__ = ["AsyncResponses", "AsyncResponsesWithRawResponse", "AsyncResponsesWithStreamingResponse"]
@@ -99,7 +99,7 @@ class AsyncResponses(AsyncAPIResource):
         model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
@@ -158,7 +158,7 @@ class AsyncResponses(AsyncAPIResource):
         model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
@@ -216,7 +216,7 @@ class AsyncResponses(AsyncAPIResource):
         model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,
@@ -272,7 +272,7 @@ class AsyncResponses(AsyncAPIResource):
         model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
         background: bool | NotGiven | None = NOT_GIVEN,
         max_tool_calls: int | NotGiven | None = NOT_GIVEN,
-        text: BetaResponseTextParamParam | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextConfigParam | NotGiven = NOT_GIVEN,
         tools: Iterable[BetaToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: BetaToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: BetaResponsePromptParam | NotGiven | None = NOT_GIVEN,

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
         AsyncMessagesWithRawResponse,
         AsyncMessagesWithStreamingResponse,
     )
-    from openai_async.types.chat.chat_completion_audio_param import ChatCompletionAudioParam
+    from openai_async.types.chat.chat_completion_custom_tool_param import (
+        ChatCompletionCustomToolParam,
+    )
     from openai_async.types.chat.chat_completion_function_call_option_param import (
         ChatCompletionFunctionCallOptionParam,
     )
@@ -52,10 +54,8 @@ if TYPE_CHECKING:
         ChatCompletionFunctionsParam,
     )
     from openai_async.types.shared.create_chat_completion_request_param import (
+        CreateChatCompletionRequestAudioParam,
         CreateChatCompletionRequestWebSearchOptionsParam,
-    )
-    from openai_async.types.shared.custom_tool_chat_completions_param import (
-        CustomToolChatCompletionsParam,
     )
     from openai_async.types.shared.model_ids_shared_param import ModelIdsSharedParam
     from openai_async.types.shared.moderation_param_param import ModerationParamParam
@@ -119,7 +119,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stream: Literal[False] | NotGiven = NOT_GIVEN,
@@ -131,7 +131,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | ChatCompletionCustomToolParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
@@ -177,7 +177,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stop: StopConfigurationParam | NotGiven = NOT_GIVEN,
@@ -188,7 +188,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | ChatCompletionCustomToolParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
@@ -234,7 +234,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stop: StopConfigurationParam | NotGiven = NOT_GIVEN,
@@ -245,7 +245,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | ChatCompletionCustomToolParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
@@ -289,7 +289,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stream: bool | NotGiven = NOT_GIVEN,
@@ -301,7 +301,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | ChatCompletionCustomToolParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,

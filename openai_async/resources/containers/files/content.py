@@ -5,11 +5,14 @@
 from __future__ import annotations
 
 from functools import cached_property
-from types import NoneType
 
 from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
-from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
+from openai_async._response import (
+    BinaryResponseContent,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 
 __all__ = ["AsyncContent", "AsyncContentWithRawResponse", "AsyncContentWithStreamingResponse"]
@@ -35,16 +38,16 @@ class AsyncContent(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> None:
-        """Send ``GET /containers/{container_id}/files/{file_id}/content``; returns ``None``."""
-        result: None = await self._client._request(
+    ) -> BinaryResponseContent:
+        """Send ``GET /containers/{container_id}/files/{file_id}/content``; returns ``BinaryResponseContent``."""
+        result: BinaryResponseContent = await self._client._request(
             "GET",
             format_path(
                 "/containers/{container_id}/files/{file_id}/content",
                 file_id=file_id,
                 container_id=container_id,
             ),
-            cast_to=NoneType,
+            cast_to=BinaryResponseContent,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -13,6 +13,9 @@ from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from openai_async.types.fine_tuning.checkpoints import PermissionListResponse
+from openai_async.types.fine_tuning.checkpoints.permission_create_response import (
+    PermissionCreateResponse,
+)
 from openai_async.types.fine_tuning.checkpoints.permission_delete_response import (
     PermissionDeleteResponse,
 )
@@ -53,16 +56,16 @@ class AsyncPermissions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPaginator[PermissionListResponse, AsyncPage[PermissionListResponse]]:
-        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``AsyncPaginator[PermissionListResponse, AsyncPage[PermissionListResponse]]``."""
-        result: AsyncPaginator[PermissionListResponse, AsyncPage[PermissionListResponse]] = (
+    ) -> AsyncPaginator[PermissionCreateResponse, AsyncPage[PermissionCreateResponse]]:
+        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``AsyncPaginator[PermissionCreateResponse, AsyncPage[PermissionCreateResponse]]``."""
+        result: AsyncPaginator[PermissionCreateResponse, AsyncPage[PermissionCreateResponse]] = (
             self._client._get_api_list(
                 format_path(
                     "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
                     fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
                 ),
-                page=AsyncPage[PermissionListResponse],
-                item=PermissionListResponse,
+                page=AsyncPage[PermissionCreateResponse],
+                item=PermissionCreateResponse,
                 method="POST",
                 body={"project_ids": project_ids},
                 extra_headers=extra_headers,

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from openai_async.types.beta.realtime.conversation_item import (
         ConversationItem as ConversationItem,
     )
+    from openai_async.types.beta.realtime.conversation_item_content import (
+        ConversationItemContent as ConversationItemContent,
+    )
     from openai_async.types.beta.realtime.conversation_item_create_event import (
         ConversationItemCreateEvent as ConversationItemCreateEvent,
     )
@@ -76,6 +79,12 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.realtime.realtime_response import (
         RealtimeResponse as RealtimeResponse,
+    )
+    from openai_async.types.beta.realtime.realtime_response_status import (
+        RealtimeResponseStatus as RealtimeResponseStatus,
+    )
+    from openai_async.types.beta.realtime.realtime_response_usage import (
+        RealtimeResponseUsage as RealtimeResponseUsage,
     )
     from openai_async.types.beta.realtime.realtime_server_event import (
         RealtimeServerEvent as RealtimeServerEvent,
@@ -143,6 +152,9 @@ if TYPE_CHECKING:
     from openai_async.types.beta.realtime.transcription_session import (
         TranscriptionSession as TranscriptionSession,
     )
+    from openai_async.types.beta.realtime.transcription_session_update import (
+        TranscriptionSessionUpdate as TranscriptionSessionUpdate,
+    )
     from openai_async.types.beta.realtime.transcription_session_updated_event import (
         TranscriptionSessionUpdatedEvent as TranscriptionSessionUpdatedEvent,
     )
@@ -151,6 +163,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ConversationCreatedEvent",
     "ConversationItem",
+    "ConversationItemContent",
     "ConversationItemCreateEvent",
     "ConversationItemCreatedEvent",
     "ConversationItemDeleteEvent",
@@ -173,6 +186,8 @@ __all__ = [
     "RateLimitsUpdatedEvent",
     "RealtimeClientEvent",
     "RealtimeResponse",
+    "RealtimeResponseStatus",
+    "RealtimeResponseUsage",
     "RealtimeServerEvent",
     "ResponseAudioDeltaEvent",
     "ResponseAudioDoneEvent",
@@ -196,6 +211,7 @@ __all__ = [
     "SessionUpdateEvent",
     "SessionUpdatedEvent",
     "TranscriptionSession",
+    "TranscriptionSessionUpdate",
     "TranscriptionSessionUpdatedEvent",
 ]
 
@@ -205,6 +221,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "ConversationCreatedEvent",
     ),
     "ConversationItem": ("openai_async.types.beta.realtime.conversation_item", "ConversationItem"),
+    "ConversationItemContent": (
+        "openai_async.types.beta.realtime.conversation_item_content",
+        "ConversationItemContent",
+    ),
     "ConversationItemCreateEvent": (
         "openai_async.types.beta.realtime.conversation_item_create_event",
         "ConversationItemCreateEvent",
@@ -287,6 +307,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "RealtimeClientEvent",
     ),
     "RealtimeResponse": ("openai_async.types.beta.realtime.realtime_response", "RealtimeResponse"),
+    "RealtimeResponseStatus": (
+        "openai_async.types.beta.realtime.realtime_response_status",
+        "RealtimeResponseStatus",
+    ),
+    "RealtimeResponseUsage": (
+        "openai_async.types.beta.realtime.realtime_response_usage",
+        "RealtimeResponseUsage",
+    ),
     "RealtimeServerEvent": (
         "openai_async.types.beta.realtime.realtime_server_event",
         "RealtimeServerEvent",
@@ -375,6 +403,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "TranscriptionSession": (
         "openai_async.types.beta.realtime.transcription_session",
         "TranscriptionSession",
+    ),
+    "TranscriptionSessionUpdate": (
+        "openai_async.types.beta.realtime.transcription_session_update",
+        "TranscriptionSessionUpdate",
     ),
     "TranscriptionSessionUpdatedEvent": (
         "openai_async.types.beta.realtime.transcription_session_updated_event",

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
-from openai_async.types.shared.log_prob_properties import LogProbProperties
+from openai_async.types.realtime.log_prob_properties import LogProbProperties
 
 __all__ = ["ConversationItemInputAudioTranscriptionDeltaEvent"]
 

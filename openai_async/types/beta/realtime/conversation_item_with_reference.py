@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.beta.realtime.conversation_item_content import ConversationItemContent
 
-__all__ = ["ConversationItemWithReference", "ConversationItemWithReferenceContentItem"]
+__all__ = ["ConversationItemWithReference"]
 
 
 class ConversationItemWithReference(BaseModel, kw_only=True):
@@ -16,18 +17,8 @@ class ConversationItemWithReference(BaseModel, kw_only=True):
     object: str | None = None
     status: str | None = None
     role: str | None = None
-    content: list[ConversationItemWithReferenceContentItem] | None = None
+    content: list[ConversationItemContent] | None = None
     call_id: str | None = None
     name: str | None = None
     arguments: str | None = None
     output: str | None = None
-
-
-class ConversationItemWithReferenceContentItem(BaseModel, kw_only=True):
-    """Response type ``ConversationItemWithReferenceContentItem`` (spec: ``RealtimeConversationItemWithReference (inline)``)."""
-
-    type: str | None = None
-    text: str | None = None
-    id: str | None = None
-    audio: str | None = None
-    transcript: str | None = None

@@ -6,19 +6,11 @@ from __future__ import annotations
 from openai_async._models import BaseModel
 from openai_async.types.beta.realtime.conversation_item import ConversationItem
 from openai_async.types.realtime.realtime_audio_formats import RealtimeAudioFormats
+from openai_async.types.realtime.realtime_response_status import RealtimeResponseStatus
+from openai_async.types.realtime.realtime_response_usage import RealtimeResponseUsage
 from openai_async.types.shared.voice_ids_shared import VoiceIdsShared
 
-__all__ = [
-    "RealtimeResponse",
-    "RealtimeResponseAudio",
-    "RealtimeResponseAudioOutput",
-    "RealtimeResponseStatusDetails",
-    "RealtimeResponseStatusDetailsError",
-    "RealtimeResponseUsage",
-    "RealtimeResponseUsageInputTokenDetails",
-    "RealtimeResponseUsageInputTokenDetailsCachedTokensDetails",
-    "RealtimeResponseUsageOutputTokenDetails",
-]
+__all__ = ["RealtimeResponse", "RealtimeResponseAudio", "RealtimeResponseAudioOutput"]
 
 
 class RealtimeResponse(BaseModel, kw_only=True):
@@ -27,7 +19,7 @@ class RealtimeResponse(BaseModel, kw_only=True):
     id: str | None = None
     object: str | None = None
     status: str | None = None
-    status_details: RealtimeResponseStatusDetails | None = None
+    status_details: RealtimeResponseStatus | None = None
     output: list[ConversationItem] | None = None
     metadata: dict[str, str] | None = None
     audio: RealtimeResponseAudio | None = None
@@ -35,21 +27,6 @@ class RealtimeResponse(BaseModel, kw_only=True):
     conversation_id: str | None = None
     output_modalities: list[str] | None = None
     max_output_tokens: int | str | None = None
-
-
-class RealtimeResponseStatusDetails(BaseModel, kw_only=True):
-    """Response type ``RealtimeResponseStatusDetails`` (spec: ``RealtimeResponse (inline)``)."""
-
-    type: str | None = None
-    reason: str | None = None
-    error: RealtimeResponseStatusDetailsError | None = None
-
-
-class RealtimeResponseStatusDetailsError(BaseModel, kw_only=True):
-    """Response type ``RealtimeResponseStatusDetailsError`` (spec: ``RealtimeResponse (inline)``)."""
-
-    type: str | None = None
-    code: str | None = None
 
 
 class RealtimeResponseAudio(BaseModel, kw_only=True):
@@ -63,38 +40,3 @@ class RealtimeResponseAudioOutput(BaseModel, kw_only=True):
 
     format: RealtimeAudioFormats | None = None
     voice: VoiceIdsShared | None = None
-
-
-class RealtimeResponseUsage(BaseModel, kw_only=True):
-    """Response type ``RealtimeResponseUsage`` (spec: ``RealtimeResponse (inline)``)."""
-
-    total_tokens: int | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    input_token_details: RealtimeResponseUsageInputTokenDetails | None = None
-    output_token_details: RealtimeResponseUsageOutputTokenDetails | None = None
-
-
-class RealtimeResponseUsageInputTokenDetails(BaseModel, kw_only=True):
-    """Response type ``RealtimeResponseUsageInputTokenDetails`` (spec: ``RealtimeResponse (inline)``)."""
-
-    cached_tokens: int | None = None
-    text_tokens: int | None = None
-    image_tokens: int | None = None
-    audio_tokens: int | None = None
-    cached_tokens_details: RealtimeResponseUsageInputTokenDetailsCachedTokensDetails | None = None
-
-
-class RealtimeResponseUsageInputTokenDetailsCachedTokensDetails(BaseModel, kw_only=True):
-    """Response type ``RealtimeResponseUsageInputTokenDetailsCachedTokensDetails`` (spec: ``RealtimeResponse (inline)``)."""
-
-    text_tokens: int | None = None
-    image_tokens: int | None = None
-    audio_tokens: int | None = None
-
-
-class RealtimeResponseUsageOutputTokenDetails(BaseModel, kw_only=True):
-    """Response type ``RealtimeResponseUsageOutputTokenDetails`` (spec: ``RealtimeResponse (inline)``)."""
-
-    text_tokens: int | None = None
-    audio_tokens: int | None = None

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from openai_async._models import BaseModel
+from openai_async.types.realtime.realtime_transcription_session_turn_detection import (
+    RealtimeTranscriptionSessionTurnDetection,
+)
 from openai_async.types.shared.audio_transcription_response import AudioTranscriptionResponse
 
-__all__ = [
-    "TranscriptionSession",
-    "TranscriptionSessionClientSecret",
-    "TranscriptionSessionTurnDetection",
-]
+__all__ = ["TranscriptionSession", "TranscriptionSessionClientSecret"]
 
 
 class TranscriptionSession(BaseModel, kw_only=True):
@@ -22,7 +21,7 @@ class TranscriptionSession(BaseModel, kw_only=True):
     modalities: Any = None
     input_audio_format: str | None = None
     input_audio_transcription: AudioTranscriptionResponse | None = None
-    turn_detection: TranscriptionSessionTurnDetection | None = None
+    turn_detection: RealtimeTranscriptionSessionTurnDetection | None = None
 
 
 class TranscriptionSessionClientSecret(BaseModel, kw_only=True):
@@ -30,12 +29,3 @@ class TranscriptionSessionClientSecret(BaseModel, kw_only=True):
 
     value: str
     expires_at: int
-
-
-class TranscriptionSessionTurnDetection(BaseModel, kw_only=True):
-    """Response type ``TranscriptionSessionTurnDetection`` (spec: ``RealtimeTranscriptionSessionCreateResponse (inline)``)."""
-
-    type: str | None = None
-    threshold: float | None = None
-    prefix_padding_ms: int | None = None
-    silence_duration_ms: int | None = None

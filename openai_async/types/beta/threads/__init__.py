@@ -7,6 +7,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from openai_async.types.beta.threads.annotation import Annotation as Annotation
+    from openai_async.types.beta.threads.annotation_delta import AnnotationDelta as AnnotationDelta
     from openai_async.types.beta.threads.file_citation_annotation import (
         FileCitationAnnotation as FileCitationAnnotation,
     )
@@ -38,13 +40,24 @@ if TYPE_CHECKING:
     from openai_async.types.beta.threads.image_url_delta import ImageURLDelta as ImageURLDeltaBlock
     from openai_async.types.beta.threads.image_url_param import ImageURLParam as ImageURLParam
     from openai_async.types.beta.threads.message import Message as Message
+    from openai_async.types.beta.threads.message_content import MessageContent as MessageContent
+    from openai_async.types.beta.threads.message_content_delta import (
+        MessageContentDelta as MessageContentDelta,
+    )
+    from openai_async.types.beta.threads.message_content_part_param import (
+        MessageContentPartParam as MessageContentPartParam,
+    )
     from openai_async.types.beta.threads.message_deleted import MessageDeleted as MessageDeleted
     from openai_async.types.beta.threads.message_delta import MessageDelta as MessageDelta
+    from openai_async.types.beta.threads.message_delta import MessageDelta as MessageDeltaEvent
     from openai_async.types.beta.threads.refusal_content_block import (
         RefusalContentBlock as RefusalContentBlock,
     )
     from openai_async.types.beta.threads.refusal_delta_block import (
         RefusalDeltaBlock as RefusalDeltaBlock,
+    )
+    from openai_async.types.beta.threads.required_action_function_tool_call import (
+        RequiredActionFunctionToolCall as RequiredActionFunctionToolCall,
     )
     from openai_async.types.beta.threads.run import Run as Run
     from openai_async.types.beta.threads.run_status import RunStatus as RunStatus
@@ -57,6 +70,8 @@ if TYPE_CHECKING:
     from openai_async.types.beta.threads.text_delta import TextDelta as TextDeltaBlock
 
 __all__ = [
+    "Annotation",
+    "AnnotationDelta",
     "FileCitationAnnotation",
     "FileCitationAnnotationParam",
     "FileCitationDeltaAnnotation",
@@ -74,10 +89,15 @@ __all__ = [
     "ImageURLDeltaBlock",
     "ImageURLParam",
     "Message",
+    "MessageContent",
+    "MessageContentDelta",
+    "MessageContentPartParam",
     "MessageDeleted",
     "MessageDelta",
+    "MessageDeltaEvent",
     "RefusalContentBlock",
     "RefusalDeltaBlock",
+    "RequiredActionFunctionToolCall",
     "Run",
     "RunStatus",
     "Text",
@@ -88,6 +108,8 @@ __all__ = [
 ]
 
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "Annotation": ("openai_async.types.beta.threads.annotation", "Annotation"),
+    "AnnotationDelta": ("openai_async.types.beta.threads.annotation_delta", "AnnotationDelta"),
     "FileCitationAnnotation": (
         "openai_async.types.beta.threads.file_citation_annotation",
         "FileCitationAnnotation",
@@ -123,8 +145,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ImageURLDeltaBlock": ("openai_async.types.beta.threads.image_url_delta", "ImageURLDelta"),
     "ImageURLParam": ("openai_async.types.beta.threads.image_url_param", "ImageURLParam"),
     "Message": ("openai_async.types.beta.threads.message", "Message"),
+    "MessageContent": ("openai_async.types.beta.threads.message_content", "MessageContent"),
+    "MessageContentDelta": (
+        "openai_async.types.beta.threads.message_content_delta",
+        "MessageContentDelta",
+    ),
+    "MessageContentPartParam": (
+        "openai_async.types.beta.threads.message_content_part_param",
+        "MessageContentPartParam",
+    ),
     "MessageDeleted": ("openai_async.types.beta.threads.message_deleted", "MessageDeleted"),
     "MessageDelta": ("openai_async.types.beta.threads.message_delta", "MessageDelta"),
+    "MessageDeltaEvent": ("openai_async.types.beta.threads.message_delta", "MessageDelta"),
     "RefusalContentBlock": (
         "openai_async.types.beta.threads.refusal_content_block",
         "RefusalContentBlock",
@@ -132,6 +164,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RefusalDeltaBlock": (
         "openai_async.types.beta.threads.refusal_delta_block",
         "RefusalDeltaBlock",
+    ),
+    "RequiredActionFunctionToolCall": (
+        "openai_async.types.beta.threads.required_action_function_tool_call",
+        "RequiredActionFunctionToolCall",
     ),
     "Run": ("openai_async.types.beta.threads.run", "Run"),
     "RunStatus": ("openai_async.types.beta.threads.run_status", "RunStatus"),

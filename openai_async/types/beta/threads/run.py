@@ -10,8 +10,10 @@ from openai_async.types.beta.assistant_response_format_option import AssistantRe
 from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
 from openai_async.types.beta.file_search_tool import FileSearchTool
 from openai_async.types.beta.function_tool import FunctionTool
+from openai_async.types.beta.threads.required_action_function_tool_call import (
+    RequiredActionFunctionToolCall,
+)
 from openai_async.types.shared.run_completion_usage import RunCompletionUsage2
-from openai_async.types.shared.run_tool_call_object import RunToolCallObject
 
 __all__ = [
     "Run",
@@ -65,7 +67,7 @@ class RunRequiredAction(BaseModel, kw_only=True):
 class RunRequiredActionSubmitToolOutputs(BaseModel, kw_only=True):
     """Response type ``RunRequiredActionSubmitToolOutputs`` (spec: ``RunObject (inline)``)."""
 
-    tool_calls: list[RunToolCallObject]
+    tool_calls: list[RequiredActionFunctionToolCall]
 
 
 class RunLastError(BaseModel, kw_only=True):

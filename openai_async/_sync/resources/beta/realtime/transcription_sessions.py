@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.types.beta.realtime.transcription_session import TranscriptionSession
-    from openai_async.types.shared.audio_transcription_param import AudioTranscriptionParam
+    from openai_async.types.realtime.audio_transcription_param import AudioTranscriptionParam
     from openai_async.types.shared.realtime_transcription_session_create_request_param import (
         RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam,
         RealtimeTranscriptionSessionCreateRequestTurnDetectionParam,

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     )
     from openai_async.pagination import SyncCursorPage
     from openai_async.types.chat.chat_completion import ChatCompletion
-    from openai_async.types.chat.chat_completion_audio_param import ChatCompletionAudioParam
     from openai_async.types.chat.chat_completion_chunk import ChatCompletionChunk
+    from openai_async.types.chat.chat_completion_custom_tool_param import (
+        ChatCompletionCustomToolParam,
+    )
     from openai_async.types.chat.chat_completion_deleted import ChatCompletionDeleted
     from openai_async.types.chat.chat_completion_function_call_option_param import (
         ChatCompletionFunctionCallOptionParam,
@@ -53,10 +55,8 @@ if TYPE_CHECKING:
         ChatCompletionFunctionsParam,
     )
     from openai_async.types.shared.create_chat_completion_request_param import (
+        CreateChatCompletionRequestAudioParam,
         CreateChatCompletionRequestWebSearchOptionsParam,
-    )
-    from openai_async.types.shared.custom_tool_chat_completions_param import (
-        CustomToolChatCompletionsParam,
     )
     from openai_async.types.shared.model_ids_shared_param import ModelIdsSharedParam
     from openai_async.types.shared.moderation_param_param import ModerationParamParam
@@ -116,7 +116,7 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stream: Literal[False] | NotGiven = NOT_GIVEN,
@@ -128,7 +128,7 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | ChatCompletionCustomToolParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
@@ -174,7 +174,7 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stop: StopConfigurationParam | NotGiven = NOT_GIVEN,
@@ -185,7 +185,7 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | ChatCompletionCustomToolParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
@@ -231,7 +231,7 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stop: StopConfigurationParam | NotGiven = NOT_GIVEN,
@@ -242,7 +242,7 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | ChatCompletionCustomToolParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
@@ -286,7 +286,7 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         | ResponseFormatJSONSchemaParam
         | ResponseFormatJSONObjectParam
         | NotGiven = NOT_GIVEN,
-        audio: ChatCompletionAudioParam | NotGiven | None = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudioParam | NotGiven | None = NOT_GIVEN,
         store: bool | NotGiven | None = NOT_GIVEN,
         moderation: ModerationParamParam | NotGiven | None = NOT_GIVEN,
         stream: bool | NotGiven = NOT_GIVEN,
@@ -298,7 +298,7 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         prediction: ChatCompletionPredictionContentParam | NotGiven | None = NOT_GIVEN,
         seed: int | NotGiven | None = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptionsParam | NotGiven | None = NOT_GIVEN,
-        tools: Iterable[ChatCompletionFunctionToolParam | CustomToolChatCompletionsParam]
+        tools: Iterable[ChatCompletionFunctionToolParam | ChatCompletionCustomToolParam]
         | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from openai_async._sync._resource import SyncAPIResource
 from openai_async._sync._response import (
@@ -12,6 +13,9 @@ from openai_async._sync._response import (
     to_sync_streamed_response_wrapper,
 )
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+
+if TYPE_CHECKING:
+    from openai_async._response import BinaryResponseContent
 
 __all__ = ["Content", "ContentWithRawResponse", "ContentWithStreamingResponse"]
 
@@ -36,9 +40,9 @@ class Content(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> None:
-        """Send ``GET /containers/{container_id}/files/{file_id}/content``; returns ``None``."""
-        result: None = self._client._call(
+    ) -> BinaryResponseContent:
+        """Send ``GET /containers/{container_id}/files/{file_id}/content``; returns ``BinaryResponseContent``."""
+        result: BinaryResponseContent = self._client._call(
             self._async.retrieve,
             file_id=file_id,
             container_id=container_id,

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
     from openai_async.pagination import SyncConversationCursorPage, SyncPage
     from openai_async.types.fine_tuning.checkpoints import PermissionListResponse
+    from openai_async.types.fine_tuning.checkpoints.permission_create_response import (
+        PermissionCreateResponse,
+    )
     from openai_async.types.fine_tuning.checkpoints.permission_delete_response import (
         PermissionDeleteResponse,
     )
@@ -50,9 +53,9 @@ class Permissions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[PermissionListResponse]:
-        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``SyncPage[PermissionListResponse]``."""
-        result: SyncPage[PermissionListResponse] = self._client._call(
+    ) -> SyncPage[PermissionCreateResponse]:
+        """Send ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``; returns ``SyncPage[PermissionCreateResponse]``."""
+        result: SyncPage[PermissionCreateResponse] = self._client._call(
             self._async.create,
             fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
             project_ids=project_ids,

@@ -12,7 +12,7 @@ from openai_async._paths import format_path
 from openai_async._resource import AsyncAPIResource
 from openai_async._response import to_raw_response_wrapper, to_streamed_response_wrapper
 from openai_async._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from openai_async.types.admin.organization.projects.groups import RoleListResponse
+from openai_async.types.admin.organization.users import RoleListResponse
 from openai_async.types.admin.organization.users.role_create_response import RoleCreateResponse
 from openai_async.types.admin.organization.users.role_delete_response import RoleDeleteResponse
 from openai_async.types.admin.organization.users.role_retrieve_response import RoleRetrieveResponse

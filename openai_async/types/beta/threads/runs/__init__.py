@@ -36,8 +36,14 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.threads.runs.run_step import RunStep as RunStep
     from openai_async.types.beta.threads.runs.run_step_delta import RunStepDelta as RunStepDelta
+    from openai_async.types.beta.threads.runs.run_step_delta import (
+        RunStepDelta as RunStepDeltaEvent,
+    )
     from openai_async.types.beta.threads.runs.run_step_delta_message_delta import (
         RunStepDeltaMessageDelta as RunStepDeltaMessageDelta,
+    )
+    from openai_async.types.beta.threads.runs.run_step_include import (
+        RunStepInclude as RunStepInclude,
     )
     from openai_async.types.beta.threads.runs.tool_call import ToolCall as ToolCall
     from openai_async.types.beta.threads.runs.tool_call_delta import ToolCallDelta as ToolCallDelta
@@ -60,7 +66,9 @@ __all__ = [
     "MessageCreationStepDetails",
     "RunStep",
     "RunStepDelta",
+    "RunStepDeltaEvent",
     "RunStepDeltaMessageDelta",
+    "RunStepInclude",
     "ToolCall",
     "ToolCallDelta",
     "ToolCallDeltaObject",
@@ -106,10 +114,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "RunStep": ("openai_async.types.beta.threads.runs.run_step", "RunStep"),
     "RunStepDelta": ("openai_async.types.beta.threads.runs.run_step_delta", "RunStepDelta"),
+    "RunStepDeltaEvent": ("openai_async.types.beta.threads.runs.run_step_delta", "RunStepDelta"),
     "RunStepDeltaMessageDelta": (
         "openai_async.types.beta.threads.runs.run_step_delta_message_delta",
         "RunStepDeltaMessageDelta",
     ),
+    "RunStepInclude": ("openai_async.types.beta.threads.runs.run_step_include", "RunStepInclude"),
     "ToolCall": ("openai_async.types.beta.threads.runs.tool_call", "ToolCall"),
     "ToolCallDelta": ("openai_async.types.beta.threads.runs.tool_call_delta", "ToolCallDelta"),
     "ToolCallDeltaObject": (

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from openai_async.pagination import SyncNextCursorPage
-    from openai_async.types.admin.organization.projects.groups import RoleListResponse
+    from openai_async.types.admin.organization.projects.users import RoleListResponse
     from openai_async.types.admin.organization.users.role_create_response import RoleCreateResponse
     from openai_async.types.admin.organization.users.role_delete_response import RoleDeleteResponse
     from openai_async.types.admin.organization.users.role_retrieve_response import (
