@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterable, Mapping
-from typing import IO, Any, Final, Literal, TypeAlias, TypeVar, Union
+from typing import IO, Any, ClassVar, Final, Literal, TypeAlias, TypeVar, Union, cast
 
 import msgspec
-from typing_extensions import override
+from typing_extensions import Self, override
 
 __all__ = [
     "NOT_GIVEN",
@@ -28,52 +28,46 @@ __all__ = [
 _T = TypeVar("_T")
 
 
-class NotGiven:
+class _Sentinel:
+    """A falsy singleton that pickles by the module-level name it is bound to (``_name``)."""
+
+    _name: ClassVar[str]
+    _instance: ClassVar[_Sentinel | None] = None
+
+    def __new__(cls) -> Self:
+        instance = cls.__dict__.get("_instance")
+        if instance is None:
+            instance = super().__new__(cls)
+            cls._instance = instance
+        return cast("Self", instance)
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    @override
+    def __repr__(self) -> str:
+        return self._name
+
+    def __reduce__(self) -> str:
+        return self._name
+
+
+class NotGiven(_Sentinel):
     """Marks a keyword argument the caller did not pass.
 
     It differs from ``None``: ``None`` is sent as JSON ``null``; a ``NotGiven`` value is not sent.
     """
 
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> Literal[False]:
-        return False
-
-    @override
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-    def __reduce__(self) -> str:
-        return "NOT_GIVEN"
+    _name = "NOT_GIVEN"
 
 
 NOT_GIVEN: Final = NotGiven()
 
 
-class Omit:
+class Omit(_Sentinel):
     """Removes a default header (``extra_headers={"OpenAI-Organization": omit}``)."""
 
-    _instance: Omit | None = None
-
-    def __new__(cls) -> Omit:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> Literal[False]:
-        return False
-
-    @override
-    def __repr__(self) -> str:
-        return "omit"
-
-    def __reduce__(self) -> str:
-        return "omit"
+    _name = "omit"
 
 
 omit: Final = Omit()
