@@ -39,9 +39,9 @@ def _env(fake: FakeOpenAI | None) -> dict[str, str]:
     return env
 
 
-def _run(name: str, fake: FakeOpenAI | None) -> str:
+def _run(name: str, fake: FakeOpenAI | None, *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / name)],
+        [sys.executable, str(EXAMPLES / name), *args],
         cwd=ROOT,
         env=_env(fake),
         capture_output=True,
@@ -116,6 +116,24 @@ def test_a_failing_script_reports_the_error() -> None:
     assert result.returncode == 1
     assert "AuthenticationError: Error code: 401" in result.stderr
     assert len(fake.requests) == 1  # a 401 is not retried
+
+
+def test_bulk_job_answers_every_prompt_and_resumes(tmp_path: Path) -> None:
+    results = tmp_path / "results.jsonl"
+    with FakeOpenAI() as fake:
+        first = _run("bulk_job.py", fake, str(results))
+        sent = [r.json() for r in fake.requests if r.path.endswith("/chat/completions")]
+        again = _run("bulk_job.py", fake, str(results))
+        resent = [r for r in fake.requests if r.path.endswith("/chat/completions")]
+    assert "8 answered, 0 failed, 0 skipped" in first
+    assert "city-0: You said: One fact about Lisbon." in first
+    prompts = sorted(body["messages"][0]["content"] for body in sent)
+    assert prompts[0] == "One fact about Accra." and len(prompts) == 8
+    assert "0 answered, 0 failed, 8 skipped" in again
+    assert len(resent) == 8  # the second run sent nothing
+    lines = [json.loads(line) for line in results.read_text().splitlines()]
+    assert sorted(line["custom_id"] for line in lines) == [f"city-{i}" for i in range(8)]
+    assert all(line["response"]["status_code"] == 200 for line in lines)
 
 
 def test_tool_runner_calls_the_function_and_answers() -> None:
