@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from codegen.spec import ref_name, resolve, schemas
+from codegen.type_extensions import extension_for
 from codegen.type_names import TypeNames, official_returns, pascal
 
 __all__ = ["Decl", "Field", "TypeMap", "TypeRef", "Unit"]
@@ -525,8 +526,10 @@ class TypeMap:
         required = set(schema.get("required", []))
         fields: list[Field] = []
         used: set[str] = set()
+        extension = extension_for(decl.unit.package, decl.name) if decl.public else None
+        computed = extension.computed if extension is not None else ()
         for wire, prop in schema.get("properties", {}).items():
-            if decl.tag is not None and wire == decl.tag[0]:
+            if (decl.tag is not None and wire == decl.tag[0]) or wire in computed:
                 continue
             name = python_field_name(wire)
             while name in used:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen.render import format_tree, import_lines, module_path, write_file
+from codegen.type_extensions import extension_for
 from codegen.typemap import BASE_MODEL, Decl, Field, TypeMap, decl_anns, split_union
 
 __all__ = ["TYPES_PACKAGE", "generate_types", "render_files"]
@@ -148,6 +149,9 @@ def module_imports(module: str, decls: list[Decl], typemap: TypeMap) -> set[tupl
             imports |= typemap.imports_of(ann)
         if decl.kind == "struct":
             imports.add(BASE_MODEL)
+            mixin = struct_mixin(decl)
+            if mixin is not None:
+                imports.add(mixin)
             if decl.tag is not None:
                 imports.add(("typing", "Literal"))
             if any(item.name != item.wire for item in decl.fields):
@@ -190,10 +194,20 @@ def field_default(item: Field, side_required: bool) -> str:
     return "" if side_required else " = None"
 
 
+def struct_mixin(decl: Decl) -> tuple[str, str] | None:
+    """The ``(module, class)`` of the helper mixin a public Struct inherits, if any."""
+    if not decl.public or decl.base is not None:
+        return None
+    extension = extension_for(decl.unit.package, decl.name)
+    return None if extension is None else extension.mixin
+
+
 def render_struct(decl: Decl) -> list[str]:
     if decl.base is not None:
         return render_tag_variant(decl, decl.base)
-    header = f"class {decl.name}(BaseModel, kw_only=True"
+    mixin = struct_mixin(decl)
+    bases = "BaseModel" if mixin is None else f"{mixin[1]}, BaseModel"
+    header = f"class {decl.name}({bases}, kw_only=True"
     if decl.tag is not None:
         header += f", tag_field={decl.tag[0]!r}, tag={decl.tag[1]!r}"
     lines = [

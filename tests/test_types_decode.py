@@ -8,10 +8,12 @@ from typing import Any
 import msgspec
 import pytest
 
+from openai_async import AsyncOpenAI, OpenAI
 from openai_async._decode import decode, decoder_for
 from openai_async._models import UnknownObject
+from openai_async._response import BinaryResponseContent
 from openai_async.types import CreateEmbeddingResponse, FileObject
-from openai_async.types.beta import AssistantStreamEvent
+from openai_async.types.beta import AssistantStreamEvent, BetaResponse
 from openai_async.types.chat import ChatCompletion, ChatCompletionChunk
 from openai_async.types.responses import (
     Response,
@@ -20,6 +22,7 @@ from openai_async.types.responses import (
     ResponseReasoningItem,
     ResponseTextDeltaEvent,
 )
+from tests.server import TestServer
 
 
 def encode(value: Any) -> bytes:
@@ -261,3 +264,93 @@ def test_response_and_its_stream_events_decode_on_the_fast_path() -> None:
         )
     )
     assert added.item.type == "message"  # type: ignore[union-attr]
+
+
+# ----- Response.output_text: a property computed from ``output`` (codegen/type_extensions.py) ----
+
+TWO_MESSAGES: dict[str, Any] = dict(
+    RESPONSE,
+    output=[
+        {
+            "type": "message",
+            "id": "msg_1",
+            "status": "completed",
+            "role": "assistant",
+            "content": [
+                {"type": "output_text", "text": "Hello, ", "annotations": [], "logprobs": []},
+                {"type": "refusal", "refusal": "not this part"},
+                {"type": "output_text", "text": "world", "annotations": []},
+            ],
+        },
+        RESPONSE["output"][1],
+        {
+            "type": "message",
+            "id": "msg_2",
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "!", "annotations": []}],
+        },
+        RESPONSE["output"][2],
+    ],
+)
+
+
+async def test_output_text_joins_the_text_parts_of_message_items(server: TestServer) -> None:
+    server.json(TWO_MESSAGES)
+    async with AsyncOpenAI(api_key="sk-test", base_url=server.url, max_retries=0) as client:
+        response = await client.responses.create(model="gpt-4o", input="Say hello")
+    sent = server.last
+    assert (sent.method, sent.path) == ("POST", "/responses")
+    assert sent.json() == {"model": "gpt-4o", "input": "Say hello"}
+    assert isinstance(response, Response)
+    assert response.output_text == "Hello, world!"
+    assert "output_text" not in Response.__struct_fields__  # the property is not hidden
+    assert "output_text" not in response.to_dict()  # not sent by the API, not invented
+
+
+async def test_output_text_is_empty_without_text_output(server: TestServer) -> None:
+    only_calls = dict(RESPONSE, output=[RESPONSE["output"][1]])
+    server.json(only_calls)
+    server.json(dict(RESPONSE, output=[], output_text="a value the API does not send"))
+    async with AsyncOpenAI(api_key="sk-test", base_url=server.url, max_retries=0) as client:
+        first = await client.responses.retrieve("resp_1")
+        second = await client.responses.retrieve("resp_1")
+    assert [request.path for request in server.requests] == ["/responses/resp_1"] * 2
+    assert first.output_text == ""
+    assert second.output_text == ""  # computed from ``output``, never from the wire
+
+
+async def test_output_text_on_lenient_decoding_and_streamed_responses(server: TestServer) -> None:
+    odd = dict(TWO_MESSAGES, created_at="not a number")  # lenient path: the Struct still decodes
+    completed = {"type": "response.completed", "sequence_number": 1, "response": TWO_MESSAGES}
+    server.json(odd)
+    server.sse([f"data: {json.dumps(completed)}\n\n".encode(), b"data: [DONE]\n\n"])
+    async with AsyncOpenAI(api_key="sk-test", base_url=server.url, max_retries=0) as client:
+        lenient = await client.responses.retrieve("resp_1")
+        stream = await client.responses.create(model="gpt-4o", input="Hi", stream=True)
+        events = [event async for event in stream]
+    assert lenient.output_text == "Hello, world!"
+    assert server.last.json() == {"model": "gpt-4o", "input": "Hi", "stream": True}
+    final = events[-1]
+    assert final.type == "response.completed"
+    assert final.response.output_text == "Hello, world!"
+
+
+def test_output_text_on_the_blocking_client_and_the_beta_response(sync_server: TestServer) -> None:
+    sync_server.json(TWO_MESSAGES)
+    with OpenAI(api_key="sk-test", base_url=sync_server.url, max_retries=0) as client:
+        response = client.responses.retrieve("resp_1")
+    assert sync_server.last.path == "/responses/resp_1"
+    assert response.output_text == "Hello, world!"
+    beta = decode(BetaResponse, encode(TWO_MESSAGES))
+    assert isinstance(beta, BetaResponse)
+    assert beta.output_text == "Hello, world!"
+
+
+async def test_container_file_content_is_binary(server: TestServer) -> None:
+    server.raw(b"\x00\x01 raw bytes", headers={"content-type": "application/octet-stream"})
+    async with AsyncOpenAI(api_key="sk-test", base_url=server.url, max_retries=0) as client:
+        content = await client.containers.files.content.retrieve("cfile_1", container_id="cntr_1")
+    assert server.last.path == "/containers/cntr_1/files/cfile_1/content"
+    assert isinstance(content, BinaryResponseContent)
+    assert content.content == b"\x00\x01 raw bytes"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.lib._type_mixins import ResponseMixin
 from openai_async.types.beta.beta_response_error import BetaResponseError2
 from openai_async.types.beta.beta_response_input_item import BetaResponseInputItem
 from openai_async.types.beta.beta_response_output_item import BetaResponseOutputItem
@@ -21,7 +22,7 @@ from openai_async.types.shared.beta_tool_choice_param import BetaToolChoiceParam
 __all__ = ["BetaResponse", "BetaResponseIncompleteDetails"]
 
 
-class BetaResponse(BaseModel, kw_only=True):
+class BetaResponse(ResponseMixin, BaseModel, kw_only=True):
     """Response type ``BetaResponse`` (spec: ``BetaResponse``)."""
 
     metadata: dict[str, str] | None
@@ -52,7 +53,6 @@ class BetaResponse(BaseModel, kw_only=True):
     output: list[BetaResponseOutputItem]
     reasoning: BetaReasoning | None = None
     instructions: str | list[BetaResponseInputItem] | None
-    output_text: str | None = None
     usage: BetaResponseUsage | None = None
     prompt_cache_options: BetaPromptCacheOptions | None = None
     moderation: BetaModeration | None = None

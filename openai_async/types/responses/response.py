@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.lib._type_mixins import ResponseMixin
 from openai_async.types.moderation import Moderation
 from openai_async.types.reasoning import Reasoning
 from openai_async.types.responses.response_error import ResponseError2
@@ -21,7 +22,7 @@ from openai_async.types.shared.tool_choice_param import ToolChoiceParam
 __all__ = ["Response", "ResponseIncompleteDetails"]
 
 
-class Response(BaseModel, kw_only=True):
+class Response(ResponseMixin, BaseModel, kw_only=True):
     """Response type ``Response`` (spec: ``Response``)."""
 
     metadata: dict[str, str] | None
@@ -52,7 +53,6 @@ class Response(BaseModel, kw_only=True):
     output: list[ResponseOutputItem]
     reasoning: Reasoning | None = None
     instructions: str | list[ResponseInputItem] | None
-    output_text: str | None = None
     usage: ResponseUsage | None = None
     prompt_cache_options: PromptCacheOptions | None = None
     moderation: Moderation | None = None
