@@ -231,15 +231,27 @@ def targets_table(res: Results) -> list[str]:
 
 
 def import_table(res: Results) -> list[str]:
-    lines = ["| statement | median wall | over bare interpreter |", "|---|---|---|"]
+    lines = [
+        "| statement | median wall | over bare interpreter | median CPU | CPU over bare |",
+        "|---|---|---|---|---|",
+    ]
     bare = res.imports.get("bare interpreter")
     for label, stats in res.imports.items():
-        over = (
-            ""
-            if bare is None or label == "bare interpreter"
-            else (f"{(stats['median'] - bare['median']) * 1000:.0f} ms")
+        over = over_cpu = ""
+        if bare is not None and label != "bare interpreter":
+            over = f"{(stats['median'] - bare['median']) * 1000:.0f} ms"
+            over_cpu = f"{(stats['cpu'] - bare['cpu']) * 1000:.0f} ms"
+        lines.append(
+            f"| {label} | {stats['median'] * 1000:.0f} ms | {over} | "
+            f"{stats['cpu'] * 1000:.0f} ms | {over_cpu} |"
         )
-        lines.append(f"| {label} | {stats['median'] * 1000:.0f} ms | {over} |")
+    return lines
+
+
+def import_profile_table(res: Results) -> list[str]:
+    lines = ["| module | self | cumulative |", "|---|---|---|"]
+    for module, self_us, cumulative_us in res.import_profile:
+        lines.append(f"| `{module}` | {self_us / 1000:.1f} ms | {cumulative_us / 1000:.1f} ms |")
     return lines
 
 
@@ -308,6 +320,14 @@ def render(res: Results, note: str = "") -> str:
     if res.imports:
         lines += ["", "## Import wall time (fresh interpreters, median)", ""]
         lines += import_table(res)
+    if res.import_profile:
+        lines += ["", "### Where `from openai_async import AsyncOpenAI, OpenAI` spends its time"]
+        lines += [
+            "",
+            "One fresh interpreter with `-X importtime`, the slowest modules by own time.",
+            "",
+        ]
+        lines += import_profile_table(res)
     if res.new_types:
         lines += ["", "## Classes created per call after warm-up", ""]
         lines += types_table(res)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import select
 import statistics
 import subprocess
@@ -167,6 +168,7 @@ class Results:
     imports: dict[str, dict[str, float]] = field(default_factory=dict[str, dict[str, float]])
     new_types: dict[str, dict[str, Any]] = field(default_factory=dict[str, dict[str, Any]])
     memory: dict[str, dict[str, Any]] = field(default_factory=dict[str, dict[str, Any]])
+    import_profile: list[tuple[str, int, int]] = field(default_factory=list[tuple[str, int, int]])
     # profiles[cell][column] -> pstats text (``--profile``)
     profiles: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
 
@@ -215,22 +217,55 @@ IMPORTS = {
 }
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def import_times(runs: int) -> dict[str, dict[str, float]]:
-    """Median wall seconds of a fresh ``python -c STATEMENT``, interleaved over ``runs``."""
+    """Median wall and CPU seconds of a fresh ``python -c STATEMENT``, interleaved over ``runs``.
+
+    Wall time is what a user waits for; the child's CPU time is the steadier number on a
+    loaded machine.
+    """
     walls: dict[str, list[float]] = {label: [] for label in IMPORTS}
+    cpus: dict[str, list[float]] = {label: [] for label in IMPORTS}
     failed: set[str] = set()
     for _ in range(runs):
         for label, statement in IMPORTS.items():
-            start = time.perf_counter()
+            cpu0, start = _children_cpu(), time.perf_counter()
             done = subprocess.run([sys.executable, "-c", statement], cwd=ROOT, check=False)
             walls[label].append(time.perf_counter() - start)
+            cpus[label].append(_children_cpu() - cpu0)
             if done.returncode != 0:
                 failed.add(label)
-    out: dict[str, dict[str, float]] = {}
-    for label, values in walls.items():
-        if label not in failed:
-            out[label] = {"median": statistics.median(values), "runs": len(values)}
-    return out
+    return {
+        label: {
+            "median": statistics.median(walls[label]),
+            "cpu": statistics.median(cpus[label]),
+            "runs": len(walls[label]),
+        }
+        for label in IMPORTS
+        if label not in failed
+    }
+
+
+def import_profile(statement: str, top: int = 15) -> list[tuple[str, int, int]]:
+    """``-X importtime`` for one fresh interpreter: (module, self µs, cumulative µs), by self."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", statement],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    rows: list[tuple[str, int, int]] = []
+    for line in done.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) != 3 or not parts[0].strip().isdigit():
+            continue
+        rows.append((parts[2].strip(), int(parts[0]), int(parts[1])))
+    return sorted(rows, key=lambda row: row[1], reverse=True)[:top]
 
 
 def machine() -> dict[str, Any]:
@@ -340,6 +375,7 @@ def run(args: argparse.Namespace) -> Results:
                 for worker in workers:
                     worker.stop()
             res.imports = import_times(plan.import_runs)
+            res.import_profile = import_profile(IMPORTS["openai_async + client"])
         if args.memory or args.memory_only:
             memory_columns = [c for c in columns if c in (args.memory_columns or columns)]
             run_memory(memory_columns, server, config, plan, res)
