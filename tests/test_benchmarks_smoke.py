@@ -109,6 +109,8 @@ def test_one_off_checks_ran(smoke_run: tuple[int, dict[str, Any], str]) -> None:
         assert (first["calls"], last["calls"]) == (20, 60)
         assert last["rss"] > 0 and last["types"] > 0
     assert {"bare interpreter", "floor", "openai_async"} <= set(results["imports"])
+    assert all(stats["cpu"] > 0 for stats in results["imports"].values())
+    assert any(module.startswith("openai_async") for module, _, _ in results["import_profile"])
 
 
 def test_report_has_every_section(smoke_run: tuple[int, dict[str, Any], str]) -> None:
