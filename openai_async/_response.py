@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 import aiohttp
 import msgspec
-from typing_extensions import ParamSpec, Self
+from typing_extensions import ParamSpec
 
+from ._closing import AsyncClosing
 from ._decode import decode
 from ._models import attach_response_info
 from ._streaming import AsyncStream, transport_error
@@ -262,7 +263,7 @@ def set_parse_hook(response: object, hook: Callable[[Any], Any]) -> None:
         response._on_parse = hook  # pyright: ignore[reportPrivateUsage]
 
 
-class AsyncStreamedResponse(AsyncAPIResponse[_R]):
+class AsyncStreamedResponse(AsyncClosing, AsyncAPIResponse[_R]):
     """A 2xx response whose body is read on demand; leave its ``async with`` to release it."""
 
     __slots__ = ()
@@ -328,17 +329,6 @@ class AsyncStreamedResponse(AsyncAPIResponse[_R]):
     async def close(self) -> None:
         """Release the connection; an unread body is dropped with its connection."""
         self.http_response.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 class _LineSplitter:

@@ -25,13 +25,13 @@ import contextlib
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import Any, Final, Generic, TypeVar, cast
 
 import aiohttp
 import msgspec
 from typing_extensions import Self
 
+from ._closing import AsyncClosing
 from ._decode import decoder_for, invalid_json, lenient_decode
 from ._transport import idle_limit_of
 
@@ -176,7 +176,7 @@ class SSEDecoder:
 _NO_EVENTS: Final[list[ServerSentEvent]] = []  # returned, never mutated
 
 
-class AsyncStream(Generic[_T]):
+class AsyncStream(AsyncClosing, Generic[_T]):
     """The events of one streamed response, each decoded to ``T``.
 
     Use ``async for event in stream``, optionally inside ``async with stream``. ``aclose()``
@@ -241,17 +241,6 @@ class AsyncStream(Generic[_T]):
 
     def __anext__(self) -> Awaitable[_T]:
         return self._next()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop reading; the connection is dropped unless the body was already read to its end."""

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import suppress
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from typing_extensions import Self
-
+from .._closing import Closing
 from ._portal import PortalThread
 
 if TYPE_CHECKING:
@@ -23,7 +21,7 @@ __all__ = ["Stream"]
 _T = TypeVar("_T")
 
 
-class Stream(Generic[_T]):
+class Stream(Closing, Generic[_T]):
     """Iterate with ``for``; ``with`` or ``close()`` releases the connection early.
 
     Leaving a ``for`` loop early (``break``, an exception) closes the stream too, and so does
@@ -88,14 +86,3 @@ class Stream(Generic[_T]):
         with suppress(Exception):
             if not self._async.closed:
                 self._async._abandon()  # pyright: ignore[reportPrivateUsage]
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from typing_extensions import Self
 
+from ..._closing import AsyncClosing, Closing
+
 if TYPE_CHECKING:
     from ..._streaming import AsyncStream
     from ..._sync._portal import PortalThread
@@ -85,7 +87,7 @@ def _run_sync(results: Iterator[Any]) -> None:
             raise TypeError("a listener of a blocking stream returned an awaitable")
 
 
-class AsyncHelperStream(Generic[EventT]):
+class AsyncHelperStream(AsyncClosing, Generic[EventT]):
     """``async for event in stream``, ``until_done()``, ``on()``, ``aclose()``."""
 
     __slots__ = ("_buffer", "_ended", "_listeners", "_raw", "_state")
@@ -158,19 +160,8 @@ class AsyncHelperStream(Generic[EventT]):
         """Alias of ``aclose()``."""
         await self._raw.aclose()
 
-    async def __aenter__(self) -> Self:
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-
-class HelperStream(Generic[EventT]):
+class HelperStream(Closing, Generic[EventT]):
     """The blocking face of an ``AsyncHelperStream``: events cross the portal in batches.
 
     Listeners run in the iterating thread. Leaving a ``for`` loop early closes the stream.
@@ -241,17 +232,6 @@ class HelperStream(Generic[EventT]):
         self._index = 0
         if not self._async.closed:
             self._portal.run(self._async.aclose)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class AsyncStreamManager(Generic[AsyncStreamT]):
