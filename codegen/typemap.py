@@ -23,7 +23,7 @@ __all__ = ["Decl", "Field", "TypeMap", "TypeRef", "Unit"]
 Side = Literal["response", "param"]
 Kind = Literal["struct", "typeddict", "alias", "enum"]
 
-TAG_FIELDS = ("type", "object", "event")
+TAG_FIELDS = ("type", "object", "event", "role")
 RESERVED_FIELDS = frozenset({"to_dict", "to_json", "raw_json"})
 BASE_MODEL = ("openai_async._models", "BaseModel")
 FILE_TYPES = ("openai_async._types", "FileTypes")
@@ -786,14 +786,82 @@ class TypeMap:
                 bucket = found.setdefault(wire, [])
                 if prop not in bucket:
                     bucket.append(prop)
-        properties = {
-            wire: bucket[0] if len(bucket) == 1 else {"anyOf": bucket}
-            for wire, bucket in found.items()
-        }
+        properties = {wire: self._merged_property(bucket) for wire, bucket in found.items()}
         properties[tag_field] = {"type": "string", "enum": [value]}
         required = [
             wire for wire in found if all(wire in shape.get("required", []) for shape in shapes)
         ]
+        return {"type": "object", "properties": properties, "required": required}
+
+    def _merged_property(self, bucket: list[dict[str, Any]]) -> dict[str, Any]:
+        """One schema for a property the merged variants declare differently.
+
+        Nested unions are flattened; arrays become one array of the merged item schemas and
+        inline untagged objects one object with all their properties (recursively), so the
+        merged Struct has at most one array type and no untagged Structs side by side (what a
+        msgspec decoder needs).  Anything else stays a union of the different schemas.
+        """
+        if len(bucket) == 1:
+            return bucket[0]
+        leaves, nullable = self._property_leaves(bucket)
+        arrays = [leaf for leaf in leaves if resolve(self._spec, leaf).get("type") == "array"]
+        objects = [leaf for leaf in leaves if "$ref" not in leaf and "properties" in leaf]
+        if self._distinctly_tagged(objects):
+            objects = []
+        merged: list[dict[str, Any]] = []
+        for leaf in leaves:
+            if leaf in arrays:
+                if leaf is arrays[0]:
+                    items = [resolve(self._spec, item).get("items", {}) for item in arrays]
+                    merged.append({"type": "array", "items": self._merged_property(items)})
+            elif leaf in objects:
+                if leaf is objects[0]:
+                    merged.append(self._merged_objects(objects))
+            else:
+                merged.append(leaf)
+        if nullable:
+            merged.append({"type": "null"})
+        return merged[0] if len(merged) == 1 else {"anyOf": merged}
+
+    def _property_leaves(self, bucket: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+        """The distinct non-null schemas of a bucket, unions flattened, and whether null was one."""
+        leaves: list[dict[str, Any]] = []
+        nullable = False
+        stack = list(reversed(bucket))
+        while stack:
+            item = stack.pop()
+            target = resolve(self._spec, item)
+            variants, has_null = non_null_variants(target)
+            nullable = nullable or has_null or target.get("type") == "null"
+            if variants and "properties" not in target:
+                stack.extend(reversed(variants))
+            elif target.get("type") != "null" and item not in leaves:
+                leaves.append(item)
+        return leaves, nullable
+
+    def _distinctly_tagged(self, objects: list[dict[str, Any]]) -> bool:
+        """Whether inline objects each carry one constant tag value, all different."""
+        for tag_field in TAG_FIELDS:
+            values = [self._tag_values(item, tag_field) for item in objects]
+            if all(len(group) == 1 for group in values) and len(set(values)) == len(values):
+                return True
+        return False
+
+    def _merged_objects(self, objects: list[dict[str, Any]]) -> dict[str, Any]:
+        """One object schema with the properties of every object (differing ones merged)."""
+        if len(objects) == 1:
+            return objects[0]
+        shapes = [self.merged(item) for item in objects]
+        found: dict[str, list[dict[str, Any]]] = {}
+        for shape in shapes:
+            for wire, prop in shape.get("properties", {}).items():
+                bucket = found.setdefault(wire, [])
+                if prop not in bucket:
+                    bucket.append(prop)
+        required = [
+            wire for wire in found if all(wire in shape.get("required", []) for shape in shapes)
+        ]
+        properties = {wire: self._merged_property(bucket) for wire, bucket in found.items()}
         return {"type": "object", "properties": properties, "required": required}
 
     def _variant_suffix(self, variant: dict[str, Any], index: int) -> str:

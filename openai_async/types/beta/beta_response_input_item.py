@@ -19,7 +19,11 @@ from openai_async.types.beta.beta_response_file_search_tool_call import (
 )
 from openai_async.types.beta.beta_response_function_tool_call import BetaResponseFunctionToolCall
 from openai_async.types.beta.beta_response_function_web_search import BetaResponseFunctionWebSearch
-from openai_async.types.beta.beta_response_input import BetaResponseInput
+from openai_async.types.beta.beta_response_input_file import BetaResponseInputFile
+from openai_async.types.beta.beta_response_input_image import BetaResponseInputImage
+from openai_async.types.beta.beta_response_input_text import BetaResponseInputText
+from openai_async.types.beta.beta_response_output_refusal import BetaResponseOutputRefusal
+from openai_async.types.beta.beta_response_output_text import BetaResponseOutputText
 from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from openai_async.types.shared.beta_additional_tools_item_param import BetaAdditionalToolsItemParam
 from openai_async.types.shared.beta_agent_message_item_param import BetaAgentMessageItemParam
@@ -60,7 +64,6 @@ from openai_async.types.shared.beta_multi_agent_call_item_param import BetaMulti
 from openai_async.types.shared.beta_multi_agent_call_output_item_param import (
     BetaMultiAgentCallOutputItemParam,
 )
-from openai_async.types.shared.beta_output_message_content import BetaOutputMessageContent
 from openai_async.types.shared.beta_program_item_param import BetaProgramItemParam
 from openai_async.types.shared.beta_program_output_item_param import BetaProgramOutputItemParam
 from openai_async.types.shared.beta_tool_search_call_item_param import BetaToolSearchCallItemParam
@@ -75,7 +78,16 @@ class BetaResponseInputItemMessage(BaseModel, kw_only=True, tag_field="type", ta
     """Response type ``BetaResponseInputItemMessage`` (spec: ``BetaEasyInputMessage + BetaInputMessage + BetaOutputMessage``)."""
 
     role: str
-    content: list[BetaResponseInput | BetaOutputMessageContent] | str
+    content: (
+        str
+        | list[
+            BetaResponseInputText
+            | BetaResponseInputImage
+            | BetaResponseInputFile
+            | BetaResponseOutputText
+            | BetaResponseOutputRefusal
+        ]
+    )
     phase: str | None = None
     agent: BetaAgentTag | None = None
     status: str | None = None

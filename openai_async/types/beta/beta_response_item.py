@@ -42,7 +42,11 @@ from openai_async.types.beta.beta_response_function_tool_call_output_item import
     BetaResponseFunctionToolCallOutputItem,
 )
 from openai_async.types.beta.beta_response_function_web_search import BetaResponseFunctionWebSearch
-from openai_async.types.beta.beta_response_input import BetaResponseInput
+from openai_async.types.beta.beta_response_input_file import BetaResponseInputFile
+from openai_async.types.beta.beta_response_input_image import BetaResponseInputImage
+from openai_async.types.beta.beta_response_input_text import BetaResponseInputText
+from openai_async.types.beta.beta_response_output_refusal import BetaResponseOutputRefusal
+from openai_async.types.beta.beta_response_output_text import BetaResponseOutputText
 from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from openai_async.types.beta.beta_response_tool_search_call import BetaResponseToolSearchCall
 from openai_async.types.beta.beta_response_tool_search_output_item import (
@@ -62,7 +66,6 @@ from openai_async.types.shared.beta_mcp_list_tools import BetaMCPListTools
 from openai_async.types.shared.beta_mcp_tool_call import BetaMCPToolCall
 from openai_async.types.shared.beta_multi_agent_call import BetaMultiAgentCall
 from openai_async.types.shared.beta_multi_agent_call_output import BetaMultiAgentCallOutput
-from openai_async.types.shared.beta_output_message_content import BetaOutputMessageContent
 from openai_async.types.shared.beta_program import BetaProgram
 from openai_async.types.shared.beta_program_output import BetaProgramOutput
 
@@ -75,7 +78,13 @@ class BetaResponseItemMessage(BaseModel, kw_only=True, tag_field="type", tag="me
     agent: BetaAgentTag | None = None
     role: str
     status: str | None = None
-    content: list[BetaResponseInput | BetaOutputMessageContent]
+    content: list[
+        BetaResponseInputText
+        | BetaResponseInputImage
+        | BetaResponseInputFile
+        | BetaResponseOutputText
+        | BetaResponseOutputRefusal
+    ]
     id: str
     phase: str | None = None
 

@@ -7,20 +7,25 @@ from typing import Literal
 
 from openai_async._models import BaseModel
 from openai_async.types.chat.chat_completion_function_tool import ChatCompletionFunctionTool
+from openai_async.types.conversations.input_file_content import InputFileContent
+from openai_async.types.conversations.input_text_content import InputTextContent
 from openai_async.types.response_format_json_object import ResponseFormatJSONObject
 from openai_async.types.response_format_json_schema import ResponseFormatJSONSchema
 from openai_async.types.response_format_text import ResponseFormatText
-from openai_async.types.responses.response_input import ResponseInput
-from openai_async.types.shared.eval_item_content import EvalItemContent
+from openai_async.types.responses.response_input_audio import ResponseInputAudio
+from openai_async.types.shared.eval_item_content_output_text import EvalItemContentOutputText
+from openai_async.types.shared.eval_item_input_image import EvalItemInputImage
 from openai_async.types.shared.eval_jsonl_file_content_source import EvalJsonlFileContentSource
 from openai_async.types.shared.eval_jsonl_file_id_source import EvalJsonlFileIdSource
 from openai_async.types.shared.eval_stored_completions_source import EvalStoredCompletionsSource
+from openai_async.types.shared.prompt_cache_breakpoint_config import PromptCacheBreakpointConfig
 
 __all__ = [
     "CreateEvalCompletionsRunDataSource",
     "CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceInputMessages",
     "CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessages",
     "CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItemMessage",
+    "CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItemMessageContentVariant1ItemInputImage",
     "CreateEvalCompletionsRunDataSourceSamplingParams",
 ]
 
@@ -66,13 +71,43 @@ class CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTempla
     """Response type ``CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItemMessage`` (spec: ``EasyInputMessage + EvalItem``)."""
 
     role: str
-    content: str | list[ResponseInput] | EvalItemContent
+    content: (
+        str
+        | list[
+            InputTextContent
+            | CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItemMessageContentVariant1ItemInputImage
+            | InputFileContent
+            | str
+            | EvalItemContentOutputText
+            | ResponseInputAudio
+        ]
+        | InputTextContent
+        | EvalItemContentOutputText
+        | EvalItemInputImage
+        | ResponseInputAudio
+    )
     phase: str | None = None
 
     @property
     def type(self) -> Literal["message"]:
         """The ``type`` tag of this variant."""
         return "message"
+
+
+class CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItemMessageContentVariant1ItemInputImage(
+    BaseModel, kw_only=True, tag_field="type", tag="input_image"
+):
+    """Response type ``CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItemMessageContentVariant1ItemInputImage`` (spec: ``InputImageContent + EvalItemInputImage``)."""
+
+    image_url: str | None = None
+    file_id: str | None = None
+    detail: str | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
+
+    @property
+    def type(self) -> Literal["input_image"]:
+        """The ``type`` tag of this variant."""
+        return "input_image"
 
 
 class CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceInputMessages(

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.beta.realtime.conversation_item import (
-    ConversationItemMessageContentVariant2Item,
-)
 
-__all__ = ["RealtimeConversationItemAssistantMessage"]
+__all__ = [
+    "RealtimeConversationItemAssistantMessage",
+    "RealtimeConversationItemAssistantMessageContentItem",
+]
 
 
 class RealtimeConversationItemAssistantMessage(
@@ -22,9 +22,18 @@ class RealtimeConversationItemAssistantMessage(
     object: str | None = None
     status: str | None = None
     role: str
-    content: list[ConversationItemMessageContentVariant2Item]
+    content: list[RealtimeConversationItemAssistantMessageContentItem]
 
     @property
     def type(self) -> Literal["message"]:
         """The ``type`` tag of this variant."""
         return "message"
+
+
+class RealtimeConversationItemAssistantMessageContentItem(BaseModel, kw_only=True):
+    """Response type ``RealtimeConversationItemAssistantMessageContentItem`` (spec: ``RealtimeConversationItemMessageAssistant (inline)``)."""
+
+    type: str | None = None
+    text: str | None = None
+    audio: str | None = None
+    transcript: str | None = None

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.beta.realtime.conversation_item import (
-    ConversationItemMessageContentVariant0Item,
-)
 
-__all__ = ["RealtimeConversationItemSystemMessage"]
+__all__ = [
+    "RealtimeConversationItemSystemMessage",
+    "RealtimeConversationItemSystemMessageContentItem",
+]
 
 
 class RealtimeConversationItemSystemMessage(
@@ -22,9 +22,16 @@ class RealtimeConversationItemSystemMessage(
     object: str | None = None
     status: str | None = None
     role: str
-    content: list[ConversationItemMessageContentVariant0Item]
+    content: list[RealtimeConversationItemSystemMessageContentItem]
 
     @property
     def type(self) -> Literal["message"]:
         """The ``type`` tag of this variant."""
         return "message"
+
+
+class RealtimeConversationItemSystemMessageContentItem(BaseModel, kw_only=True):
+    """Response type ``RealtimeConversationItemSystemMessageContentItem`` (spec: ``RealtimeConversationItemMessageSystem (inline)``)."""
+
+    type: str | None = None
+    text: str | None = None

@@ -6,11 +6,8 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.beta.realtime.conversation_item import (
-    ConversationItemMessageContentVariant1Item,
-)
 
-__all__ = ["RealtimeConversationItemUserMessage"]
+__all__ = ["RealtimeConversationItemUserMessage", "RealtimeConversationItemUserMessageContentItem"]
 
 
 class RealtimeConversationItemUserMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
@@ -20,9 +17,20 @@ class RealtimeConversationItemUserMessage(BaseModel, kw_only=True, tag_field="ty
     object: str | None = None
     status: str | None = None
     role: str
-    content: list[ConversationItemMessageContentVariant1Item]
+    content: list[RealtimeConversationItemUserMessageContentItem]
 
     @property
     def type(self) -> Literal["message"]:
         """The ``type`` tag of this variant."""
         return "message"
+
+
+class RealtimeConversationItemUserMessageContentItem(BaseModel, kw_only=True):
+    """Response type ``RealtimeConversationItemUserMessageContentItem`` (spec: ``RealtimeConversationItemMessageUser (inline)``)."""
+
+    type: str | None = None
+    text: str | None = None
+    audio: str | None = None
+    image_url: str | None = None
+    detail: str | None = None
+    transcript: str | None = None

@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from openai_async._models import BaseModel
+from openai_async.types.conversations.input_file_content import InputFileContent
+from openai_async.types.conversations.input_image_content import InputImageContent
+from openai_async.types.conversations.input_text_content import InputTextContent
+from openai_async.types.conversations.output_text_content import OutputTextContent
 from openai_async.types.responses.response_apply_patch_tool_call import ResponseApplyPatchToolCall
 from openai_async.types.responses.response_apply_patch_tool_call_output import (
     ResponseApplyPatchToolCallOutput,
@@ -36,7 +40,7 @@ from openai_async.types.responses.response_function_tool_call_output_item import
     ResponseFunctionToolCallOutputItem,
 )
 from openai_async.types.responses.response_function_web_search import ResponseFunctionWebSearch
-from openai_async.types.responses.response_input import ResponseInput
+from openai_async.types.responses.response_output_refusal import ResponseOutputRefusal
 from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
 from openai_async.types.responses.response_tool_search_call import ResponseToolSearchCall
 from openai_async.types.responses.response_tool_search_output_item import (
@@ -50,7 +54,6 @@ from openai_async.types.shared.mcp_approval_request import MCPApprovalRequest
 from openai_async.types.shared.mcp_approval_response_resource import MCPApprovalResponseResource
 from openai_async.types.shared.mcp_list_tools import MCPListTools
 from openai_async.types.shared.mcp_tool_call import MCPToolCall
-from openai_async.types.shared.output_message_content import OutputMessageContent
 from openai_async.types.shared.program import Program
 from openai_async.types.shared.program_output import ProgramOutput
 
@@ -62,7 +65,13 @@ class ResponseItemMessage(BaseModel, kw_only=True, tag_field="type", tag="messag
 
     role: str
     status: str | None = None
-    content: list[ResponseInput | OutputMessageContent]
+    content: list[
+        InputTextContent
+        | InputImageContent
+        | InputFileContent
+        | OutputTextContent
+        | ResponseOutputRefusal
+    ]
     id: str
     phase: str | None = None
 

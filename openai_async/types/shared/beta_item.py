@@ -19,7 +19,11 @@ from openai_async.types.beta.beta_response_file_search_tool_call import (
 )
 from openai_async.types.beta.beta_response_function_tool_call import BetaResponseFunctionToolCall
 from openai_async.types.beta.beta_response_function_web_search import BetaResponseFunctionWebSearch
-from openai_async.types.beta.beta_response_input import BetaResponseInput
+from openai_async.types.beta.beta_response_input_file import BetaResponseInputFile
+from openai_async.types.beta.beta_response_input_image import BetaResponseInputImage
+from openai_async.types.beta.beta_response_input_text import BetaResponseInputText
+from openai_async.types.beta.beta_response_output_refusal import BetaResponseOutputRefusal
+from openai_async.types.beta.beta_response_output_text import BetaResponseOutputText
 from openai_async.types.beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from openai_async.types.shared.beta_additional_tools_item_param import BetaAdditionalToolsItemParam
 from openai_async.types.shared.beta_agent_message_item_param import BetaAgentMessageItemParam
@@ -56,7 +60,6 @@ from openai_async.types.shared.beta_multi_agent_call_item_param import BetaMulti
 from openai_async.types.shared.beta_multi_agent_call_output_item_param import (
     BetaMultiAgentCallOutputItemParam,
 )
-from openai_async.types.shared.beta_output_message_content import BetaOutputMessageContent
 from openai_async.types.shared.beta_tool_search_call_item_param import BetaToolSearchCallItemParam
 from openai_async.types.shared.beta_tool_search_output_item_param import (
     BetaToolSearchOutputItemParam,
@@ -71,7 +74,13 @@ class BetaItemMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
     agent: BetaAgentTag | None = None
     role: str
     status: str | None = None
-    content: list[BetaResponseInput | BetaOutputMessageContent]
+    content: list[
+        BetaResponseInputText
+        | BetaResponseInputImage
+        | BetaResponseInputFile
+        | BetaResponseOutputText
+        | BetaResponseOutputRefusal
+    ]
     id: str | None = None
     phase: str | None = None
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.chat.chat_completion_message_custom_tool_call import (
     ChatCompletionMessageCustomToolCall,
@@ -21,18 +23,24 @@ __all__ = [
 ]
 
 
-class ChatCompletionRequestAssistantMessage(BaseModel, kw_only=True):
+class ChatCompletionRequestAssistantMessage(
+    BaseModel, kw_only=True, tag_field="role", tag="assistant"
+):
     """Response type ``ChatCompletionRequestAssistantMessage`` (spec: ``ChatCompletionRequestAssistantMessage``)."""
 
     content: str | list[ChatCompletionRequestAssistantMessageContentPart] | None = None
     refusal: str | None = None
-    role: str
     name: str | None = None
     audio: ChatCompletionRequestAssistantMessageAudio | None = None
     tool_calls: list[ChatCompletionMessageToolCall | ChatCompletionMessageCustomToolCall] | None = (
         None
     )
     function_call: ChatCompletionRequestAssistantMessageFunctionCall | None = None
+
+    @property
+    def role(self) -> Literal["assistant"]:
+        """The ``role`` tag of this variant."""
+        return "assistant"
 
 
 class ChatCompletionRequestAssistantMessageAudio(BaseModel, kw_only=True):

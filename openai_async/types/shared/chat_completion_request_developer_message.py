@@ -3,15 +3,23 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.chat.chat_completion_content_part_text import ChatCompletionContentPartText
 
 __all__ = ["ChatCompletionRequestDeveloperMessage"]
 
 
-class ChatCompletionRequestDeveloperMessage(BaseModel, kw_only=True):
+class ChatCompletionRequestDeveloperMessage(
+    BaseModel, kw_only=True, tag_field="role", tag="developer"
+):
     """Response type ``ChatCompletionRequestDeveloperMessage`` (spec: ``ChatCompletionRequestDeveloperMessage``)."""
 
     content: str | list[ChatCompletionContentPartText]
-    role: str
     name: str | None = None
+
+    @property
+    def role(self) -> Literal["developer"]:
+        """The ``role`` tag of this variant."""
+        return "developer"

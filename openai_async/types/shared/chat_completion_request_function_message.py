@@ -3,14 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 
 __all__ = ["ChatCompletionRequestFunctionMessage"]
 
 
-class ChatCompletionRequestFunctionMessage(BaseModel, kw_only=True):
+class ChatCompletionRequestFunctionMessage(
+    BaseModel, kw_only=True, tag_field="role", tag="function"
+):
     """Response type ``ChatCompletionRequestFunctionMessage`` (spec: ``ChatCompletionRequestFunctionMessage``)."""
 
-    role: str
     content: str | None
     name: str
+
+    @property
+    def role(self) -> Literal["function"]:
+        """The ``role`` tag of this variant."""
+        return "function"

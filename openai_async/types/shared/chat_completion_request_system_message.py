@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.chat.chat_completion_content_part_text import ChatCompletionContentPartText
 
 __all__ = ["ChatCompletionRequestSystemMessage"]
 
 
-class ChatCompletionRequestSystemMessage(BaseModel, kw_only=True):
+class ChatCompletionRequestSystemMessage(BaseModel, kw_only=True, tag_field="role", tag="system"):
     """Response type ``ChatCompletionRequestSystemMessage`` (spec: ``ChatCompletionRequestSystemMessage``)."""
 
     content: str | list[ChatCompletionContentPartText]
-    role: str
     name: str | None = None
+
+    @property
+    def role(self) -> Literal["system"]:
+        """The ``role`` tag of this variant."""
+        return "system"

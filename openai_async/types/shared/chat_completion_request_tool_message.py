@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.chat.chat_completion_content_part_text import ChatCompletionContentPartText
 
 __all__ = ["ChatCompletionRequestToolMessage"]
 
 
-class ChatCompletionRequestToolMessage(BaseModel, kw_only=True):
+class ChatCompletionRequestToolMessage(BaseModel, kw_only=True, tag_field="role", tag="tool"):
     """Response type ``ChatCompletionRequestToolMessage`` (spec: ``ChatCompletionRequestToolMessage``)."""
 
-    role: str
     content: str | list[ChatCompletionContentPartText]
     tool_call_id: str
+
+    @property
+    def role(self) -> Literal["tool"]:
+        """The ``role`` tag of this variant."""
+        return "tool"

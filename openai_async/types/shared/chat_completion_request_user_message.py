@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from openai_async._models import BaseModel
 from openai_async.types.chat.chat_completion_content_part import ChatCompletionContentPart
 
 __all__ = ["ChatCompletionRequestUserMessage"]
 
 
-class ChatCompletionRequestUserMessage(BaseModel, kw_only=True):
+class ChatCompletionRequestUserMessage(BaseModel, kw_only=True, tag_field="role", tag="user"):
     """Response type ``ChatCompletionRequestUserMessage`` (spec: ``ChatCompletionRequestUserMessage``)."""
 
     content: str | list[ChatCompletionContentPart]
-    role: str
     name: str | None = None
+
+    @property
+    def role(self) -> Literal["user"]:
+        """The ``role`` tag of this variant."""
+        return "user"

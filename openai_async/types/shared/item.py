@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from openai_async._models import BaseModel
+from openai_async.types.conversations.input_file_content import InputFileContent
+from openai_async.types.conversations.input_image_content import InputImageContent
+from openai_async.types.conversations.input_text_content import InputTextContent
+from openai_async.types.conversations.output_text_content import OutputTextContent
 from openai_async.types.responses.response_code_interpreter_tool_call import (
     ResponseCodeInterpreterToolCall,
 )
@@ -17,7 +21,7 @@ from openai_async.types.responses.response_custom_tool_call_output import (
 from openai_async.types.responses.response_file_search_tool_call import ResponseFileSearchToolCall
 from openai_async.types.responses.response_function_tool_call import ResponseFunctionToolCall
 from openai_async.types.responses.response_function_web_search import ResponseFunctionWebSearch
-from openai_async.types.responses.response_input import ResponseInput
+from openai_async.types.responses.response_output_refusal import ResponseOutputRefusal
 from openai_async.types.responses.response_reasoning_item import ResponseReasoningItem
 from openai_async.types.shared.additional_tools_item_param import AdditionalToolsItemParam
 from openai_async.types.shared.apply_patch_tool_call_item_param import ApplyPatchToolCallItemParam
@@ -38,7 +42,6 @@ from openai_async.types.shared.mcp_approval_request import MCPApprovalRequest
 from openai_async.types.shared.mcp_approval_response import MCPApprovalResponse
 from openai_async.types.shared.mcp_list_tools import MCPListTools
 from openai_async.types.shared.mcp_tool_call import MCPToolCall
-from openai_async.types.shared.output_message_content import OutputMessageContent
 from openai_async.types.shared.tool_search_call_item_param import ToolSearchCallItemParam
 from openai_async.types.shared.tool_search_output_item_param import ToolSearchOutputItemParam
 
@@ -50,7 +53,13 @@ class ItemMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
 
     role: str
     status: str | None = None
-    content: list[ResponseInput | OutputMessageContent]
+    content: list[
+        InputTextContent
+        | InputImageContent
+        | InputFileContent
+        | OutputTextContent
+        | ResponseOutputRefusal
+    ]
     id: str | None = None
     phase: str | None = None
 

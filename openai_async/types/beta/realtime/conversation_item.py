@@ -17,13 +17,7 @@ from openai_async.types.realtime.realtime_mcp_approval_response import RealtimeM
 from openai_async.types.realtime.realtime_mcp_list_tools import RealtimeMcpListTools
 from openai_async.types.realtime.realtime_mcp_tool_call import RealtimeMcpToolCall
 
-__all__ = [
-    "ConversationItem",
-    "ConversationItemMessage",
-    "ConversationItemMessageContentVariant0Item",
-    "ConversationItemMessageContentVariant1Item",
-    "ConversationItemMessageContentVariant2Item",
-]
+__all__ = ["ConversationItem", "ConversationItemMessage", "ConversationItemMessageContentItem"]
 
 
 class ConversationItemMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
@@ -33,11 +27,7 @@ class ConversationItemMessage(BaseModel, kw_only=True, tag_field="type", tag="me
     object: str | None = None
     status: str | None = None
     role: str
-    content: list[
-        ConversationItemMessageContentVariant0Item
-        | ConversationItemMessageContentVariant1Item
-        | ConversationItemMessageContentVariant2Item
-    ]
+    content: list[ConversationItemMessageContentItem]
 
     @property
     def type(self) -> Literal["message"]:
@@ -45,30 +35,14 @@ class ConversationItemMessage(BaseModel, kw_only=True, tag_field="type", tag="me
         return "message"
 
 
-class ConversationItemMessageContentVariant0Item(BaseModel, kw_only=True):
-    """Response type ``ConversationItemMessageContentVariant0Item`` (spec: ``RealtimeConversationItem (inline)``)."""
-
-    type: str | None = None
-    text: str | None = None
-
-
-class ConversationItemMessageContentVariant1Item(BaseModel, kw_only=True):
-    """Response type ``ConversationItemMessageContentVariant1Item`` (spec: ``RealtimeConversationItem (inline)``)."""
+class ConversationItemMessageContentItem(BaseModel, kw_only=True):
+    """Response type ``ConversationItemMessageContentItem`` (spec: ``RealtimeConversationItem (inline)``)."""
 
     type: str | None = None
     text: str | None = None
     audio: str | None = None
     image_url: str | None = None
     detail: str | None = None
-    transcript: str | None = None
-
-
-class ConversationItemMessageContentVariant2Item(BaseModel, kw_only=True):
-    """Response type ``ConversationItemMessageContentVariant2Item`` (spec: ``RealtimeConversationItem (inline)``)."""
-
-    type: str | None = None
-    text: str | None = None
-    audio: str | None = None
     transcript: str | None = None
 
 
