@@ -447,20 +447,28 @@ async def finish(
     Reads (and releases) the body unless the result is a stream or a streamed response.
     """
     mode = response_mode.get()
-    origin = typing.get_origin(cast_to) or cast_to
+    # A plain class (the usual case) is its own origin: skip typing.get_origin.
+    origin = cast_to if isinstance(cast_to, type) else typing.get_origin(cast_to)
     if origin is AsyncStreamedResponse or origin is AsyncAPIResponse:
         args = typing.get_args(cast_to)
         cast_to = args[0] if args else object
         mode = "streamed" if origin is AsyncStreamedResponse else "raw"
     if mode == "parsed":
         if stream:
-            return AsyncStream[Any](cast_to=stream_type, response=response, client=client)
+            # The bare class: calling ``AsyncStream[Any]`` costs an alias call per stream.
+            events: AsyncStream[Any] = AsyncStream(
+                cast_to=stream_type, response=response, client=client
+            )
+            return events
         try:
             body = await response.read()
         finally:
             response.release()
         return _parse_body(cast_to, response, body)
-    kind = AsyncStreamedResponse[Any] if mode == "streamed" else AsyncAPIResponse[Any]
+    kind = cast(
+        "type[AsyncAPIResponse[Any]]",
+        AsyncStreamedResponse if mode == "streamed" else AsyncAPIResponse,
+    )
     result: AsyncAPIResponse[Any] = kind(
         response,
         cast_to=cast_to,
