@@ -40,23 +40,44 @@ __all__ = ["AsyncRunsMixin", "AsyncThreadsMixin", "RunsMixin", "ThreadsMixin"]
 
 
 def _async_manager(
-    request: Any, handler: AsyncAssistantEventHandler | None
+    method: Any,
+    handler: AsyncAssistantEventHandler | None,
+    extra_headers: Headers | None,
+    /,
+    *args: Any,
+    **kwargs: Any,
 ) -> AsyncAssistantStreamManager[Any]:
+    """A manager whose ``async with`` calls ``method(*args, stream=True, ...)`` with the
+    Assistants beta header."""
     from .assistants import AsyncAssistantEventHandler, AsyncAssistantStreamManager
 
     async def start() -> AsyncStream[AssistantStreamEvent]:
-        stream: AsyncStream[AssistantStreamEvent] = await request()
+        stream: AsyncStream[AssistantStreamEvent] = await method(
+            *args, stream=True, extra_headers=beta_headers(extra_headers), **kwargs
+        )
         return stream
 
     return AsyncAssistantStreamManager(start, handler or AsyncAssistantEventHandler())
 
 
 def _sync_manager(
-    request: Any, handler: AssistantEventHandler | None
+    client: OpenAI,
+    method: Any,
+    handler: AssistantEventHandler | None,
+    extra_headers: Headers | None,
+    /,
+    **kwargs: Any,
 ) -> AssistantStreamManager[Any]:
+    """The blocking twin of ``_async_manager``: ``method`` runs on the client's portal."""
     from .assistants import AssistantEventHandler, AssistantStreamManager
 
-    return AssistantStreamManager(request, handler or AssistantEventHandler())
+    def start() -> Stream[AssistantStreamEvent]:
+        stream: Stream[AssistantStreamEvent] = client._call(
+            method, stream=True, extra_headers=beta_headers(extra_headers), **kwargs
+        )
+        return stream
+
+    return AssistantStreamManager(start, handler or AssistantEventHandler())
 
 
 class AsyncRunsMixin:
@@ -192,18 +213,10 @@ class AsyncRunsMixin:
         **params: Any,
     ) -> AsyncAssistantStreamManager[Any]:
         """Create a run and stream its events: ``async with ... as handler``."""
-        runs = self._client.beta.threads.runs
-
-        def request() -> Any:
-            return runs.create(
-                thread_id,
-                assistant_id=assistant_id,
-                stream=True,
-                extra_headers=beta_headers(extra_headers),
-                **params,
-            )
-
-        return _async_manager(request, event_handler)
+        create = self._client.beta.threads.runs.create
+        return _async_manager(
+            create, event_handler, extra_headers, thread_id, assistant_id=assistant_id, **params
+        )
 
     @overload
     def submit_tool_outputs_stream(
@@ -240,19 +253,16 @@ class AsyncRunsMixin:
         **params: Any,
     ) -> AsyncAssistantStreamManager[Any]:
         """Send tool outputs and stream the rest of the run."""
-        runs = self._client.beta.threads.runs
-
-        def request() -> Any:
-            return runs.submit_tool_outputs(
-                run_id,
-                thread_id=thread_id,
-                tool_outputs=tool_outputs,
-                stream=True,
-                extra_headers=beta_headers(extra_headers),
-                **params,
-            )
-
-        return _async_manager(request, event_handler)
+        submit = self._client.beta.threads.runs.submit_tool_outputs
+        return _async_manager(
+            submit,
+            event_handler,
+            extra_headers,
+            run_id,
+            thread_id=thread_id,
+            tool_outputs=tool_outputs,
+            **params,
+        )
 
 
 class AsyncThreadsMixin:
@@ -315,17 +325,10 @@ class AsyncThreadsMixin:
         **params: Any,
     ) -> AsyncAssistantStreamManager[Any]:
         """Create a thread and a run in one call and stream the run's events."""
-        threads = self._client.beta.threads
-
-        def request() -> Any:
-            return threads.create_and_run(
-                assistant_id=assistant_id,
-                stream=True,
-                extra_headers=beta_headers(extra_headers),
-                **params,
-            )
-
-        return _async_manager(request, event_handler)
+        create_and_run = self._client.beta.threads.create_and_run
+        return _async_manager(
+            create_and_run, event_handler, extra_headers, assistant_id=assistant_id, **params
+        )
 
 
 class RunsMixin:
@@ -443,19 +446,15 @@ class RunsMixin:
         **params: Any,
     ) -> AssistantStreamManager[Any]:
         """Create a run and stream its events: ``with ... as handler``."""
-
-        def request() -> Stream[AssistantStreamEvent]:
-            stream: Stream[AssistantStreamEvent] = self._client._call(
-                self._async.create,
-                thread_id=thread_id,
-                assistant_id=assistant_id,
-                stream=True,
-                extra_headers=beta_headers(extra_headers),
-                **params,
-            )
-            return stream
-
-        return _sync_manager(request, event_handler)
+        return _sync_manager(
+            self._client,
+            self._async.create,
+            event_handler,
+            extra_headers,
+            thread_id=thread_id,
+            assistant_id=assistant_id,
+            **params,
+        )
 
     @overload
     def submit_tool_outputs_stream(
@@ -492,20 +491,16 @@ class RunsMixin:
         **params: Any,
     ) -> AssistantStreamManager[Any]:
         """Send tool outputs and stream the rest of the run."""
-
-        def request() -> Stream[AssistantStreamEvent]:
-            stream: Stream[AssistantStreamEvent] = self._client._call(
-                self._async.submit_tool_outputs,
-                run_id=run_id,
-                thread_id=thread_id,
-                tool_outputs=tool_outputs,
-                stream=True,
-                extra_headers=beta_headers(extra_headers),
-                **params,
-            )
-            return stream
-
-        return _sync_manager(request, event_handler)
+        return _sync_manager(
+            self._client,
+            self._async.submit_tool_outputs,
+            event_handler,
+            extra_headers,
+            run_id=run_id,
+            thread_id=thread_id,
+            tool_outputs=tool_outputs,
+            **params,
+        )
 
 
 class ThreadsMixin:
@@ -564,15 +559,11 @@ class ThreadsMixin:
         **params: Any,
     ) -> AssistantStreamManager[Any]:
         """Create a thread and a run in one call and stream the run's events."""
-
-        def request() -> Stream[AssistantStreamEvent]:
-            stream: Stream[AssistantStreamEvent] = self._client._call(
-                self._async.create_and_run,
-                assistant_id=assistant_id,
-                stream=True,
-                extra_headers=beta_headers(extra_headers),
-                **params,
-            )
-            return stream
-
-        return _sync_manager(request, event_handler)
+        return _sync_manager(
+            self._client,
+            self._async.create_and_run,
+            event_handler,
+            extra_headers,
+            assistant_id=assistant_id,
+            **params,
+        )
