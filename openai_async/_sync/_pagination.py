@@ -88,13 +88,10 @@ class SyncPage(BaseSyncPage[_T]):
         super().__init__(async_page, portal)
 
 
-class SyncCursorPage(BaseSyncPage[_T]):
-    """A page continued with ``after=<id of its last item>`` while ``has_more``."""
+class _SyncMorePage(BaseSyncPage[_T]):
+    """A page whose list carries the server's ``has_more`` flag."""
 
     __slots__ = ()
-
-    def __init__(self, async_page: AsyncCursorPage[_T], portal: PortalThread) -> None:
-        super().__init__(async_page, portal)
 
     @property
     def has_more(self) -> bool | None:
@@ -103,7 +100,16 @@ class SyncCursorPage(BaseSyncPage[_T]):
         return value
 
 
-class SyncConversationCursorPage(BaseSyncPage[_T]):
+class SyncCursorPage(_SyncMorePage[_T]):
+    """A page continued with ``after=<id of its last item>`` while ``has_more``."""
+
+    __slots__ = ()
+
+    def __init__(self, async_page: AsyncCursorPage[_T], portal: PortalThread) -> None:
+        super().__init__(async_page, portal)
+
+
+class SyncConversationCursorPage(_SyncMorePage[_T]):
     """A page continued with ``after=<last_id>`` while ``has_more``."""
 
     __slots__ = ()
@@ -112,31 +118,19 @@ class SyncConversationCursorPage(BaseSyncPage[_T]):
         super().__init__(async_page, portal)
 
     @property
-    def has_more(self) -> bool | None:
-        """The server's ``has_more`` flag."""
-        value: bool | None = self._async.has_more
-        return value
-
-    @property
     def last_id(self) -> str | None:
         """The id the next page starts after."""
         value: str | None = self._async.last_id
         return value
 
 
-class SyncNextCursorPage(BaseSyncPage[_T]):
+class SyncNextCursorPage(_SyncMorePage[_T]):
     """A page continued with the server's ``next`` cursor."""
 
     __slots__ = ()
 
     def __init__(self, async_page: AsyncNextCursorPage[_T], portal: PortalThread) -> None:
         super().__init__(async_page, portal)
-
-    @property
-    def has_more(self) -> bool | None:
-        """The server's ``has_more`` flag."""
-        value: bool | None = self._async.has_more
-        return value
 
     @property
     def next(self) -> str | None:
