@@ -200,29 +200,30 @@ def open_realtime(
     client: AsyncOpenAI, model: str, options: ConnectOptions
 ) -> AsyncConnectionManager[AsyncRealtimeConnection]:
     """The manager of a ``/realtime`` connection for ``model``."""
-
-    def build() -> AsyncRealtimeConnection:
-        return AsyncRealtimeConnection(
-            client,
-            url=websocket_base(client) + "/realtime",
-            query=_query(client, model, options.extra_query),
-            headers=_headers(client, options.extra_headers),
-            **options.connection_kwargs(client),
-        )
-
-    return AsyncConnectionManager(build)
+    return _manager(client, AsyncRealtimeConnection, "/realtime", model, options)
 
 
 def open_responses(
     client: AsyncOpenAI, options: ConnectOptions
 ) -> AsyncConnectionManager[AsyncResponsesConnection]:
     """The manager of a ``/responses`` WebSocket connection."""
+    return _manager(client, AsyncResponsesConnection, "/responses", None, options)
 
-    def build() -> AsyncResponsesConnection:
-        return AsyncResponsesConnection(
+
+def _manager(
+    client: AsyncOpenAI,
+    kind: Callable[..., ConnT],
+    path: str,
+    model: str | None,
+    options: ConnectOptions,
+) -> AsyncConnectionManager[ConnT]:
+    """A manager that builds a ``kind`` connection to ``path`` when entered."""
+
+    def build() -> ConnT:
+        return kind(
             client,
-            url=websocket_base(client) + "/responses",
-            query=_query(client, None, options.extra_query),
+            url=websocket_base(client) + path,
+            query=_query(client, model, options.extra_query),
             headers=_headers(client, options.extra_headers),
             **options.connection_kwargs(client),
         )
