@@ -377,21 +377,9 @@ def is_type_format(response_format: Any) -> bool:
 
 
 class ParsedResponse(Response, Generic[ContentT], kw_only=True):
-    """A ``Response`` with ``output_text`` filled in and ``output_parsed`` (``text_format``)."""
+    """A ``Response`` with ``output_parsed``: its ``output_text`` decoded into ``text_format``."""
 
     output_parsed: ContentT | None = None
-
-
-def output_text(response: Response) -> str:
-    """The text of every ``output_text`` part of the response's messages, joined."""
-    texts: list[str] = []
-    for item in response.output:
-        if getattr(item, "type", None) != "message":
-            continue
-        for part in cast("Iterable[Any]", getattr(item, "content", None) or ()):
-            if getattr(part, "type", None) == "output_text":
-                texts.append(str(part.text))
-    return "".join(texts)
 
 
 def parse_response(
@@ -405,8 +393,7 @@ def parse_response(
     for item in response.output:
         _attach_parsed_arguments(item, types)
     fields = struct_fields(response)
-    text = output_text(response)
-    fields["output_text"] = text
+    text = response.output_text
     parsed = None
     if is_type_format(text_format) and text:
         parsed = parse_json(text_format, text)

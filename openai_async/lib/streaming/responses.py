@@ -5,7 +5,7 @@ are handed over as subclasses that carry more: ``response.output_text.delta`` an
 ``response.function_call_arguments.delta`` get ``snapshot`` (the text so far of that part or
 call), and ``response.output_text.done`` gets ``parsed`` when a ``text_format`` type was given.
 ``get_final_response()`` returns the ``response.completed`` (or ``incomplete`` / ``failed``)
-response as a ``ParsedResponse``, with ``output_text`` filled in.
+response as a ``ParsedResponse``.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class AsyncResponseStream(AsyncHelperStream[Any]):
         return self.state.snapshot
 
     async def get_final_response(self) -> ParsedResponse[Any]:
-        """Read to the end and return the final response (``output_text`` filled in)."""
+        """Read to the end and return the final response."""
         await self.until_done()
         return self.state.final_response()
 
@@ -145,7 +145,7 @@ class ResponseStream(HelperStream[Any]):
         return cast("AsyncResponseStream", self._async).current_response_snapshot
 
     def get_final_response(self) -> ParsedResponse[Any]:
-        """Read to the end and return the final response (``output_text`` filled in)."""
+        """Read to the end and return the final response."""
         self.until_done()
         return cast("AsyncResponseStream", self._async).state.final_response()
 
