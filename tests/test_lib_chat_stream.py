@@ -5,7 +5,7 @@ server for chunk shapes the fake does not produce: logprobs, a length cut)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -19,6 +19,8 @@ from openai_async.types.chat import ChatCompletionMessageParam
 from tests.server import TestServer
 from tests.sync_helpers import acquired as sync_acquired
 
+pytest_plugins = ["tests.fake_client"]
+
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "ping"}]
 
 
@@ -30,18 +32,6 @@ class City(msgspec.Struct):
 def get_weather(city: str, unit: str = "c") -> str:
     """Current weather in a city."""
     return f"sunny in {city}"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    async with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-async def client(fake: FakeOpenAI) -> AsyncIterator[AsyncOpenAI]:
-    async with AsyncOpenAI(base_url=fake.url, api_key="test") as c:
-        yield c
 
 
 def acquired(client: AsyncOpenAI) -> int:

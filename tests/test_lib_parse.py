@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import msgspec
@@ -24,6 +24,8 @@ from openai_async.lib.tools import function_tool
 from openai_async.testing import FakeOpenAI
 from openai_async.types.chat import ChatCompletionMessageParam
 from tests.server import TestServer
+
+pytest_plugins = ["tests.fake_client"]
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "give me a city"}]
 
@@ -49,18 +51,6 @@ class Point:
 class Pair(TypedDict):
     left: int
     right: int
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    async with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-async def client(fake: FakeOpenAI) -> AsyncIterator[AsyncOpenAI]:
-    async with AsyncOpenAI(base_url=fake.url, api_key="test") as c:
-        yield c
 
 
 def _all_objects(node: Any) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ the final response with ``output_text``, errors, closing; async and blocking."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -14,6 +13,8 @@ from openai_async.lib.tools import function_tool
 from openai_async.testing import FakeOpenAI
 from tests.sync_helpers import acquired as sync_acquired
 
+pytest_plugins = ["tests.fake_client"]
+
 
 class Answer(msgspec.Struct):
     value: int
@@ -22,18 +23,6 @@ class Answer(msgspec.Struct):
 def lookup(key: str) -> str:
     """Look a key up."""
     return key
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    async with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-async def client(fake: FakeOpenAI) -> AsyncIterator[AsyncOpenAI]:
-    async with AsyncOpenAI(base_url=fake.url, api_key="test") as c:
-        yield c
 
 
 def acquired(client: AsyncOpenAI) -> int:

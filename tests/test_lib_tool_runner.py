@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +16,8 @@ from openai_async.lib.tool_runner import ToolRoundLimitError
 from openai_async.lib.tools import function_tool
 from openai_async.testing import Answer, FakeOpenAI, ToolCall
 from openai_async.types.chat import ChatCompletionMessageParam
+
+pytest_plugins = ["tests.fake_client"]
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "weather in Paris?"}]
 
@@ -33,18 +35,6 @@ async def get_time(zone: str) -> str:
 def explode(reason: str) -> str:
     """Always fails."""
     raise RuntimeError(f"broken: {reason}")
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    async with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-async def client(fake: FakeOpenAI) -> AsyncIterator[AsyncOpenAI]:
-    async with AsyncOpenAI(base_url=fake.url, api_key="test") as c:
-        yield c
 
 
 def _tool_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
