@@ -195,6 +195,20 @@ def non_null_variants(schema: dict[str, Any]) -> tuple[list[dict[str, Any]], boo
     return kept, len(kept) != len(variants)
 
 
+_SHAPE_KEYS = frozenset(
+    {"$ref", "properties", "type", "allOf", "anyOf", "oneOf", "enum", "const", "items"}
+)
+
+
+def lone_all_of(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The one part of an ``allOf`` whose other parts only annotate it (``nullable``,
+    ``description``, ...), as in ``allOf: [{$ref: X}, {nullable: true}]``; else ``None``."""
+    if "allOf" not in schema or "properties" in schema:
+        return None
+    shaped = [part for part in schema["allOf"] if _SHAPE_KEYS & part.keys()]
+    return shaped[0] if len(shaped) == 1 else None
+
+
 class TypeMap:
     """The spec's types, named and placed; the interface the resource generator calls."""
 
@@ -636,8 +650,12 @@ class TypeMap:
         variants, nullable = non_null_variants(schema)
         if variants and "properties" not in schema:
             return self._union_ann(variants, nullable, side, ctx)
-        if "allOf" in schema and "properties" not in schema and len(schema["allOf"]) == 1:
-            return self._ann(schema["allOf"][0], side, ctx)
+        lone = lone_all_of(schema)
+        if lone is not None:
+            ann = self._ann(lone, side, ctx)
+            if any(part.get("nullable") is True for part in schema["allOf"]):
+                ann = self._ann({**lone, "nullable": True}, side, ctx)
+            return ann
         if "properties" in schema or "allOf" in schema:
             return self._object_ann(schema, side, ctx)
         return self._scalar_ann(schema, side, ctx)

@@ -183,3 +183,18 @@ def test_typemap_answers_for_the_resource_generator() -> None:
     assert messages.annotation == "Iterable[ChatCompletionMessageParam]"
     assert ("collections.abc", "Iterable") in messages.imports
     assert typemap.stream_event_type(spec["paths"]["/models"]["get"]) is None
+
+
+def test_an_all_of_that_only_annotates_one_schema_is_that_schema() -> None:
+    from codegen.typemap import lone_all_of
+
+    ref = {"$ref": "#/components/schemas/AssistantsApiToolChoiceOption"}
+    assert lone_all_of({"allOf": [ref, {"nullable": True}]}) == ref
+    assert lone_all_of({"allOf": [ref, {"$ref": "#/components/schemas/Other"}]}) is None
+    assert lone_all_of({"allOf": [ref], "properties": {}}) is None
+    import inspect
+
+    from openai_async.resources.beta.threads.runs.runs import AsyncRuns
+
+    annotation = str(inspect.signature(AsyncRuns.create).parameters["tool_choice"].annotation)
+    assert "AssistantToolChoiceOptionParam" in annotation and "None" in annotation

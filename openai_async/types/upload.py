@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.file_object import FileObject
 
-__all__ = ["Upload", "UploadFile"]
+__all__ = ["Upload"]
 
 
 class Upload(BaseModel, kw_only=True):
@@ -19,18 +20,4 @@ class Upload(BaseModel, kw_only=True):
     status: str
     expires_at: int
     object: str | None = None
-    file: UploadFile | None = None
-
-
-class UploadFile(BaseModel, kw_only=True):
-    """Response type ``UploadFile`` (spec: ``Upload (inline)``)."""
-
-    id: str
-    bytes: int
-    created_at: int
-    expires_at: int | None = None
-    filename: str
-    object: str
-    purpose: str
-    status: str
-    status_details: str | None = None
+    file: FileObject | None = None

@@ -28,6 +28,12 @@ if TYPE_CHECKING:
     from openai_async.types.beta.assistant_tool_choice_option import (
         AssistantToolChoiceOption as AssistantToolChoiceOption,
     )
+    from openai_async.types.beta.assistant_tool_choice_option_param import (
+        AssistantToolChoiceOptionParam as AssistantToolChoiceOptionParam,
+    )
+    from openai_async.types.beta.assistant_tool_choice_param import (
+        AssistantToolChoiceParam as AssistantToolChoiceParam,
+    )
     from openai_async.types.beta.beta_apply_patch_tool import (
         BetaApplyPatchTool as BetaApplyPatchTool,
     )
@@ -682,6 +688,8 @@ __all__ = [
     "AssistantToolChoice",
     "AssistantToolChoiceFunction",
     "AssistantToolChoiceOption",
+    "AssistantToolChoiceOptionParam",
+    "AssistantToolChoiceParam",
     "BetaApplyPatchTool",
     "BetaApplyPatchToolParam",
     "BetaCompactedResponse",
@@ -939,6 +947,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AssistantToolChoiceOption": (
         "openai_async.types.beta.assistant_tool_choice_option",
         "AssistantToolChoiceOption",
+    ),
+    "AssistantToolChoiceOptionParam": (
+        "openai_async.types.beta.assistant_tool_choice_option_param",
+        "AssistantToolChoiceOptionParam",
+    ),
+    "AssistantToolChoiceParam": (
+        "openai_async.types.beta.assistant_tool_choice_param",
+        "AssistantToolChoiceParam",
     ),
     "BetaApplyPatchTool": ("openai_async.types.beta.beta_apply_patch_tool", "BetaApplyPatchTool"),
     "BetaApplyPatchToolParam": (

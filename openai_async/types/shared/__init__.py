@@ -2679,6 +2679,9 @@ if TYPE_CHECKING:
     )
     from openai_async.types.shared.truncation_enum import TruncationEnum as TruncationEnum
     from openai_async.types.shared.truncation_object import TruncationObject as TruncationObject
+    from openai_async.types.shared.truncation_object_param import (
+        TruncationObjectParam as TruncationObjectParam,
+    )
     from openai_async.types.shared.type_param import TypeParam as TypeParam
     from openai_async.types.shared.type_param_param import TypeParamParam as TypeParamParam
     from openai_async.types.shared.update_conversation_body import (
@@ -3919,6 +3922,7 @@ __all__ = [
     "TranscriptionChunkingStrategy",
     "TruncationEnum",
     "TruncationObject",
+    "TruncationObjectParam",
     "TypeParam",
     "TypeParamParam",
     "UpdateConversationBody",
@@ -7354,6 +7358,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "TruncationEnum": ("openai_async.types.shared.truncation_enum", "TruncationEnum"),
     "TruncationObject": ("openai_async.types.shared.truncation_object", "TruncationObject"),
+    "TruncationObjectParam": (
+        "openai_async.types.shared.truncation_object_param",
+        "TruncationObjectParam",
+    ),
     "TypeParam": ("openai_async.types.shared.type_param", "TypeParam"),
     "TypeParamParam": ("openai_async.types.shared.type_param_param", "TypeParamParam"),
     "UpdateConversationBody": (

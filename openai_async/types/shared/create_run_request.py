@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from openai_async._models import BaseModel
 from openai_async.types.beta.assistant_response_format_option import AssistantResponseFormatOption
+from openai_async.types.beta.assistant_tool_choice_option import AssistantToolChoiceOption
 from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
 from openai_async.types.beta.file_search_tool import FileSearchTool
 from openai_async.types.beta.function_tool import FunctionTool
 from openai_async.types.shared.create_message_request import CreateMessageRequest
+from openai_async.types.shared.truncation_object import TruncationObject
 
-__all__ = ["CreateRunRequest", "CreateRunRequestTruncationStrategy"]
+__all__ = ["CreateRunRequest"]
 
 
 class CreateRunRequest(BaseModel, kw_only=True):
@@ -31,14 +31,7 @@ class CreateRunRequest(BaseModel, kw_only=True):
     stream: bool | None = None
     max_prompt_tokens: int | None = None
     max_completion_tokens: int | None = None
-    truncation_strategy: CreateRunRequestTruncationStrategy | None = None
-    tool_choice: dict[str, Any] | None = None
+    truncation_strategy: TruncationObject | None = None
+    tool_choice: AssistantToolChoiceOption | None = None
     parallel_tool_calls: bool | None = None
     response_format: AssistantResponseFormatOption | None = None
-
-
-class CreateRunRequestTruncationStrategy(BaseModel, kw_only=True):
-    """Response type ``CreateRunRequestTruncationStrategy`` (spec: ``CreateRunRequest (inline)``)."""
-
-    type: str
-    last_messages: int | None = None

@@ -4,19 +4,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
 from openai_async.types.beta.assistant_response_format_option_param import (
     AssistantResponseFormatOptionParam,
 )
+from openai_async.types.beta.assistant_tool_choice_option_param import (
+    AssistantToolChoiceOptionParam,
+)
 from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
 from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
 from openai_async.types.beta.function_tool_param import FunctionToolParam
 from openai_async.types.shared.create_message_request_param import CreateMessageRequestParam
+from openai_async.types.shared.truncation_object_param import TruncationObjectParam
 
-__all__ = ["CreateRunRequestParam", "CreateRunRequestTruncationStrategyParam"]
+__all__ = ["CreateRunRequestParam"]
 
 
 class CreateRunRequestParam(TypedDict, total=False):
@@ -82,14 +86,7 @@ class CreateRunRequestParam(TypedDict, total=False):
     stream: bool | None
     max_prompt_tokens: int | None
     max_completion_tokens: int | None
-    truncation_strategy: CreateRunRequestTruncationStrategyParam
-    tool_choice: dict[str, Any]
+    truncation_strategy: TruncationObjectParam | None
+    tool_choice: AssistantToolChoiceOptionParam | None
     parallel_tool_calls: bool
     response_format: AssistantResponseFormatOptionParam | None
-
-
-class CreateRunRequestTruncationStrategyParam(TypedDict, total=False):
-    """Request shape ``CreateRunRequestTruncationStrategyParam`` (spec: ``CreateRunRequest (inline)``)."""
-
-    type: Required[Literal["auto", "last_messages"]]
-    last_messages: int | None

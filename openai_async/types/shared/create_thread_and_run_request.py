@@ -3,21 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from openai_async._models import BaseModel
 from openai_async.types.beta.assistant_response_format_option import AssistantResponseFormatOption
+from openai_async.types.beta.assistant_tool_choice_option import AssistantToolChoiceOption
 from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
 from openai_async.types.beta.file_search_tool import FileSearchTool
 from openai_async.types.beta.function_tool import FunctionTool
 from openai_async.types.shared.create_thread_request import CreateThreadRequest
+from openai_async.types.shared.truncation_object import TruncationObject
 
 __all__ = [
     "CreateThreadAndRunRequest",
     "CreateThreadAndRunRequestToolResources",
     "CreateThreadAndRunRequestToolResourcesCodeInterpreter",
     "CreateThreadAndRunRequestToolResourcesFileSearch",
-    "CreateThreadAndRunRequestTruncationStrategy",
 ]
 
 
@@ -36,8 +35,8 @@ class CreateThreadAndRunRequest(BaseModel, kw_only=True):
     stream: bool | None = None
     max_prompt_tokens: int | None = None
     max_completion_tokens: int | None = None
-    truncation_strategy: CreateThreadAndRunRequestTruncationStrategy | None = None
-    tool_choice: dict[str, Any] | None = None
+    truncation_strategy: TruncationObject | None = None
+    tool_choice: AssistantToolChoiceOption | None = None
     parallel_tool_calls: bool | None = None
     response_format: AssistantResponseFormatOption | None = None
 
@@ -59,10 +58,3 @@ class CreateThreadAndRunRequestToolResourcesFileSearch(BaseModel, kw_only=True):
     """Response type ``CreateThreadAndRunRequestToolResourcesFileSearch`` (spec: ``CreateThreadAndRunRequest (inline)``)."""
 
     vector_store_ids: list[str] | None = None
-
-
-class CreateThreadAndRunRequestTruncationStrategy(BaseModel, kw_only=True):
-    """Response type ``CreateThreadAndRunRequestTruncationStrategy`` (spec: ``CreateThreadAndRunRequest (inline)``)."""
-
-    type: str
-    last_messages: int | None = None

@@ -4,24 +4,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
 from openai_async.types.beta.assistant_response_format_option_param import (
     AssistantResponseFormatOptionParam,
 )
+from openai_async.types.beta.assistant_tool_choice_option_param import (
+    AssistantToolChoiceOptionParam,
+)
 from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
 from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
 from openai_async.types.beta.function_tool_param import FunctionToolParam
 from openai_async.types.shared.create_thread_request_param import CreateThreadRequestParam
+from openai_async.types.shared.truncation_object_param import TruncationObjectParam
 
 __all__ = [
     "CreateThreadAndRunRequestParam",
     "CreateThreadAndRunRequestToolResourcesCodeInterpreterParam",
     "CreateThreadAndRunRequestToolResourcesFileSearchParam",
     "CreateThreadAndRunRequestToolResourcesParam",
-    "CreateThreadAndRunRequestTruncationStrategyParam",
 ]
 
 
@@ -83,8 +86,8 @@ class CreateThreadAndRunRequestParam(TypedDict, total=False):
     stream: bool | None
     max_prompt_tokens: int | None
     max_completion_tokens: int | None
-    truncation_strategy: CreateThreadAndRunRequestTruncationStrategyParam
-    tool_choice: dict[str, Any]
+    truncation_strategy: TruncationObjectParam | None
+    tool_choice: AssistantToolChoiceOptionParam | None
     parallel_tool_calls: bool
     response_format: AssistantResponseFormatOptionParam | None
 
@@ -106,10 +109,3 @@ class CreateThreadAndRunRequestToolResourcesFileSearchParam(TypedDict, total=Fal
     """Request shape ``CreateThreadAndRunRequestToolResourcesFileSearchParam`` (spec: ``CreateThreadAndRunRequest (inline)``)."""
 
     vector_store_ids: Iterable[str]
-
-
-class CreateThreadAndRunRequestTruncationStrategyParam(TypedDict, total=False):
-    """Request shape ``CreateThreadAndRunRequestTruncationStrategyParam`` (spec: ``CreateThreadAndRunRequest (inline)``)."""
-
-    type: Required[Literal["auto", "last_messages"]]
-    last_messages: int | None

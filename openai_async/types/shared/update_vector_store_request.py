@@ -4,20 +4,14 @@
 from __future__ import annotations
 
 from openai_async._models import BaseModel
+from openai_async.types.shared.vector_store_expiration_after import VectorStoreExpirationAfter
 
-__all__ = ["UpdateVectorStoreRequest", "UpdateVectorStoreRequestExpiresAfter"]
+__all__ = ["UpdateVectorStoreRequest"]
 
 
 class UpdateVectorStoreRequest(BaseModel, kw_only=True):
     """Response type ``UpdateVectorStoreRequest`` (spec: ``UpdateVectorStoreRequest``)."""
 
     name: str | None = None
-    expires_after: UpdateVectorStoreRequestExpiresAfter | None = None
+    expires_after: VectorStoreExpirationAfter | None = None
     metadata: dict[str, str] | None = None
-
-
-class UpdateVectorStoreRequestExpiresAfter(BaseModel, kw_only=True):
-    """Response type ``UpdateVectorStoreRequestExpiresAfter`` (spec: ``UpdateVectorStoreRequest (inline)``)."""
-
-    anchor: str
-    days: int

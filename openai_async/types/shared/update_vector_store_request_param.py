@@ -3,23 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing_extensions import TypedDict
 
-from typing_extensions import Required, TypedDict
+from openai_async.types.shared.vector_store_expiration_after_param import (
+    VectorStoreExpirationAfterParam,
+)
 
-__all__ = ["UpdateVectorStoreRequestExpiresAfterParam", "UpdateVectorStoreRequestParam"]
+__all__ = ["UpdateVectorStoreRequestParam"]
 
 
 class UpdateVectorStoreRequestParam(TypedDict, total=False):
     """Request shape ``UpdateVectorStoreRequestParam`` (spec: ``UpdateVectorStoreRequest``)."""
 
     name: str | None
-    expires_after: UpdateVectorStoreRequestExpiresAfterParam
+    expires_after: VectorStoreExpirationAfterParam | None
     metadata: dict[str, str] | None
-
-
-class UpdateVectorStoreRequestExpiresAfterParam(TypedDict, total=False):
-    """Request shape ``UpdateVectorStoreRequestExpiresAfterParam`` (spec: ``UpdateVectorStoreRequest (inline)``)."""
-
-    anchor: Required[Literal["last_active_at"]]
-    days: Required[int]

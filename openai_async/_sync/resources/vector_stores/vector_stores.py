@@ -35,9 +35,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.static_chunking_strategy_request_param_param import (
         StaticChunkingStrategyRequestParamParam,
     )
-    from openai_async.types.shared.update_vector_store_request_param import (
-        UpdateVectorStoreRequestExpiresAfterParam,
-    )
     from openai_async.types.shared.vector_store_expiration_after_param import (
         VectorStoreExpirationAfterParam,
     )
@@ -131,7 +128,7 @@ class VectorStores(SyncAPIResource):
         vector_store_id: str,
         *,
         name: str | NotGiven | None = NOT_GIVEN,
-        expires_after: UpdateVectorStoreRequestExpiresAfterParam | NotGiven = NOT_GIVEN,
+        expires_after: VectorStoreExpirationAfterParam | NotGiven | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,

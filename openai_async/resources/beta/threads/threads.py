@@ -19,7 +19,7 @@ from openai_async.types.beta.threads.run import Run
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from typing import Any, Literal
+    from typing import Literal
 
     from openai_async._streaming import AsyncStream
     from openai_async.resources.beta.threads.messages import (
@@ -35,13 +35,15 @@ if TYPE_CHECKING:
     from openai_async.types.beta.assistant_response_format_option_param import (
         AssistantResponseFormatOptionParam,
     )
+    from openai_async.types.beta.assistant_tool_choice_option_param import (
+        AssistantToolChoiceOptionParam,
+    )
     from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
     from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
     from openai_async.types.beta.function_tool_param import FunctionToolParam
     from openai_async.types.shared.create_message_request_param import CreateMessageRequestParam
     from openai_async.types.shared.create_thread_and_run_request_param import (
         CreateThreadAndRunRequestToolResourcesParam,
-        CreateThreadAndRunRequestTruncationStrategyParam,
     )
     from openai_async.types.shared.create_thread_request_param import (
         CreateThreadRequestParam,
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from openai_async.types.shared.modify_thread_request_param import (
         ModifyThreadRequestToolResourcesParam,
     )
+    from openai_async.types.shared.truncation_object_param import TruncationObjectParam
 
 __all__ = ["AsyncThreads", "AsyncThreadsWithRawResponse", "AsyncThreadsWithStreamingResponse"]
 
@@ -231,9 +234,8 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         stream: Literal[False] | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateThreadAndRunRequestTruncationStrategyParam
-        | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -302,9 +304,8 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         top_p: float | NotGiven | None = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateThreadAndRunRequestTruncationStrategyParam
-        | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -373,9 +374,8 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         top_p: float | NotGiven | None = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateThreadAndRunRequestTruncationStrategyParam
-        | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -443,9 +443,8 @@ class AsyncThreads(AsyncThreadsMixin, AsyncAPIResource):
         stream: bool | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateThreadAndRunRequestTruncationStrategyParam
-        | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from openai_async._models import BaseModel
 from openai_async.types.beta.assistant_response_format_option import AssistantResponseFormatOption
+from openai_async.types.beta.assistant_tool_choice_option import AssistantToolChoiceOption
 from openai_async.types.beta.code_interpreter_tool import CodeInterpreterTool
 from openai_async.types.beta.file_search_tool import FileSearchTool
 from openai_async.types.beta.function_tool import FunctionTool
@@ -14,6 +13,7 @@ from openai_async.types.beta.threads.required_action_function_tool_call import (
     RequiredActionFunctionToolCall,
 )
 from openai_async.types.shared.run_completion_usage import RunCompletionUsage2
+from openai_async.types.shared.truncation_object import TruncationObject
 
 __all__ = [
     "Run",
@@ -21,7 +21,6 @@ __all__ = [
     "RunLastError",
     "RunRequiredAction",
     "RunRequiredActionSubmitToolOutputs",
-    "RunTruncationStrategy",
 ]
 
 
@@ -51,8 +50,8 @@ class Run(BaseModel, kw_only=True):
     top_p: float | None = None
     max_prompt_tokens: int | None
     max_completion_tokens: int | None
-    truncation_strategy: RunTruncationStrategy
-    tool_choice: dict[str, Any]
+    truncation_strategy: TruncationObject | None
+    tool_choice: AssistantToolChoiceOption | None
     parallel_tool_calls: bool
     response_format: AssistantResponseFormatOption | None
 
@@ -81,10 +80,3 @@ class RunIncompleteDetails(BaseModel, kw_only=True):
     """Response type ``RunIncompleteDetails`` (spec: ``RunObject (inline)``)."""
 
     reason: str | None = None
-
-
-class RunTruncationStrategy(BaseModel, kw_only=True):
-    """Response type ``RunTruncationStrategy`` (spec: ``RunObject (inline)``)."""
-
-    type: str
-    last_messages: int | None = None

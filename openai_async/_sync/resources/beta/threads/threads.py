@@ -17,7 +17,7 @@ from openai_async.lib._mixins_runs import ThreadsMixin
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from typing import Any, Literal
+    from typing import Literal
 
     from openai_async._sync._streaming import Stream
     from openai_async._sync.resources.beta.threads.messages import (
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
         AssistantResponseFormatOptionParam,
     )
     from openai_async.types.beta.assistant_stream_event import AssistantStreamEvent
+    from openai_async.types.beta.assistant_tool_choice_option_param import (
+        AssistantToolChoiceOptionParam,
+    )
     from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
     from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
     from openai_async.types.beta.function_tool_param import FunctionToolParam
@@ -43,7 +46,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.create_message_request_param import CreateMessageRequestParam
     from openai_async.types.shared.create_thread_and_run_request_param import (
         CreateThreadAndRunRequestToolResourcesParam,
-        CreateThreadAndRunRequestTruncationStrategyParam,
     )
     from openai_async.types.shared.create_thread_request_param import (
         CreateThreadRequestParam,
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     from openai_async.types.shared.modify_thread_request_param import (
         ModifyThreadRequestToolResourcesParam,
     )
+    from openai_async.types.shared.truncation_object_param import TruncationObjectParam
 
 __all__ = ["Threads", "ThreadsWithRawResponse", "ThreadsWithStreamingResponse"]
 
@@ -227,9 +230,8 @@ class Threads(ThreadsMixin, SyncAPIResource):
         stream: Literal[False] | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateThreadAndRunRequestTruncationStrategyParam
-        | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -298,9 +300,8 @@ class Threads(ThreadsMixin, SyncAPIResource):
         top_p: float | NotGiven | None = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateThreadAndRunRequestTruncationStrategyParam
-        | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -369,9 +370,8 @@ class Threads(ThreadsMixin, SyncAPIResource):
         top_p: float | NotGiven | None = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateThreadAndRunRequestTruncationStrategyParam
-        | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -439,9 +439,8 @@ class Threads(ThreadsMixin, SyncAPIResource):
         stream: bool | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateThreadAndRunRequestTruncationStrategyParam
-        | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,

@@ -18,7 +18,7 @@ from openai_async.types.beta.threads.run import Run
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from typing import Any, Literal
+    from typing import Literal
 
     from openai_async._pagination import AsyncPaginator
     from openai_async._streaming import AsyncStream
@@ -30,16 +30,17 @@ if TYPE_CHECKING:
     from openai_async.types.beta.assistant_response_format_option_param import (
         AssistantResponseFormatOptionParam,
     )
+    from openai_async.types.beta.assistant_tool_choice_option_param import (
+        AssistantToolChoiceOptionParam,
+    )
     from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
     from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
     from openai_async.types.beta.function_tool_param import FunctionToolParam
     from openai_async.types.shared.create_message_request_param import CreateMessageRequestParam
-    from openai_async.types.shared.create_run_request_param import (
-        CreateRunRequestTruncationStrategyParam,
-    )
     from openai_async.types.shared.submit_tool_outputs_run_request_param import (
         SubmitToolOutputsRunRequestToolOutputParam,
     )
+    from openai_async.types.shared.truncation_object_param import TruncationObjectParam
 
 __all__ = ["AsyncRuns", "AsyncRunsWithRawResponse", "AsyncRunsWithStreamingResponse"]
 
@@ -131,8 +132,8 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         stream: Literal[False] | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -211,8 +212,8 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         top_p: float | NotGiven | None = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -291,8 +292,8 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         top_p: float | NotGiven | None = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -370,8 +371,8 @@ class AsyncRuns(AsyncRunsMixin, AsyncAPIResource):
         stream: bool | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,

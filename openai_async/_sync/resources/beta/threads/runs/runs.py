@@ -17,7 +17,7 @@ from openai_async.lib._mixins_runs import RunsMixin
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from typing import Any, Literal
+    from typing import Literal
 
     from openai_async._sync._streaming import Stream
     from openai_async._sync.resources.beta.threads.runs.steps import (
@@ -30,17 +30,18 @@ if TYPE_CHECKING:
         AssistantResponseFormatOptionParam,
     )
     from openai_async.types.beta.assistant_stream_event import AssistantStreamEvent
+    from openai_async.types.beta.assistant_tool_choice_option_param import (
+        AssistantToolChoiceOptionParam,
+    )
     from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
     from openai_async.types.beta.file_search_tool_param import FileSearchToolParam
     from openai_async.types.beta.function_tool_param import FunctionToolParam
     from openai_async.types.beta.threads.run import Run
     from openai_async.types.shared.create_message_request_param import CreateMessageRequestParam
-    from openai_async.types.shared.create_run_request_param import (
-        CreateRunRequestTruncationStrategyParam,
-    )
     from openai_async.types.shared.submit_tool_outputs_run_request_param import (
         SubmitToolOutputsRunRequestToolOutputParam,
     )
+    from openai_async.types.shared.truncation_object_param import TruncationObjectParam
 
 __all__ = ["Runs", "RunsWithRawResponse", "RunsWithStreamingResponse"]
 
@@ -132,8 +133,8 @@ class Runs(RunsMixin, SyncAPIResource):
         stream: Literal[False] | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -212,8 +213,8 @@ class Runs(RunsMixin, SyncAPIResource):
         top_p: float | NotGiven | None = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -292,8 +293,8 @@ class Runs(RunsMixin, SyncAPIResource):
         top_p: float | NotGiven | None = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -371,8 +372,8 @@ class Runs(RunsMixin, SyncAPIResource):
         stream: bool | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | NotGiven | None = NOT_GIVEN,
         max_completion_tokens: int | NotGiven | None = NOT_GIVEN,
-        truncation_strategy: CreateRunRequestTruncationStrategyParam | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven | None = NOT_GIVEN,
+        tool_choice: AssistantToolChoiceOptionParam | NotGiven | None = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
         response_format: AssistantResponseFormatOptionParam | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
