@@ -21,6 +21,7 @@ __all__ = [
     "RequestFiles",
     "Timeout",
     "TimeoutTypes",
+    "given_or_none",
     "omit",
     "strip_not_given",
 ]
@@ -102,6 +103,11 @@ FileTypes: TypeAlias = Union[
     tuple[str | None, FileContent, str | None],
 ]
 RequestFiles: TypeAlias = Mapping[str, Union[FileTypes, "list[FileTypes]"]]
+
+
+def given_or_none(value: _T | NotGiven) -> _T | None:
+    """``value``, or ``None`` when it is ``NOT_GIVEN``."""
+    return None if isinstance(value, NotGiven) else value
 
 
 def strip_not_given(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._types import NOT_GIVEN, NotGiven
+from .._types import NOT_GIVEN, NotGiven, given_or_none
 
 if TYPE_CHECKING:
     from .._client import AsyncOpenAI
@@ -53,10 +53,6 @@ def _tool_list(tools: Iterable[Any] | NotGiven) -> list[Any] | NotGiven:
     return tools if isinstance(tools, NotGiven) else list(tools)
 
 
-def _none_if_not_given(tools: list[Any] | NotGiven) -> list[Any] | None:
-    return None if isinstance(tools, NotGiven) else tools
-
-
 class AsyncChatCompletionsMixin:
     """``stream()``, ``parse()`` and ``run_tools()`` on ``AsyncOpenAI().chat.completions``."""
 
@@ -88,9 +84,9 @@ class AsyncChatCompletionsMixin:
         tool_list = _tool_list(tools)
         body = _body(model, messages, response_format, tool_list, params)
         create = self._create()
-        fmt = None if isinstance(response_format, NotGiven) else response_format
+        fmt = given_or_none(response_format)
         return AsyncStreamManager(
-            lambda: open_chat_stream(create, body, fmt, _none_if_not_given(tool_list))
+            lambda: open_chat_stream(create, body, fmt, given_or_none(tool_list))
         )
 
     async def parse(
@@ -112,8 +108,8 @@ class AsyncChatCompletionsMixin:
         tool_list = _tool_list(tools)
         body = _body(model, messages, response_format, tool_list, params)
         completion = await self._create()(**body)
-        fmt = None if isinstance(response_format, NotGiven) else response_format
-        return parse_chat_completion(completion, fmt, _none_if_not_given(tool_list))
+        fmt = given_or_none(response_format)
+        return parse_chat_completion(completion, fmt, given_or_none(tool_list))
 
     def run_tools(
         self,
@@ -166,7 +162,7 @@ class ChatCompletionsMixin:
 
         tool_list = _tool_list(tools)
         body = _body(model, messages, response_format, tool_list, params)
-        fmt = None if isinstance(response_format, NotGiven) else response_format
+        fmt = given_or_none(response_format)
         client = self._client
         create = self._async.create
 
@@ -176,7 +172,7 @@ class ChatCompletionsMixin:
                 create=create,
                 params=body,
                 response_format=fmt,
-                tools=_none_if_not_given(tool_list),
+                tools=given_or_none(tool_list),
             )
             return ChatCompletionStream(async_stream, client._portal)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from typing_extensions import Unpack
 
-from .._types import NOT_GIVEN, NotGiven
+from .._types import NOT_GIVEN, NotGiven, given_or_none
 from .realtime._options import ConnectKwargs
 
 if TYPE_CHECKING:
@@ -51,10 +51,6 @@ def _body(text_format: Any, tools: list[Any] | None, params: dict[str, Any]) -> 
     return body
 
 
-def _format(text_format: Any) -> Any:
-    return None if isinstance(text_format, NotGiven) else text_format
-
-
 class AsyncResponsesMixin:
     """``stream()`` and ``parse()`` on ``AsyncOpenAI().responses``."""
 
@@ -83,7 +79,7 @@ class AsyncResponsesMixin:
         tool_list = _tools(tools)
         body = _body(text_format, tool_list, params)
         create = self._create()
-        fmt = _format(text_format)
+        fmt = given_or_none(text_format)
         return AsyncStreamManager(lambda: open_response_stream(create, body, fmt, tool_list))
 
     async def parse(
@@ -99,7 +95,7 @@ class AsyncResponsesMixin:
 
         tool_list = _tools(tools)
         response = await self._create()(**_body(text_format, tool_list, params))
-        return parse_response(response, _format(text_format), tool_list)
+        return parse_response(response, given_or_none(text_format), tool_list)
 
     def connect(
         self, **options: Unpack[ConnectKwargs]
@@ -133,7 +129,7 @@ class ResponsesMixin:
 
         tool_list = _tools(tools)
         body = _body(text_format, tool_list, params)
-        fmt = _format(text_format)
+        fmt = given_or_none(text_format)
         client = self._client
         create = self._async.create
 
