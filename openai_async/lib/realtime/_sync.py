@@ -96,26 +96,27 @@ class BaseConnection(Generic[EventT]):
         return self._portal.run(_close, self._async, code, reason)
 
 
-class Session:
-    """``conn.session``."""
-
+class _Sender:
     __slots__ = ("_send",)
 
     def __init__(self, send: Send) -> None:
         self._send = send
+
+
+class Session(_Sender):
+    """``conn.session``."""
+
+    __slots__ = ()
 
     def update(self, *, session: SessionParam, event_id: str | NotGiven = NOT_GIVEN) -> None:
         """Send ``session.update``."""
         self._send(event("session.update", event_id, session=session))
 
 
-class RealtimeResponse:
+class RealtimeResponse(_Sender):
     """``conn.response``."""
 
-    __slots__ = ("_send",)
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
+    __slots__ = ()
 
     def create(
         self,
@@ -133,13 +134,10 @@ class RealtimeResponse:
         self._send(event("response.cancel", event_id, response_id=response_id))
 
 
-class InputAudioBuffer:
+class InputAudioBuffer(_Sender):
     """``conn.input_audio_buffer``."""
 
-    __slots__ = ("_send",)
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
+    __slots__ = ()
 
     def append(self, *, audio: str, event_id: str | NotGiven = NOT_GIVEN) -> None:
         """Send ``input_audio_buffer.append`` (``audio``: base64-encoded bytes)."""
@@ -154,26 +152,20 @@ class InputAudioBuffer:
         self._send(event("input_audio_buffer.clear", event_id))
 
 
-class OutputAudioBuffer:
+class OutputAudioBuffer(_Sender):
     """``conn.output_audio_buffer``."""
 
-    __slots__ = ("_send",)
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
+    __slots__ = ()
 
     def clear(self, *, event_id: str | NotGiven = NOT_GIVEN) -> None:
         """Send ``output_audio_buffer.clear``."""
         self._send(event("output_audio_buffer.clear", event_id))
 
 
-class ConversationItem:
+class ConversationItem(_Sender):
     """``conn.conversation.item``."""
 
-    __slots__ = ("_send",)
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
+    __slots__ = ()
 
     def create(
         self,
@@ -226,13 +218,10 @@ class Conversation:
         self.item = ConversationItem(send)
 
 
-class ResponsesResponse:
+class ResponsesResponse(_Sender):
     """``conn.response`` of a Responses WebSocket connection."""
 
-    __slots__ = ("_send",)
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
+    __slots__ = ()
 
     def create(self, *, stream_id: str | NotGiven = NOT_GIVEN, **params: Any) -> None:
         """Send ``response.create`` (the arguments of ``responses.create``, plus
