@@ -35,6 +35,7 @@ from ._exceptions import (
 from ._logging import logger, register_secret
 from ._multipart import Multipart, prepare_files
 from ._request import check_header, encode_body, encode_query, form_fields, join_url, merge_headers
+from ._response import finish
 from ._retry import RetryPolicy, Sleep
 from ._transport import (
     SessionFactory,
@@ -109,12 +110,6 @@ def _as_timeout(value: TimeoutTypes, stream_idle: float | None = 120.0) -> Timeo
         pool=seconds,
         stream_idle=stream_idle,
     )
-
-
-def _finish() -> Callable[..., Any]:
-    from ._response import finish  # owned by the response layer; imported on first use
-
-    return finish
 
 
 class AsyncOpenAI(AsyncResourceRoot):
@@ -428,7 +423,8 @@ class AsyncOpenAI(AsyncResourceRoot):
         stream: bool,
         stream_type: Any,
     ) -> Any:
-        send_headers = dict(call_headers)
+        # Attempts of one call run one after another, so they share its header dict.
+        send_headers = call_headers
         send_headers[RETRY_COUNT_HEADER] = str(retries_taken)
         if self._auth_provider is not None:
             send_headers[self._auth_header] = await self._provided_auth()
@@ -462,7 +458,7 @@ class AsyncOpenAI(AsyncResourceRoot):
                 raise make_status_error(response.status, response.headers, content)
             if stream:
                 set_idle_limit(response, limits.stream_idle)
-            return await _finish()(
+            return await finish(
                 response,
                 cast_to=cast_to,
                 stream=stream,
