@@ -16,6 +16,7 @@ import json
 import os
 import resource
 import select
+import shlex
 import statistics
 import subprocess
 import sys
@@ -350,7 +351,7 @@ def run(args: argparse.Namespace) -> Results:
     sizes: Sizes = SMOKE if args.smoke else FULL
     res = Results()
     res.meta = {
-        "command": "python -m benchmarks.run " + " ".join(args.argv),
+        "command": "python -m benchmarks.run " + shlex.join(args.argv),
         "machine": machine(),
         "versions": versions(),
         "sizes": sizes.to_dict(),
