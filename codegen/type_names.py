@@ -163,7 +163,10 @@ OVERRIDES: dict[tuple[str, str], str] = {
     (T + ".beta.threads", "MessageContentPartParam"): S
     + "CreateMessageRequest/properties/content/oneOf/1/items",
     (T + ".beta.threads", "MessageDeltaEvent"): "MessageDeltaObject",
+    (T + ".beta.threads", "MessageDelta"): S + "MessageDeltaObject/properties/delta",
+    (T + ".beta.threads", "TextContentBlockParam"): "MessageRequestContentTextObject",
     (T + ".beta.threads.runs", "RunStepDeltaEvent"): "RunStepDeltaObject",
+    (T + ".beta.threads.runs", "RunStepDelta"): S + "RunStepDeltaObject/properties/delta",
     (T + ".beta.threads.runs", "RunStepInclude"): (
         "#/paths/~1threads~1{thread_id}~1runs~1{run_id}~1steps/get/parameters/6/schema/items"
     ),
@@ -179,6 +182,7 @@ OVERRIDES: dict[tuple[str, str], str] = {
     + "FunctionCallOutputItemParam/properties/output/oneOf/1/items",
     (T + ".responses", "ResponseFunctionWebSearch"): "WebSearchToolCall",
     (T + ".responses", "ResponseIncludable"): "IncludeEnum",
+    (T + ".responses", "ResponseInput"): S + "InputParam/oneOf/1",
     (T + ".responses", "ResponseInputAudio"): "InputAudio",
     (T + ".responses", "ResponseOutputRefusal"): "RefusalContent",
     (T + ".responses", "ResponseStatus"): S + "Response/allOf/2/properties/status",
@@ -196,6 +200,7 @@ OVERRIDES: dict[tuple[str, str], str] = {
     + "BetaFunctionCallOutputItemParam/properties/output/oneOf/1/items",
     (T + ".beta", "BetaResponseFunctionWebSearch"): "BetaWebSearchToolCall",
     (T + ".beta", "BetaResponseIncludable"): "BetaIncludeEnum",
+    (T + ".beta", "BetaResponseInput"): S + "BetaInputParam/oneOf/1",
     (T + ".beta", "BetaResponseOutputRefusal"): "BetaRefusalContent",
     (T + ".beta", "BetaResponseStatus"): S + "BetaResponse/allOf/2/properties/status",
     (T + ".beta", "BetaResponseTextConfig"): "BetaResponseTextParam",
@@ -248,13 +253,18 @@ OVERRIDES: dict[tuple[str, str], str] = {
     ),
 }
 
+# Official request-side names the surface file leaves out, matched like the listed ones (the
+# automatic ``Param`` naming only reaches component schemas, not the inline lists these name).
+UNLISTED: tuple[tuple[str, str], ...] = (
+    (T + ".responses", "ResponseInputParam"),
+    (T + ".beta", "BetaResponseInputParam"),
+)
+
 # Official names that only re-export their schema's type: hand-written modules import that type
-# from where it lives today (``lib/parsing.py``, ``lib/assistants.py``), so it must not move.
+# from where it lives today (``lib/parsing.py``), so it must not move.
 KEEP_HOME: frozenset[tuple[str, str]] = frozenset(
     {
         (T + ".chat", "ChatCompletionMessageFunctionToolCall"),
-        (T + ".beta.threads", "MessageDeltaEvent"),
-        (T + ".beta.threads.runs", "RunStepDeltaEvent"),
     }
 )
 
@@ -396,6 +406,7 @@ class TypeNames:
             for name in names
             if (module, name) not in placed
         ]
+        pending.extend(UNLISTED)
         self._composed: dict[str, dict[str, Any]] = {}
         self._owners = schema_owners(spec)
         pending = self._pass(pending, self._overridden)

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from openai_async import AssistantEventHandler, AsyncAssistantEventHandler, AsyncOpenAI, OpenAI
+from openai_async import (
+    AssistantEventHandler,
+    AsyncAssistantEventHandler,
+    AsyncOpenAI,
+    BadRequestError,
+    OpenAI,
+)
 from openai_async.testing import FakeOpenAI
 
 BETA = {"OpenAI-Beta": "assistants=v2"}
@@ -197,3 +203,155 @@ def test_blocking_stream_with_a_handler() -> None:
         with client.beta.threads.runs.stream(thread.id, assistant_id=assistant.id) as plain:
             assert "".join(plain.text_deltas()) == "Hello from the fake OpenAI server."
         assert fake.last_request.headers["OpenAI-Beta"] == "assistants=v2"
+
+
+# -- create_and_run_stream / submit_tool_outputs_stream, on both clients --------------------
+
+THREAD = {"messages": [{"role": "user", "content": "weather in rome?"}]}
+OUTPUTS = [{"tool_call_id": "call_1", "output": "22C"}]
+
+
+def delta_entry(kind: str, delta: Any, snapshot: Any) -> tuple[Any, ...]:
+    """What a delta hook saw: the inner delta's type and the snapshot's id."""
+    return (kind, type(delta), snapshot.id)
+
+
+class AsyncDeltaRecorder(Recorder):
+    async def on_run_step_created(self, run_step: Any) -> None:
+        self.log.append(("step_created", run_step.id))
+
+    async def on_run_step_delta(self, delta: Any, snapshot: Any) -> None:
+        self.log.append(delta_entry("step_delta", delta, snapshot))
+
+    async def on_message_delta(self, delta: Any, snapshot: Any) -> None:
+        self.log.append(delta_entry("message_delta", delta, snapshot))
+
+
+class SyncDeltaRecorder(AssistantEventHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[tuple[Any, ...]] = []
+
+    def on_run_step_created(self, run_step: Any) -> None:
+        self.log.append(("step_created", run_step.id))
+
+    def on_run_step_delta(self, delta: Any, snapshot: Any) -> None:
+        self.log.append(delta_entry("step_delta", delta, snapshot))
+
+    def on_message_delta(self, delta: Any, snapshot: Any) -> None:
+        self.log.append(delta_entry("message_delta", delta, snapshot))
+
+    def on_tool_call_done(self, tool_call: Any) -> None:
+        self.log.append(("tool_done", tool_call.function.name, tool_call.function.arguments))
+
+    def on_text_done(self, text: Any) -> None:
+        self.log.append(("text_done", text.value))
+
+    def on_end(self) -> None:
+        self.log.append(("end",))
+
+
+def check_create_and_run(fake: FakeOpenAI, assistant_id: str, log: list[Any], run: Any) -> None:
+    from openai_async.types.beta.threads.runs import RunStepDelta
+
+    sent = fake.last_request
+    assert (sent.method, sent.path) == ("POST", "/v1/threads/runs")
+    assert sent.headers["OpenAI-Beta"] == "assistants=v2"
+    assert sent.headers["Accept"] == "text/event-stream"
+    assert sent.json() == {
+        "assistant_id": assistant_id,
+        "thread": THREAD,
+        "stream": True,
+        "temperature": 0.5,
+    }
+    step_id = log[0][1]
+    assert [entry for entry in log if entry[0] != "tool_created"] == [
+        ("step_created", step_id),
+        ("step_delta", RunStepDelta, step_id),
+        ("tool_done", "lookup", '{"q": "rome"}'),
+        ("end",),
+    ]
+    assert run.status == "requires_action" and run.assistant_id == assistant_id
+    assert [call.id for call in run.required_action.submit_tool_outputs.tool_calls] == ["call_1"]
+
+
+def check_submit(fake: FakeOpenAI, run: Any, names: list[str], log: list[Any], final: Any) -> None:
+    from openai_async.types.beta.threads import MessageDelta
+
+    sent = fake.last_request
+    assert (sent.method, sent.path) == (
+        "POST",
+        f"/v1/threads/{run.thread_id}/runs/{run.id}/submit_tool_outputs",
+    )
+    assert sent.headers["OpenAI-Beta"] == "assistants=v2"
+    assert sent.json() == {"tool_outputs": OUTPUTS, "stream": True}
+    assert names[0] == "thread.run.queued" and names[-1] == "thread.run.completed"
+    assert "thread.message.delta" in names and "thread.run.step.completed" in names
+    message_deltas = [entry for entry in log if entry[0] == "message_delta"]
+    assert message_deltas and all(entry[1] is MessageDelta for entry in message_deltas)
+    assert ("text_done", "The tool returned: 22C") in log and log[-1] == ("end",)
+    assert final.id == run.id and final.status == "completed"
+    assert final.usage is not None and final.usage.total_tokens > 0
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+async def test_async_create_and_run_stream_then_submit_tool_outputs_stream(
+    fake: FakeOpenAI, client: AsyncOpenAI
+) -> None:
+    fake.runs.tool_call("lookup", {"q": "rome"}, call_id="call_1")
+    assistant = await client.beta.assistants.create(model="gpt-4o", extra_headers=BETA)
+    async with client.beta.threads.create_and_run_stream(
+        assistant_id=assistant.id,
+        thread=THREAD,
+        temperature=0.5,
+        event_handler=AsyncDeltaRecorder(),
+    ) as stream:
+        run = await stream.get_final_run()
+    check_create_and_run(fake, assistant.id, stream.log, run)
+    async with client.beta.threads.runs.submit_tool_outputs_stream(
+        tool_outputs=OUTPUTS,
+        run_id=run.id,
+        thread_id=run.thread_id,
+        event_handler=AsyncDeltaRecorder(),
+    ) as after:
+        names = [event.event async for event in after]
+        final = await after.get_final_run()
+    check_submit(fake, run, names, after.log, final)
+    with pytest.raises(BadRequestError) as failed:
+        async with client.beta.threads.runs.submit_tool_outputs_stream(
+            tool_outputs=OUTPUTS, run_id=run.id, thread_id=run.thread_id
+        ):
+            pass
+    assert failed.value.status_code == 400 and failed.value.param == "run_id"
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_blocking_create_and_run_stream_then_submit_tool_outputs_stream() -> None:
+    with FakeOpenAI() as fake, OpenAI(base_url=fake.url, api_key="test", max_retries=0) as client:
+        fake.runs.tool_call("lookup", {"q": "rome"}, call_id="call_1")
+        assistant = client.beta.assistants.create(model="gpt-4o", extra_headers=BETA)
+        with client.beta.threads.create_and_run_stream(
+            assistant_id=assistant.id,
+            thread=THREAD,
+            temperature=0.5,
+            event_handler=SyncDeltaRecorder(),
+        ) as stream:
+            run = stream.get_final_run()
+        check_create_and_run(fake, assistant.id, stream.log, run)
+        with client.beta.threads.runs.submit_tool_outputs_stream(
+            tool_outputs=OUTPUTS,
+            run_id=run.id,
+            thread_id=run.thread_id,
+            event_handler=SyncDeltaRecorder(),
+        ) as after:
+            names = [event.event for event in after]
+            final = after.get_final_run()
+        check_submit(fake, run, names, after.log, final)
+        with (
+            pytest.raises(BadRequestError) as failed,
+            client.beta.threads.runs.submit_tool_outputs_stream(
+                tool_outputs=OUTPUTS, run_id=run.id, thread_id=run.thread_id
+            ),
+        ):
+            pass
+        assert failed.value.status_code == 400 and failed.value.param == "run_id"

@@ -10,9 +10,11 @@ import typing
 from typing import Any
 
 import pytest
+from typing_extensions import Required
 
 from codegen.type_names import NAMING_FILE
 from openai_async import AsyncOpenAI
+from openai_async._decode import decode
 
 with NAMING_FILE.open("rb") as handle:
     SURFACE: dict[str, Any] = json.load(handle)
@@ -131,10 +133,11 @@ def test_official_structs_carry_the_fields_of_their_schemas() -> None:
         "type",
     }
     assert "output_tokens_details" in struct_fields("openai_async.types", "BatchUsage")
-    assert {"id", "delta"} <= struct_fields("openai_async.types.beta.threads", "MessageDeltaEvent")
-    assert {"id", "delta"} <= struct_fields(
-        "openai_async.types.beta.threads.runs", "RunStepDeltaEvent"
-    )
+    threads, runs = "openai_async.types.beta.threads", "openai_async.types.beta.threads.runs"
+    assert struct_fields(threads, "MessageDeltaEvent") == {"id", "delta", "object"}
+    assert struct_fields(threads, "MessageDelta") == {"content", "role"}
+    assert struct_fields(runs, "RunStepDeltaEvent") == {"id", "delta", "object"}
+    assert struct_fields(runs, "RunStepDelta") == {"step_details"}
     assert "function" in struct_fields(
         "openai_async.types.beta.threads", "RequiredActionFunctionToolCall"
     )
@@ -145,3 +148,46 @@ def test_official_structs_carry_the_fields_of_their_schemas() -> None:
     assert typing.get_args(run_step_include) == (
         "step_details.tool_calls[*].file_search.results[*].content",
     )
+
+
+def test_delta_events_wrap_their_inner_deltas() -> None:
+    threads, runs = "openai_async.types.beta.threads", "openai_async.types.beta.threads.runs"
+    message_event = exported(threads, "MessageDeltaEvent")
+    step_event = exported(runs, "RunStepDeltaEvent")
+    hints = typing.get_type_hints(message_event)
+    assert hints["delta"] is exported(threads, "MessageDelta")
+    assert typing.get_type_hints(step_event)["delta"] is exported(runs, "RunStepDelta")
+    stream_event = importlib.import_module("openai_async.types.beta.message_stream_event")
+    delta_variant = stream_event.MessageStreamEventThreadMessageDelta
+    assert typing.get_type_hints(delta_variant)["data"] is message_event
+    decoded = decode(
+        message_event,
+        b'{"id": "msg_1", "object": "thread.message.delta", "delta": {"role": "assistant",'
+        b' "content": [{"index": 0, "type": "text", "text": {"value": "Hi"}}]}}',
+    )
+    assert decoded.delta.role == "assistant"
+    assert decoded.delta.content[0].text.value == "Hi"
+
+
+def test_text_content_block_param_and_response_input_match_their_official_meaning() -> None:
+    block = exported("openai_async.types.beta.threads", "TextContentBlockParam")
+    assert typing.get_type_hints(block, include_extras=True) == {
+        "type": Required[typing.Literal["text"]],
+        "text": Required[str],
+    }
+    for module, prefix in (
+        ("openai_async.types.responses", ""),
+        ("openai_async.types.beta", "Beta"),
+    ):
+        response_input = exported(module, f"{prefix}ResponseInput")
+        assert typing.get_origin(response_input) is list
+        item = exported(module, f"{prefix}ResponseInputItem")
+        assert typing.get_args(response_input) == (item,)
+        param = exported(module, f"{prefix}ResponseInputParam")
+        assert typing.get_args(param) == (exported(module, f"{prefix}ResponseInputItemParam"),)
+        content = set(typing.get_args(exported(module, f"{prefix}ResponseInputContent")))
+        assert content == {
+            exported(module, f"{prefix}ResponseInputTextContent"),
+            exported(module, f"{prefix}ResponseInputImageContent"),
+            exported(module, f"{prefix}ResponseInputFileContent"),
+        }

@@ -36,9 +36,11 @@ if TYPE_CHECKING:
     from ..types.beta.threads.image_file import ImageFileImageFile
     from ..types.beta.threads.message import Message
     from ..types.beta.threads.message_delta import MessageDelta
+    from ..types.beta.threads.message_delta_event import MessageDeltaEvent
     from ..types.beta.threads.run import Run
     from ..types.beta.threads.runs.run_step import RunStep
     from ..types.beta.threads.runs.run_step_delta import RunStepDelta
+    from ..types.beta.threads.runs.run_step_delta_event import RunStepDeltaEvent
     from ..types.beta.threads.text import TextText
     from ..types.beta.threads.text_delta import TextDeltaText
 
@@ -201,11 +203,12 @@ class RunState:
         self._seen_content = set()
         self._open_text = None
 
-    def _message_delta(self, delta: MessageDelta, hooks: list[Hook]) -> None:
-        if self._message_data.get("id") != delta.id:
+    def _message_delta(self, event: MessageDeltaEvent, hooks: list[Hook]) -> None:
+        if self._message_data.get("id") != event.id:
             return  # a delta for a message this stream never announced: nothing to merge into
-        parts = delta.delta.content or []
-        merge(self._message_data, _builtins(delta.delta))
+        delta = event.delta
+        parts = delta.content or []
+        merge(self._message_data, _builtins(delta))
         snapshot: Message = _convert(self._message_type, self._message_data)
         self.message = snapshot
         hooks.append(("on_message_delta", (delta, snapshot)))
@@ -250,10 +253,11 @@ class RunState:
         else:
             self.step = step
 
-    def _step_delta(self, delta: RunStepDelta, hooks: list[Hook]) -> None:
-        if self._step_data.get("id") != delta.id:
+    def _step_delta(self, event: RunStepDeltaEvent, hooks: list[Hook]) -> None:
+        if self._step_data.get("id") != event.id:
             return  # a delta for a step this stream never announced: nothing to merge into
-        details: Any = delta.delta.step_details
+        delta = event.delta
+        details: Any = delta.step_details
         if details is not None:
             merge(self._step_data, {"step_details": _builtins(details)})
         snapshot: RunStep = _convert(self._step_type, self._step_data)
@@ -335,7 +339,8 @@ class AsyncAssistantEventHandler(_Hooks):
         """A run step started."""
 
     async def on_run_step_delta(self, delta: RunStepDelta, snapshot: RunStep) -> None:
-        """A run step changed; ``snapshot`` has every delta so far merged in."""
+        """A run step changed by ``delta`` (the event's ``delta``); ``snapshot`` has every
+        delta so far merged in."""
 
     async def on_run_step_done(self, run_step: RunStep) -> None:
         """A run step completed, failed, was cancelled or expired."""
@@ -354,7 +359,8 @@ class AsyncAssistantEventHandler(_Hooks):
         """The assistant started a message."""
 
     async def on_message_delta(self, delta: MessageDelta, snapshot: Message) -> None:
-        """A message grew; ``snapshot`` is the message so far."""
+        """A message grew by ``delta`` (the event's ``delta``); ``snapshot`` is the message so
+        far."""
 
     async def on_message_done(self, message: Message) -> None:
         """A message is complete (or incomplete for good)."""
@@ -462,7 +468,8 @@ class AssistantEventHandler(_Hooks):
         """A run step started."""
 
     def on_run_step_delta(self, delta: RunStepDelta, snapshot: RunStep) -> None:
-        """A run step changed; ``snapshot`` has every delta so far merged in."""
+        """A run step changed by ``delta`` (the event's ``delta``); ``snapshot`` has every
+        delta so far merged in."""
 
     def on_run_step_done(self, run_step: RunStep) -> None:
         """A run step completed, failed, was cancelled or expired."""
@@ -480,7 +487,8 @@ class AssistantEventHandler(_Hooks):
         """The assistant started a message."""
 
     def on_message_delta(self, delta: MessageDelta, snapshot: Message) -> None:
-        """A message grew; ``snapshot`` is the message so far."""
+        """A message grew by ``delta`` (the event's ``delta``); ``snapshot`` is the message so
+        far."""
 
     def on_message_done(self, message: Message) -> None:
         """A message is complete (or incomplete for good)."""

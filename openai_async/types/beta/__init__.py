@@ -357,11 +357,14 @@ if TYPE_CHECKING:
         BetaResponseInjectFailedEvent as BetaResponseInjectFailedEvent,
     )
     from openai_async.types.beta.beta_response_input import BetaResponseInput as BetaResponseInput
-    from openai_async.types.beta.beta_response_input import (
-        BetaResponseInput as BetaResponseInputContent,
-    )
     from openai_async.types.beta.beta_response_input_audio import (
         BetaResponseInputAudio as BetaResponseInputAudio,
+    )
+    from openai_async.types.beta.beta_response_input_content import (
+        BetaResponseInputContent as BetaResponseInputContent,
+    )
+    from openai_async.types.beta.beta_response_input_content_param import (
+        BetaResponseInputContentParam as BetaResponseInputContentParam,
     )
     from openai_async.types.beta.beta_response_input_file import (
         BetaResponseInputFile as BetaResponseInputFile,
@@ -807,6 +810,7 @@ __all__ = [
     "BetaResponseInput",
     "BetaResponseInputAudio",
     "BetaResponseInputContent",
+    "BetaResponseInputContentParam",
     "BetaResponseInputFile",
     "BetaResponseInputFileContent",
     "BetaResponseInputFileParam",
@@ -1376,8 +1380,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "BetaResponseInputAudio",
     ),
     "BetaResponseInputContent": (
-        "openai_async.types.beta.beta_response_input",
-        "BetaResponseInput",
+        "openai_async.types.beta.beta_response_input_content",
+        "BetaResponseInputContent",
+    ),
+    "BetaResponseInputContentParam": (
+        "openai_async.types.beta.beta_response_input_content_param",
+        "BetaResponseInputContentParam",
     ),
     "BetaResponseInputFile": (
         "openai_async.types.beta.beta_response_input_file",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.beta.beta_response_input import BetaResponseInput
+from openai_async.types.beta.beta_response_input_content import BetaResponseInputContent
 
 __all__ = ["BetaEasyInputMessage"]
 
@@ -15,7 +15,7 @@ class BetaEasyInputMessage(BaseModel, kw_only=True, tag_field="type", tag="messa
     """Response type ``BetaEasyInputMessage`` (spec: ``BetaEasyInputMessage``)."""
 
     role: str
-    content: str | list[BetaResponseInput]
+    content: str | list[BetaResponseInputContent]
     phase: str | None = None
 
     @property

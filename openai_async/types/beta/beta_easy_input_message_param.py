@@ -8,7 +8,7 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.beta.beta_response_input_param import BetaResponseInputParam
+from openai_async.types.beta.beta_response_input_content_param import BetaResponseInputContentParam
 
 __all__ = ["BetaEasyInputMessageParam"]
 
@@ -17,6 +17,6 @@ class BetaEasyInputMessageParam(TypedDict, total=False):
     """Request shape ``BetaEasyInputMessageParam`` (spec: ``BetaEasyInputMessage``)."""
 
     role: Required[Literal["user", "assistant", "system", "developer"]]
-    content: Required[str | Iterable[BetaResponseInputParam]]
+    content: Required[str | Iterable[BetaResponseInputContentParam]]
     phase: Literal["commentary", "final_answer"] | None
     type: Literal["message"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.beta.beta_response_input import BetaResponseInput
+from openai_async.types.beta.beta_response_input_content import BetaResponseInputContent
 from openai_async.types.shared.beta_output_content import BetaOutputContent
 
 __all__ = ["BetaResponseContent"]
 
 
-BetaResponseContent: TypeAlias = BetaResponseInput | BetaOutputContent
+BetaResponseContent: TypeAlias = BetaResponseInputContent | BetaOutputContent

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.beta.beta_response_input_file import BetaResponseInputFile
-from openai_async.types.beta.beta_response_input_image import BetaResponseInputImage
-from openai_async.types.beta.beta_response_input_text import BetaResponseInputText
+from openai_async.types.beta.beta_response_input_item import BetaResponseInputItem
 
 __all__ = ["BetaResponseInput"]
 
 
-BetaResponseInput: TypeAlias = (
-    BetaResponseInputText | BetaResponseInputImage | BetaResponseInputFile
-)
+BetaResponseInput: TypeAlias = list[BetaResponseInputItem]

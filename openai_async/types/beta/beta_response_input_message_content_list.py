@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.beta.beta_response_input import BetaResponseInput
+from openai_async.types.beta.beta_response_input_content import BetaResponseInputContent
 
 __all__ = ["BetaResponseInputMessageContentList"]
 
 
-BetaResponseInputMessageContentList: TypeAlias = list[BetaResponseInput]
+BetaResponseInputMessageContentList: TypeAlias = list[BetaResponseInputContent]

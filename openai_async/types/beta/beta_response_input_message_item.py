@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.beta.beta_response_input import BetaResponseInput
+from openai_async.types.beta.beta_response_input_content import BetaResponseInputContent
 from openai_async.types.shared.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseInputMessageItem"]
@@ -18,7 +18,7 @@ class BetaResponseInputMessageItem(BaseModel, kw_only=True, tag_field="type", ta
     agent: BetaAgentTag | None = None
     role: str
     status: str | None = None
-    content: list[BetaResponseInput]
+    content: list[BetaResponseInputContent]
     id: str
 
     @property

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeAlias
 
-from openai_async.types.beta.beta_response_input_file_param import BetaResponseInputFileParam
-from openai_async.types.beta.beta_response_input_image_param import BetaResponseInputImageParam
-from openai_async.types.beta.beta_response_input_text_param import BetaResponseInputTextParam
+from openai_async.types.beta.beta_response_input_item_param import BetaResponseInputItemParam
 
 __all__ = ["BetaResponseInputParam"]
 
 
-BetaResponseInputParam: TypeAlias = (
-    BetaResponseInputTextParam | BetaResponseInputImageParam | BetaResponseInputFileParam
-)
+BetaResponseInputParam: TypeAlias = Iterable[BetaResponseInputItemParam]

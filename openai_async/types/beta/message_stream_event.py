@@ -7,7 +7,7 @@ from typing import Literal, TypeAlias
 
 from openai_async._models import BaseModel
 from openai_async.types.beta.threads.message import Message
-from openai_async.types.beta.threads.message_delta import MessageDelta
+from openai_async.types.beta.threads.message_delta_event import MessageDeltaEvent
 
 __all__ = [
     "MessageStreamEvent",
@@ -50,7 +50,7 @@ class MessageStreamEventThreadMessageDelta(
 ):
     """Response type ``MessageStreamEventThreadMessageDelta`` (spec: ``MessageStreamEvent (inline)``)."""
 
-    data: MessageDelta
+    data: MessageDeltaEvent
 
     @property
     def event(self) -> Literal["thread.message.delta"]:

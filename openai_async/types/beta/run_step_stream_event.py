@@ -7,7 +7,7 @@ from typing import Literal, TypeAlias
 
 from openai_async._models import BaseModel
 from openai_async.types.beta.threads.runs.run_step import RunStep
-from openai_async.types.beta.threads.runs.run_step_delta import RunStepDelta
+from openai_async.types.beta.threads.runs.run_step_delta_event import RunStepDeltaEvent
 
 __all__ = [
     "RunStepStreamEvent",
@@ -52,7 +52,7 @@ class RunStepStreamEventThreadRunStepDelta(
 ):
     """Response type ``RunStepStreamEventThreadRunStepDelta`` (spec: ``RunStepStreamEvent (inline)``)."""
 
-    data: RunStepDelta
+    data: RunStepDeltaEvent
 
     @property
     def event(self) -> Literal["thread.run.step.delta"]:

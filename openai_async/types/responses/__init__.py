@@ -324,12 +324,17 @@ if TYPE_CHECKING:
         ResponseIncompleteEvent as ResponseIncompleteEvent,
     )
     from openai_async.types.responses.response_input import ResponseInput as ResponseInput
-    from openai_async.types.responses.response_input import ResponseInput as ResponseInputContent
     from openai_async.types.responses.response_input_audio import (
         ResponseInputAudio as ResponseInputAudio,
     )
     from openai_async.types.responses.response_input_audio_param import (
         ResponseInputAudioParam as ResponseInputAudioParam,
+    )
+    from openai_async.types.responses.response_input_content import (
+        ResponseInputContent as ResponseInputContent,
+    )
+    from openai_async.types.responses.response_input_content_param import (
+        ResponseInputContentParam as ResponseInputContentParam,
     )
     from openai_async.types.responses.response_input_item import (
         ResponseInputItem as ResponseInputItem,
@@ -698,6 +703,7 @@ __all__ = [
     "ResponseInputAudio",
     "ResponseInputAudioParam",
     "ResponseInputContent",
+    "ResponseInputContentParam",
     "ResponseInputFile",
     "ResponseInputFileContent",
     "ResponseInputImage",
@@ -1182,7 +1188,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.responses.response_input_audio_param",
         "ResponseInputAudioParam",
     ),
-    "ResponseInputContent": ("openai_async.types.responses.response_input", "ResponseInput"),
+    "ResponseInputContent": (
+        "openai_async.types.responses.response_input_content",
+        "ResponseInputContent",
+    ),
+    "ResponseInputContentParam": (
+        "openai_async.types.responses.response_input_content_param",
+        "ResponseInputContentParam",
+    ),
     "ResponseInputFile": (
         "openai_async.types.conversations.input_file_content",
         "InputFileContent",

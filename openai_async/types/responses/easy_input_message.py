@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.responses.response_input import ResponseInput
+from openai_async.types.responses.response_input_content import ResponseInputContent
 
 __all__ = ["EasyInputMessage"]
 
@@ -15,7 +15,7 @@ class EasyInputMessage(BaseModel, kw_only=True, tag_field="type", tag="message")
     """Response type ``EasyInputMessage`` (spec: ``EasyInputMessage``)."""
 
     role: str
-    content: str | list[ResponseInput]
+    content: str | list[ResponseInputContent]
     phase: str | None = None
 
     @property

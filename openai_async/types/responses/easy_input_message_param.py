@@ -8,7 +8,7 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.responses.response_input_param import ResponseInputParam
+from openai_async.types.responses.response_input_content_param import ResponseInputContentParam
 
 __all__ = ["EasyInputMessageParam"]
 
@@ -17,6 +17,6 @@ class EasyInputMessageParam(TypedDict, total=False):
     """Request shape ``EasyInputMessageParam`` (spec: ``EasyInputMessage``)."""
 
     role: Required[Literal["user", "assistant", "system", "developer"]]
-    content: Required[str | Iterable[ResponseInputParam]]
+    content: Required[str | Iterable[ResponseInputContentParam]]
     phase: Literal["commentary", "final_answer"] | None
     type: Literal["message"]

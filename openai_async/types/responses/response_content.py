@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.responses.response_input import ResponseInput
+from openai_async.types.responses.response_input_content import ResponseInputContent
 from openai_async.types.shared.output_content import OutputContent
 
 __all__ = ["ResponseContent"]
 
 
-ResponseContent: TypeAlias = ResponseInput | OutputContent
+ResponseContent: TypeAlias = ResponseInputContent | OutputContent

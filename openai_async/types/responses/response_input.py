@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.conversations.input_file_content import InputFileContent
-from openai_async.types.conversations.input_image_content import InputImageContent
-from openai_async.types.conversations.input_text_content import InputTextContent
+from openai_async.types.responses.response_input_item import ResponseInputItem
 
 __all__ = ["ResponseInput"]
 
 
-ResponseInput: TypeAlias = InputTextContent | InputImageContent | InputFileContent
+ResponseInput: TypeAlias = list[ResponseInputItem]

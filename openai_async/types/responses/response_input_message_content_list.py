@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from openai_async.types.responses.response_input import ResponseInput
+from openai_async.types.responses.response_input_content import ResponseInputContent
 
 __all__ = ["ResponseInputMessageContentList"]
 
 
-ResponseInputMessageContentList: TypeAlias = list[ResponseInput]
+ResponseInputMessageContentList: TypeAlias = list[ResponseInputContent]

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeAlias
 
-from openai_async.types.conversations.input_file_content_param import InputFileContentParam
-from openai_async.types.conversations.input_image_content_param import InputImageContentParam
-from openai_async.types.conversations.input_text_content_param import InputTextContentParam
+from openai_async.types.responses.response_input_item_param import ResponseInputItemParam
 
 __all__ = ["ResponseInputParam"]
 
 
-ResponseInputParam: TypeAlias = (
-    InputTextContentParam | InputImageContentParam | InputFileContentParam
-)
+ResponseInputParam: TypeAlias = Iterable[ResponseInputItemParam]

@@ -2107,9 +2107,6 @@ if TYPE_CHECKING:
     from openai_async.types.shared.message_request_content_text_object import (
         MessageRequestContentTextObject as MessageRequestContentTextObject,
     )
-    from openai_async.types.shared.message_request_content_text_object_param import (
-        MessageRequestContentTextObjectParam as MessageRequestContentTextObjectParam,
-    )
     from openai_async.types.shared.message_role import MessageRole as MessageRole
     from openai_async.types.shared.message_status import MessageStatus as MessageStatus
     from openai_async.types.shared.model_ids_compaction import (
@@ -3700,7 +3697,6 @@ __all__ = [
     "MessagePhase",
     "MessagePhase2",
     "MessageRequestContentTextObject",
-    "MessageRequestContentTextObjectParam",
     "MessageRole",
     "MessageStatus",
     "ModelIdsCompaction",
@@ -6637,10 +6633,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "MessageRequestContentTextObject": (
         "openai_async.types.shared.message_request_content_text_object",
         "MessageRequestContentTextObject",
-    ),
-    "MessageRequestContentTextObjectParam": (
-        "openai_async.types.shared.message_request_content_text_object_param",
-        "MessageRequestContentTextObjectParam",
     ),
     "MessageRole": ("openai_async.types.shared.message_role", "MessageRole"),
     "MessageStatus": ("openai_async.types.shared.message_status", "MessageStatus"),

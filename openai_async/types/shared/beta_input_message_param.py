@@ -8,7 +8,7 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.beta.beta_response_input_param import BetaResponseInputParam
+from openai_async.types.beta.beta_response_input_content_param import BetaResponseInputContentParam
 from openai_async.types.shared.beta_agent_tag_param_ import BetaAgentTagParam
 
 __all__ = ["BetaInputMessageParam"]
@@ -21,4 +21,4 @@ class BetaInputMessageParam(TypedDict, total=False):
     type: Literal["message"]
     role: Required[Literal["user", "system", "developer"]]
     status: Literal["in_progress", "completed", "incomplete"]
-    content: Required[Iterable[BetaResponseInputParam]]
+    content: Required[Iterable[BetaResponseInputContentParam]]

@@ -11,11 +11,9 @@ from typing_extensions import Required, TypedDict
 from openai_async.types.beta.code_interpreter_tool_param import CodeInterpreterToolParam
 from openai_async.types.beta.threads.image_file_param import ImageFileParam
 from openai_async.types.beta.threads.image_url_param import ImageURLParam
+from openai_async.types.beta.threads.text_content_block_param import TextContentBlockParam
 from openai_async.types.shared.assistant_tools_file_search_type_only_param import (
     AssistantToolsFileSearchTypeOnlyParam,
-)
-from openai_async.types.shared.message_request_content_text_object_param import (
-    MessageRequestContentTextObjectParam,
 )
 
 __all__ = ["CreateMessageRequestAttachmentParam", "CreateMessageRequestParam"]
@@ -25,9 +23,7 @@ class CreateMessageRequestParam(TypedDict, total=False):
     """Request shape ``CreateMessageRequestParam`` (spec: ``CreateMessageRequest``)."""
 
     role: Required[Literal["user", "assistant"]]
-    content: Required[
-        str | Iterable[ImageFileParam | ImageURLParam | MessageRequestContentTextObjectParam]
-    ]
+    content: Required[str | Iterable[ImageFileParam | ImageURLParam | TextContentBlockParam]]
     attachments: Iterable[CreateMessageRequestAttachmentParam] | None
     metadata: dict[str, str] | None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from openai_async._models import BaseModel
-from openai_async.types.responses.response_input import ResponseInput
+from openai_async.types.responses.response_input_content import ResponseInputContent
 
 __all__ = ["InputMessage"]
 
@@ -16,7 +16,7 @@ class InputMessage(BaseModel, kw_only=True, tag_field="type", tag="message"):
 
     role: str
     status: str | None = None
-    content: list[ResponseInput]
+    content: list[ResponseInputContent]
 
     @property
     def type(self) -> Literal["message"]:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.responses.response_input_param import ResponseInputParam
+from openai_async.types.responses.response_input_content_param import ResponseInputContentParam
 
 __all__ = ["InputMessageParam"]
 
@@ -19,4 +19,4 @@ class InputMessageParam(TypedDict, total=False):
     type: Literal["message"]
     role: Required[Literal["user", "system", "developer"]]
     status: Literal["in_progress", "completed", "incomplete"]
-    content: Required[Iterable[ResponseInputParam]]
+    content: Required[Iterable[ResponseInputContentParam]]

@@ -22,11 +22,9 @@ if TYPE_CHECKING:
     from openai_async._pagination import AsyncPaginator
     from openai_async.types.beta.threads.image_file_param import ImageFileParam
     from openai_async.types.beta.threads.image_url_param import ImageURLParam
+    from openai_async.types.beta.threads.text_content_block_param import TextContentBlockParam
     from openai_async.types.shared.create_message_request_param import (
         CreateMessageRequestAttachmentParam,
-    )
-    from openai_async.types.shared.message_request_content_text_object_param import (
-        MessageRequestContentTextObjectParam,
     )
 
 __all__ = ["AsyncMessages", "AsyncMessagesWithRawResponse", "AsyncMessagesWithStreamingResponse"]
@@ -48,8 +46,7 @@ class AsyncMessages(AsyncAPIResource):
         thread_id: str,
         *,
         role: Literal["user", "assistant"],
-        content: str
-        | Iterable[ImageFileParam | ImageURLParam | MessageRequestContentTextObjectParam],
+        content: str | Iterable[ImageFileParam | ImageURLParam | TextContentBlockParam],
         attachments: Iterable[CreateMessageRequestAttachmentParam] | NotGiven | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,

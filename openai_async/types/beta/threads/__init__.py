@@ -12,17 +12,11 @@ if TYPE_CHECKING:
     from openai_async.types.beta.threads.file_citation_annotation import (
         FileCitationAnnotation as FileCitationAnnotation,
     )
-    from openai_async.types.beta.threads.file_citation_annotation_param import (
-        FileCitationAnnotationParam as FileCitationAnnotationParam,
-    )
     from openai_async.types.beta.threads.file_citation_delta_annotation import (
         FileCitationDeltaAnnotation as FileCitationDeltaAnnotation,
     )
     from openai_async.types.beta.threads.file_path_annotation import (
         FilePathAnnotation as FilePathAnnotation,
-    )
-    from openai_async.types.beta.threads.file_path_annotation_param import (
-        FilePathAnnotationParam as FilePathAnnotationParam,
     )
     from openai_async.types.beta.threads.file_path_delta_annotation import (
         FilePathDeltaAnnotation as FilePathDeltaAnnotation,
@@ -49,7 +43,9 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.threads.message_deleted import MessageDeleted as MessageDeleted
     from openai_async.types.beta.threads.message_delta import MessageDelta as MessageDelta
-    from openai_async.types.beta.threads.message_delta import MessageDelta as MessageDeltaEvent
+    from openai_async.types.beta.threads.message_delta_event import (
+        MessageDeltaEvent as MessageDeltaEvent,
+    )
     from openai_async.types.beta.threads.refusal_content_block import (
         RefusalContentBlock as RefusalContentBlock,
     )
@@ -73,10 +69,8 @@ __all__ = [
     "Annotation",
     "AnnotationDelta",
     "FileCitationAnnotation",
-    "FileCitationAnnotationParam",
     "FileCitationDeltaAnnotation",
     "FilePathAnnotation",
-    "FilePathAnnotationParam",
     "FilePathDeltaAnnotation",
     "ImageFile",
     "ImageFileContentBlock",
@@ -114,10 +108,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "openai_async.types.beta.threads.file_citation_annotation",
         "FileCitationAnnotation",
     ),
-    "FileCitationAnnotationParam": (
-        "openai_async.types.beta.threads.file_citation_annotation_param",
-        "FileCitationAnnotationParam",
-    ),
     "FileCitationDeltaAnnotation": (
         "openai_async.types.beta.threads.file_citation_delta_annotation",
         "FileCitationDeltaAnnotation",
@@ -125,10 +115,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FilePathAnnotation": (
         "openai_async.types.beta.threads.file_path_annotation",
         "FilePathAnnotation",
-    ),
-    "FilePathAnnotationParam": (
-        "openai_async.types.beta.threads.file_path_annotation_param",
-        "FilePathAnnotationParam",
     ),
     "FilePathDeltaAnnotation": (
         "openai_async.types.beta.threads.file_path_delta_annotation",
@@ -156,7 +142,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "MessageDeleted": ("openai_async.types.beta.threads.message_deleted", "MessageDeleted"),
     "MessageDelta": ("openai_async.types.beta.threads.message_delta", "MessageDelta"),
-    "MessageDeltaEvent": ("openai_async.types.beta.threads.message_delta", "MessageDelta"),
+    "MessageDeltaEvent": (
+        "openai_async.types.beta.threads.message_delta_event",
+        "MessageDeltaEvent",
+    ),
     "RefusalContentBlock": (
         "openai_async.types.beta.threads.refusal_content_block",
         "RefusalContentBlock",

@@ -7,13 +7,9 @@ from typing import TypeAlias
 
 from openai_async.types.beta.threads.image_file_param import ImageFileParam
 from openai_async.types.beta.threads.image_url_param import ImageURLParam
-from openai_async.types.shared.message_request_content_text_object_param import (
-    MessageRequestContentTextObjectParam,
-)
+from openai_async.types.beta.threads.text_content_block_param import TextContentBlockParam
 
 __all__ = ["MessageContentPartParam"]
 
 
-MessageContentPartParam: TypeAlias = (
-    ImageFileParam | ImageURLParam | MessageRequestContentTextObjectParam
-)
+MessageContentPartParam: TypeAlias = ImageFileParam | ImageURLParam | TextContentBlockParam

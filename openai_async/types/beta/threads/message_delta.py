@@ -9,19 +9,11 @@ from openai_async.types.beta.threads.image_url_delta import ImageURLDelta
 from openai_async.types.beta.threads.refusal_delta_block import RefusalDeltaBlock
 from openai_async.types.beta.threads.text_delta import TextDelta
 
-__all__ = ["MessageDelta", "MessageDeltaDelta"]
+__all__ = ["MessageDelta"]
 
 
 class MessageDelta(BaseModel, kw_only=True):
-    """Response type ``MessageDelta`` (spec: ``MessageDeltaObject``)."""
-
-    id: str
-    object: str
-    delta: MessageDeltaDelta
-
-
-class MessageDeltaDelta(BaseModel, kw_only=True):
-    """Response type ``MessageDeltaDelta`` (spec: ``MessageDeltaObject (inline)``)."""
+    """Response type ``MessageDelta`` (spec: ``components/schemas/MessageDeltaObject/properties/delta``)."""
 
     role: str | None = None
     content: list[ImageFileDelta | TextDelta | RefusalDeltaBlock | ImageURLDelta] | None = None

@@ -3,28 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from openai_async.types.beta.threads.file_citation_annotation_param import (
-    FileCitationAnnotationParam,
-)
-from openai_async.types.beta.threads.file_path_annotation_param import FilePathAnnotationParam
-
-__all__ = ["TextContentBlockParam", "TextContentBlockTextParam"]
+__all__ = ["TextContentBlockParam"]
 
 
 class TextContentBlockParam(TypedDict, total=False):
-    """Request shape ``TextContentBlockParam`` (spec: ``MessageContentTextObject``)."""
+    """Request shape ``TextContentBlockParam`` (spec: ``MessageRequestContentTextObject``)."""
 
     type: Required[Literal["text"]]
-    text: Required[TextContentBlockTextParam]
-
-
-class TextContentBlockTextParam(TypedDict, total=False):
-    """Request shape ``TextContentBlockTextParam`` (spec: ``MessageContentTextObject (inline)``)."""
-
-    value: Required[str]
-    annotations: Required[Iterable[FileCitationAnnotationParam | FilePathAnnotationParam]]
+    text: Required[str]

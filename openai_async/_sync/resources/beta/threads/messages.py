@@ -23,11 +23,9 @@ if TYPE_CHECKING:
     from openai_async.types.beta.threads.image_url_param import ImageURLParam
     from openai_async.types.beta.threads.message import Message
     from openai_async.types.beta.threads.message_deleted import MessageDeleted
+    from openai_async.types.beta.threads.text_content_block_param import TextContentBlockParam
     from openai_async.types.shared.create_message_request_param import (
         CreateMessageRequestAttachmentParam,
-    )
-    from openai_async.types.shared.message_request_content_text_object_param import (
-        MessageRequestContentTextObjectParam,
     )
 
 __all__ = ["Messages", "MessagesWithRawResponse", "MessagesWithStreamingResponse"]
@@ -49,8 +47,7 @@ class Messages(SyncAPIResource):
         thread_id: str,
         *,
         role: Literal["user", "assistant"],
-        content: str
-        | Iterable[ImageFileParam | ImageURLParam | MessageRequestContentTextObjectParam],
+        content: str | Iterable[ImageFileParam | ImageURLParam | TextContentBlockParam],
         attachments: Iterable[CreateMessageRequestAttachmentParam] | NotGiven | None = NOT_GIVEN,
         metadata: dict[str, str] | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,

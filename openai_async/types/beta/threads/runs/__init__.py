@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     )
     from openai_async.types.beta.threads.runs.run_step import RunStep as RunStep
     from openai_async.types.beta.threads.runs.run_step_delta import RunStepDelta as RunStepDelta
-    from openai_async.types.beta.threads.runs.run_step_delta import (
-        RunStepDelta as RunStepDeltaEvent,
+    from openai_async.types.beta.threads.runs.run_step_delta_event import (
+        RunStepDeltaEvent as RunStepDeltaEvent,
     )
     from openai_async.types.beta.threads.runs.run_step_delta_message_delta import (
         RunStepDeltaMessageDelta as RunStepDeltaMessageDelta,
@@ -114,7 +114,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     ),
     "RunStep": ("openai_async.types.beta.threads.runs.run_step", "RunStep"),
     "RunStepDelta": ("openai_async.types.beta.threads.runs.run_step_delta", "RunStepDelta"),
-    "RunStepDeltaEvent": ("openai_async.types.beta.threads.runs.run_step_delta", "RunStepDelta"),
+    "RunStepDeltaEvent": (
+        "openai_async.types.beta.threads.runs.run_step_delta_event",
+        "RunStepDeltaEvent",
+    ),
     "RunStepDeltaMessageDelta": (
         "openai_async.types.beta.threads.runs.run_step_delta_message_delta",
         "RunStepDeltaMessageDelta",

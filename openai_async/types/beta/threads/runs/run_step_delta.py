@@ -9,18 +9,10 @@ from openai_async.types.beta.threads.runs.run_step_delta_message_delta import (
 )
 from openai_async.types.beta.threads.runs.tool_call_delta_object import ToolCallDeltaObject
 
-__all__ = ["RunStepDelta", "RunStepDeltaDelta"]
+__all__ = ["RunStepDelta"]
 
 
 class RunStepDelta(BaseModel, kw_only=True):
-    """Response type ``RunStepDelta`` (spec: ``RunStepDeltaObject``)."""
-
-    id: str
-    object: str
-    delta: RunStepDeltaDelta
-
-
-class RunStepDeltaDelta(BaseModel, kw_only=True):
-    """Response type ``RunStepDeltaDelta`` (spec: ``RunStepDeltaObject (inline)``)."""
+    """Response type ``RunStepDelta`` (spec: ``components/schemas/RunStepDeltaObject/properties/delta``)."""
 
     step_details: RunStepDeltaMessageDelta | ToolCallDeltaObject | None = None
