@@ -36,6 +36,7 @@ def test_demo_without_a_key_uses_the_fake_server() -> None:
     assert "assistant: Streams arrive token by token, as the model writes them.\n" in out
     assert "assistant: You said: Hello from blocking code" in out
     assert 'model asked for: get_time({"city": "Paris"})' in out
+    assert "tool called: get_time(city='Paris') -> 12:00" in out
     assert "assistant: The tool returned: 12:00" in out
     assert "1536 dimensions: [" in out
     assert "5 files: notes-4.txt, notes-3.txt, notes-2.txt, notes-1.txt, notes-0.txt" in out
@@ -58,6 +59,7 @@ def test_demo_with_a_key_says_it_uses_the_real_api() -> None:
     )
     assert "skipped: a forced 429 needs the fake server" in result.stdout
     assert all(r.headers["Authorization"] == "Bearer sk-demo" for r in fake.requests)
-    assert routes.count("POST /chat/completions") == 5
+    # chat, stream, blocking, tool runner (an unscripted model answers without calling the tool)
+    assert routes.count("POST /chat/completions") == 4
     assert "POST /embeddings" in routes and "GET /files" in routes
     assert "POST /files" not in routes  # nothing is uploaded to a real account

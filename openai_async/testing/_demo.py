@@ -72,37 +72,29 @@ async def stream_step(demo: Demo, client: AsyncOpenAI) -> None:
     say()
 
 
+def get_time(city: str) -> str:
+    """The local time in ``city`` (the demo's tool; it always says noon)."""
+    say(f"   tool called: get_time(city={city!r}) -> 12:00")
+    return "12:00"
+
+
 async def tool_step(demo: Demo, client: AsyncOpenAI) -> None:
-    """One tool round by hand; the tool-runner helper will take this over once it exists."""
+    """The tool runner: the model asks for a tool, the runner calls it and sends the result."""
+    from openai_async.lib.tools import function_tool
+
     if demo.fake is not None:
         demo.fake.chat.tool_call("get_time", {"city": "Paris"})
-    tools: list[Any] = [
-        {
-            "type": "function",
-            "function": {
-                "name": "get_time",
-                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-            },
-        }
-    ]
-    messages: list[Any] = [{"role": "user", "content": "What time is it in Paris?"}]
-    first = await client.chat.completions.create(
+
+    def show_call(call: Any) -> None:
+        say(f"   model asked for: {call.function.name}({call.function.arguments})")
+
+    runner = client.chat.completions.run_tools(
         model=CHAT_MODEL,
-        messages=messages,
-        tools=tools,
-        tool_choice={"type": "function", "function": {"name": "get_time"}},
+        messages=[{"role": "user", "content": "What time is it in Paris?"}],
+        tools=[function_tool(get_time)],
+        on_tool_call=show_call,
     )
-    calls = first.choices[0].message.tool_calls or []
-    for call in calls:
-        function: Any = getattr(call, "function", None)
-        if function is not None:
-            say(f"   model asked for: {function.name}({function.arguments})")
-    messages.append(first.choices[0].message.to_dict())
-    for call in calls:
-        messages.append({"role": "tool", "tool_call_id": call.id, "content": "12:00"})
-        say("   tool answered: 12:00")
-    final = await client.chat.completions.create(model=CHAT_MODEL, messages=messages)
-    say(f"   assistant: {final.choices[0].message.content}")
+    say(f"   assistant: {await runner.final_content()}")
 
 
 async def embeddings_step(demo: Demo, client: AsyncOpenAI) -> None:
@@ -152,9 +144,8 @@ BEFORE_BLOCKING: list[tuple[str, Step]] = [
     ("A chat completion", chat_step),
     ("A streamed answer, token by token", stream_step),
 ]
-# The tool-runner helper (lib/) replaces ``tool_step`` here once it lands.
 AFTER_BLOCKING: list[tuple[str, Step]] = [
-    ("A tool round (by hand; the tool-runner helper will replace it)", tool_step),
+    ("The tool runner: a model-requested function call", tool_step),
     ("Embeddings", embeddings_step),
     ("Auto-pagination over files", pagination_step),
     ("A 429 answered with retry-after-ms, retried by the client", retry_step),
