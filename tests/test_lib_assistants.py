@@ -16,6 +16,9 @@ from openai_async import (
     OpenAI,
 )
 from openai_async.testing import FakeOpenAI
+from openai_async.types.shared.submit_tool_outputs_run_request_param import (
+    SubmitToolOutputsRunRequestToolOutputParam,
+)
 
 BETA = {"OpenAI-Beta": "assistants=v2"}
 
@@ -208,7 +211,9 @@ def test_blocking_stream_with_a_handler() -> None:
 # -- create_and_run_stream / submit_tool_outputs_stream, on both clients --------------------
 
 THREAD = {"messages": [{"role": "user", "content": "weather in rome?"}]}
-OUTPUTS = [{"tool_call_id": "call_1", "output": "22C"}]
+OUTPUTS: list[SubmitToolOutputsRunRequestToolOutputParam] = [
+    {"tool_call_id": "call_1", "output": "22C"}
+]
 
 
 def delta_entry(kind: str, delta: Any, snapshot: Any) -> tuple[Any, ...]:
