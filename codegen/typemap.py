@@ -652,10 +652,9 @@ class TypeMap:
             return self._union_ann(variants, nullable, side, ctx)
         lone = lone_all_of(schema)
         if lone is not None:
-            ann = self._ann(lone, side, ctx)
             if any(part.get("nullable") is True for part in schema["allOf"]):
-                ann = self._ann({**lone, "nullable": True}, side, ctx)
-            return ann
+                lone = {**lone, "nullable": True}
+            return self._ann(lone, side, ctx)
         if "properties" in schema or "allOf" in schema:
             return self._object_ann(schema, side, ctx)
         return self._scalar_ann(schema, side, ctx)
