@@ -12,7 +12,9 @@ import pytest
 from aiohttp import web
 
 from openai_async import AsyncOpenAI
-from tests.server import TestServer
+from openai_async import _transport as transport
+from openai_async._transport import NewestFirstConnector
+from tests.server import Handler, TestServer
 
 KEY = "sk-test-transport-0123456789"
 
@@ -144,3 +146,66 @@ async def test_close_is_the_official_spelling_of_aclose(server: TestServer) -> N
     assert await client.get("/x") == {"ok": True}  # a closed client opens a fresh pool
     await client.close()
     assert server.accepts == 2
+
+
+def _peer_port_handler(burst: int) -> tuple[list[int], Handler]:
+    """A handler answering with the client's port; the first ``burst`` requests wait for each
+    other, so a burst of that many concurrent calls needs that many connections."""
+    ports: list[int] = []
+    arrived = asyncio.Event()
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        assert request.transport is not None
+        port = int(request.transport.get_extra_info("peername")[1])
+        ports.append(port)
+        if len(ports) <= burst:
+            if len(ports) == burst:
+                arrived.set()
+            await arrived.wait()
+        return web.json_response({"port": port})
+
+    return ports, answer
+
+
+def idle_connections(client: AsyncOpenAI) -> int:
+    session = client._store.current()
+    assert session is not None and isinstance(session.connector, NewestFirstConnector)
+    return sum(len(idle) for idle in session.connector._conns.values())
+
+
+async def test_after_a_burst_sequential_calls_stay_on_the_newest_connection(
+    server: TestServer,
+) -> None:
+    ports, answer = _peer_port_handler(burst=8)
+    server.default = answer
+    async with AsyncOpenAI(api_key=KEY, base_url=server.url) as client:
+        burst = await asyncio.gather(*(client.get("/burst") for _ in range(8)))
+        assert len({r["port"] for r in burst}) == 8
+        assert idle_connections(client) == 8
+        after = [(await client.get("/next"))["port"] for _ in range(20)]
+    # One of the burst's connections, the same one every time; aiohttp's own pool order
+    # (oldest first) would have cycled through all eight.
+    assert after == [after[0]] * 20
+    assert after[0] in {r["port"] for r in burst}
+    assert ports[8:] == after
+    assert server.accepts == 8
+
+
+async def test_connections_left_by_a_burst_idle_out_under_steady_traffic(
+    server: TestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "DEFAULT_KEEPALIVE", 0.4)
+    ports, answer = _peer_port_handler(burst=8)
+    server.default = answer
+    async with AsyncOpenAI(api_key=KEY, base_url=server.url) as client:
+        await asyncio.gather(*(client.get("/burst") for _ in range(8)))
+        # One call every 40 ms: oldest-first reuse would touch each of the eight every 320 ms,
+        # inside the 400 ms keep-alive, and keep them all open.
+        deadline = asyncio.get_running_loop().time() + 10
+        while idle_connections(client) > 1:
+            assert asyncio.get_running_loop().time() < deadline, "the pool never shrank"
+            await client.get("/steady")
+            await asyncio.sleep(0.04)
+        await client.get("/still-works")
+    assert server.accepts == 8
+    assert len(set(ports[8:])) == 1
