@@ -29,6 +29,7 @@ import aiohttp
 import msgspec
 from typing_extensions import ParamSpec
 
+from ._body import Batches, Chunker, flatten, line_batches, text_batches
 from ._closing import AsyncClosing
 from ._decode import decode
 from ._models import attach_response_info
@@ -104,7 +105,7 @@ class BinaryResponseContent:
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The content in pieces of ``chunk_size`` bytes (one piece when not given)."""
-        return _pieces(self.content, chunk_size)
+        return iter(_pieces(self.content, chunk_size))
 
     async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """``iter_bytes`` as an async iterator."""
@@ -126,14 +127,9 @@ class BinaryResponseContent:
         return f"<BinaryResponseContent {len(self.content)} bytes>"
 
 
-def _pieces(content: bytes, chunk_size: int | None) -> Iterator[bytes]:
-    if not chunk_size or chunk_size >= len(content):
-        if content:
-            yield content
-        return
-    view = memoryview(content)
-    for start in range(0, len(content), chunk_size):
-        yield bytes(view[start : start + chunk_size])
+def _pieces(content: bytes, chunk_size: int | None) -> list[bytes]:
+    chunker = Chunker(chunk_size)
+    return [*chunker.feed(content), *chunker.end()]
 
 
 # -- raw responses -------------------------------------------------------------------------------
@@ -266,23 +262,34 @@ class AsyncStreamedResponse(AsyncClosing, AsyncAPIResponse[_R]):
 
     __slots__ = ()
 
-    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
-        """The body as it arrives (in ``chunk_size`` pieces when given)."""
+    def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The body as it arrives (in pieces of exactly ``chunk_size`` bytes when given, the
+        last one possibly shorter)."""
+        return flatten(self.iter_byte_batches(chunk_size))
+
+    def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        """The body as text as it arrives (multi-byte characters are never split)."""
+        return flatten(self.iter_text_batches(chunk_size))
+
+    def iter_lines(self) -> AsyncIterator[str]:
+        """The body as text, line by line (CR, LF or CRLF; endings removed)."""
+        return flatten(self.iter_line_batches())
+
+    async def iter_byte_batches(self, chunk_size: int | None = None) -> Batches[bytes]:
+        """``iter_bytes`` a list at a time: each list holds what one network read brought."""
         if self._content is not None:
-            for piece in _pieces(self._content, chunk_size):
-                yield piece
+            if pieces := _pieces(self._content, chunk_size):
+                yield pieces
             return
         if self._consumed:
             raise RuntimeError("the body was already consumed by an earlier iteration")
         self._consumed = True
+        chunker = Chunker(chunk_size)
         content = self.http_response.content
         try:
-            if chunk_size:
-                async for piece in content.iter_chunked(chunk_size):
-                    yield piece
-            else:
-                async for piece in content.iter_any():
-                    yield piece
+            while data := await content.readany():
+                if pieces := chunker.feed(data):
+                    yield pieces
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             self.http_response.close()
             raise transport_error(exc) from exc
@@ -290,29 +297,20 @@ class AsyncStreamedResponse(AsyncClosing, AsyncAPIResponse[_R]):
             self.http_response.close()
             raise
         self.http_response.release()
-
-    async def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
-        """The body as text as it arrives (multi-byte characters are never split)."""
-        import codecs
-
-        decoder = codecs.getincrementaldecoder(self.http_response.charset or "utf-8")("replace")
-        async for piece in self.iter_bytes(chunk_size):
-            text = decoder.decode(piece)
-            if text:
-                yield text
-        rest = decoder.decode(b"", final=True)
-        if rest:
+        if rest := chunker.end():
             yield rest
 
-    async def iter_lines(self) -> AsyncIterator[str]:
-        """The body as text, line by line (CR, LF or CRLF; endings removed)."""
-        splitter = _LineSplitter()
-        encoding = self.http_response.charset or "utf-8"
-        async for piece in self.iter_bytes():
-            for line in splitter.feed(piece):
-                yield line.decode(encoding, "replace")
-        for line in splitter.end():
-            yield line.decode(encoding, "replace")
+    def iter_text_batches(self, chunk_size: int | None = None) -> Batches[str]:
+        """``iter_text`` a list at a time."""
+        return text_batches(self.iter_byte_batches(chunk_size), self._encoding)
+
+    def iter_line_batches(self) -> Batches[str]:
+        """``iter_lines`` a list at a time."""
+        return line_batches(self.iter_byte_batches(), self._encoding)
+
+    @property
+    def _encoding(self) -> str:
+        return self.http_response.charset or "utf-8"
 
     async def stream_to_file(
         self, file: str | os.PathLike[str], *, chunk_size: int | None = None
@@ -327,37 +325,6 @@ class AsyncStreamedResponse(AsyncClosing, AsyncAPIResponse[_R]):
     async def close(self) -> None:
         """Release the connection; an unread body is dropped with its connection."""
         self.http_response.close()
-
-
-class _LineSplitter:
-    """Splits bytes arriving in pieces into lines (CR, LF, CRLF), like the SSE decoder."""
-
-    __slots__ = ("_pending", "_skip_lf")
-
-    def __init__(self) -> None:
-        self._pending: bytes = b""
-        self._skip_lf = False
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        if self._skip_lf:
-            self._skip_lf = False
-            if chunk[:1] == b"\n":
-                chunk = chunk[1:]
-        chunk = self._pending + chunk
-        self._pending = b""
-        if b"\n" not in chunk and b"\r" not in chunk:
-            self._pending = chunk
-            return []
-        lines = chunk.splitlines()
-        tail = chunk[-1:]
-        if tail == b"\r":
-            self._skip_lf = True
-        elif tail != b"\n":
-            self._pending = lines.pop()
-        return lines
-
-    def end(self) -> list[bytes]:
-        return [self._pending] if self._pending else []
 
 
 class AsyncResponseContextManager(Generic[_R]):

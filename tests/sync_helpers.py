@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from openai_async import OpenAI
+
+
+@contextmanager
+def blocking_client(base_url: str, api_key: str) -> Iterator[OpenAI]:
+    """A blocking client without retries that must leave no thread behind once closed."""
+    baseline = threading.active_count()
+    with OpenAI(api_key=api_key, base_url=base_url, max_retries=0) as client:
+        yield client
+    assert threading.active_count() == baseline
 
 
 async def _acquired(client: OpenAI) -> int:

@@ -25,7 +25,7 @@ from openai_async._sync._streaming import Stream
 from openai_async.types.chat.chat_completion import ChatCompletion
 from openai_async.types.model import Model
 from tests.server import TestServer
-from tests.sync_helpers import acquired, sse_events
+from tests.sync_helpers import acquired, blocking_client, sse_events
 
 KEY = "sk-client-test"
 
@@ -42,10 +42,8 @@ class Sleeps:
 
 @pytest.fixture
 def client(sync_server: TestServer) -> Iterator[OpenAI]:
-    baseline = threading.active_count()
-    with OpenAI(api_key=KEY, base_url=sync_server.url, max_retries=0) as client:
+    with blocking_client(sync_server.url, KEY) as client:
         yield client
-    assert threading.active_count() == baseline
 
 
 def test_config_is_sent_on_every_call(sync_server: TestServer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,16 +18,15 @@ from openai_async.pagination import (
 )
 from openai_async.types.file_object import FileObject
 from tests.server import TestServer
+from tests.sync_helpers import blocking_client
 
 KEY = "sk-pages-test"
 
 
 @pytest.fixture
 def client(sync_server: TestServer) -> Iterator[OpenAI]:
-    baseline = threading.active_count()
-    with OpenAI(api_key=KEY, base_url=sync_server.url, max_retries=0) as client:
+    with blocking_client(sync_server.url, KEY) as client:
         yield client
-    assert threading.active_count() == baseline
 
 
 def items(*ids: str) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -14,17 +13,15 @@ from openai_async._streaming import AsyncStream
 from openai_async._sync._streaming import Stream
 from openai_async.types.chat.chat_completion_chunk import ChatCompletionChunk
 from tests.server import TestServer
-from tests.sync_helpers import acquired, sse_events
+from tests.sync_helpers import acquired, blocking_client, sse_events
 
 KEY = "sk-stream-test"
 
 
 @pytest.fixture
 def client(sync_server: TestServer) -> Iterator[OpenAI]:
-    baseline = threading.active_count()
-    with OpenAI(api_key=KEY, base_url=sync_server.url, max_retries=0) as client:
+    with blocking_client(sync_server.url, KEY) as client:
         yield client
-    assert threading.active_count() == baseline
 
 
 def open_stream(client: OpenAI) -> Stream[object]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from types import TracebackType
@@ -20,6 +20,7 @@ from typing_extensions import ParamSpec
 from ._portal import PortalThread
 
 if TYPE_CHECKING:
+    from .._body import Batches
     from .._response import AsyncAPIResponse, AsyncStreamedResponse
 
 __all__ = [
@@ -135,17 +136,20 @@ class StreamedResponse(_ResponseBase[_R]):
     def __init__(self, async_response: AsyncStreamedResponse[_R], portal: PortalThread) -> None:
         super().__init__(async_response, portal)
 
+    # Each portal hop brings back a whole batch: what one network read made available.
+
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        """The body in chunks as they arrive (``chunk_size`` bytes each when given)."""
-        return _iterate(self._portal, lambda: self._async.iter_bytes(chunk_size))
+        """The body as it arrives (in pieces of exactly ``chunk_size`` bytes when given, the
+        last one possibly shorter)."""
+        return _iterate(self._portal, lambda: self._async.iter_byte_batches(chunk_size))
 
     def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
         """The body decoded as text, in chunks."""
-        return _iterate(self._portal, lambda: self._async.iter_text(chunk_size))
+        return _iterate(self._portal, lambda: self._async.iter_text_batches(chunk_size))
 
     def iter_lines(self) -> Iterator[str]:
         """The body decoded as text, line by line (without line endings)."""
-        return _iterate(self._portal, self._async.iter_lines)
+        return _iterate(self._portal, self._async.iter_line_batches)
 
     def stream_to_file(
         self, file: str | os.PathLike[str], *, chunk_size: int | None = None
@@ -160,29 +164,28 @@ class StreamedResponse(_ResponseBase[_R]):
         self._portal.run(self._async.close)
 
 
-def _iterate(portal: PortalThread, open_iterator: Callable[[], AsyncIterator[_R]]) -> Iterator[_R]:
-    iterator = portal.run(_open, open_iterator)
+def _iterate(portal: PortalThread, open_batches: Callable[[], Batches[_R]]) -> Iterator[_R]:
+    batches = portal.run(_open, open_batches)
     try:
         while True:
-            done, item = portal.run(_step, iterator)
-            if done:
+            batch: list[_R] = portal.run(_next_batch, batches)
+            if not batch:
                 return
-            yield item
+            yield from batch
     finally:
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            portal.run(aclose)
+        portal.run(batches.aclose)
 
 
-async def _open(open_iterator: Callable[[], AsyncIterator[_R]]) -> AsyncIterator[_R]:
-    return open_iterator().__aiter__()
+async def _open(open_batches: Callable[[], Batches[_R]]) -> Batches[_R]:
+    return open_batches()
 
 
-async def _step(iterator: AsyncIterator[_R]) -> tuple[bool, Any]:
+async def _next_batch(batches: Batches[Any]) -> list[Any]:
+    """The next batch; an empty list at the end (batches are never empty)."""
     try:
-        return False, await iterator.__anext__()
+        return await batches.__anext__()
     except StopAsyncIteration:
-        return True, None
+        return []
 
 
 class ResponseContextManager(Generic[_R]):
