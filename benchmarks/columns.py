@@ -21,6 +21,7 @@ API_KEY = "sk-bench-0000000000000000000000000000000000000000"
 
 CHAT = chat_request()
 STREAM = chat_request(stream=True)
+PACED_STREAM = chat_request(stream=True, paced=True)
 LOGPROBS = chat_request(logprobs=True)
 EMBED_MODEL = "text-embedding-3-small"
 
@@ -60,8 +61,8 @@ class Column(abc.ABC):
         """One chat completion carrying logprobs."""
 
     @abc.abstractmethod
-    async def stream(self) -> tuple[int, str]:
-        """Consume one streamed chat: (chunks, text)."""
+    async def stream(self, paced: bool = False) -> tuple[int, str]:
+        """Consume one streamed chat: (chunks, text); ``paced``: the server's paced stream."""
 
     @abc.abstractmethod
     async def embeddings(self, encoding_format: str | None) -> Any:
@@ -107,10 +108,10 @@ class FloorColumn(Column):
     async def logprobs(self) -> Any:
         return await self.client.chat(LOGPROBS)
 
-    async def stream(self) -> tuple[int, str]:
+    async def stream(self, paced: bool = False) -> tuple[int, str]:
         count = 0
         parts: list[str] = []
-        async for chunk in self.client.stream(STREAM):
+        async for chunk in self.client.stream(PACED_STREAM if paced else STREAM):
             count += 1
             choices = chunk["choices"]
             if choices and (text := choices[0]["delta"].get("content")):
@@ -176,10 +177,11 @@ class SdkColumn(Column):
     async def logprobs(self) -> Any:
         return await self.client.chat.completions.create(**LOGPROBS)
 
-    async def stream(self) -> tuple[int, str]:
+    async def stream(self, paced: bool = False) -> tuple[int, str]:
         count = 0
         parts: list[str] = []
-        async for chunk in await self.client.chat.completions.create(**STREAM):
+        params = PACED_STREAM if paced else STREAM
+        async for chunk in await self.client.chat.completions.create(**params):
             count += 1
             if chunk.choices and (text := chunk.choices[0].delta.content):
                 parts.append(text)
@@ -275,13 +277,14 @@ class OpenAIAsyncColumn(SdkColumn):
             return await self.client.post("/chat/completions", body=LOGPROBS, cast_to=object)
         return await super().logprobs()
 
-    async def stream(self) -> tuple[int, str]:
+    async def stream(self, paced: bool = False) -> tuple[int, str]:
         if not self.low_level:
-            return await super().stream()
+            return await super().stream(paced)
         count = 0
         parts: list[str] = []
+        body = PACED_STREAM if paced else STREAM
         events = await self.client.post(
-            "/chat/completions", body=STREAM, cast_to=object, stream=True, stream_type=object
+            "/chat/completions", body=body, cast_to=object, stream=True, stream_type=object
         )
         async for chunk in events:
             count += 1

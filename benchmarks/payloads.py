@@ -222,10 +222,16 @@ def logprobs_completion(
     )
 
 
-def chat_request(logprobs: bool = False, stream: bool = False) -> dict[str, Any]:
+# A streamed chat for this model is paced by the server: one event per millisecond.
+PACED_MODEL = "gpt-4o-mini-paced"
+
+
+def chat_request(
+    logprobs: bool = False, stream: bool = False, paced: bool = False
+) -> dict[str, Any]:
     """The keyword arguments every client sends for a chat call (same body on the wire)."""
     params: dict[str, Any] = {
-        "model": "gpt-4o-mini",
+        "model": PACED_MODEL if paced else "gpt-4o-mini",
         "messages": [
             {"role": "system", "content": "You answer in one short paragraph."},
             {"role": "user", "content": "Describe the tide pools at dawn."},

@@ -19,6 +19,7 @@ LABELS = {
     "chat_c128": ("async chat, c=128", "call"),
     "chat_c1_after_burst": ("async chat, c=1 after the c=128 burst", "call"),
     "stream_async": ("stream, `async for`", "chunk"),
+    "stream_paced": ("20 paced streams at once, `async for`", "chunk"),
     "stream_blocking": ("stream, blocking `for`", "chunk"),
     "embed_float": ("embeddings, `encoding_format='float'`", "call"),
     "embed_default": ("embeddings, default format", "call"),
@@ -168,6 +169,12 @@ def _targets() -> list[Check]:
         (
             "stream chunk <= 2x floor (async)",
             vs("stream_async", OURS, "stream_async", "floor"),
+            lambda v: v <= 2.0,
+            fmt_ratio,
+        ),
+        (
+            "(ours) paced stream chunk <= 2x floor",
+            vs("stream_paced", OURS, "stream_paced", "floor"),
             lambda v: v <= 2.0,
             fmt_ratio,
         ),

@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from benchmarks.payloads import FULL, SMOKE, Payloads, Sizes
+from benchmarks.payloads import FULL, PACED_MODEL, SMOKE, Payloads, Sizes
 
 
 class _ChatBody(msgspec.Struct):
@@ -40,6 +40,9 @@ class _EmbedBody(msgspec.Struct):
 # a send() per event) slower than the fastest clients, so the stream cells would time the server
 # and how its writes happen to coalesce; ten per write keeps it well under the clients' pace.
 EVENTS_PER_WRITE = 10
+# The paced stream (model PACED_MODEL) writes one event, then waits this long: like tokens from
+# a model, each event reaches the client in a read of its own.
+PACE_SECONDS = 0.001
 
 _CHAT_DECODER = msgspec.json.Decoder(_ChatBody)
 _EMBED_DECODER = msgspec.json.Decoder(_EmbedBody)
@@ -94,6 +97,8 @@ class BenchServer:
             body = _CHAT_DECODER.decode(await request.read())
         except msgspec.DecodeError as exc:
             return self._error(400, f"bad chat body: {exc}")
+        if body.stream and body.model == PACED_MODEL:
+            return await self._paced_stream(request)
         if body.stream:
             return await self._stream(request)
         if body.logprobs:
@@ -105,6 +110,15 @@ class BenchServer:
         await resp.prepare(request)
         for data in self.stream_writes:
             await resp.write(data)
+        await resp.write_eof()
+        return resp
+
+    async def _paced_stream(self, request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers=self._headers("text/event-stream; charset=utf-8"))
+        await resp.prepare(request)
+        for event in self.payloads.stream_events:
+            await resp.write(event)
+            await asyncio.sleep(PACE_SECONDS)
         await resp.write_eof()
         return resp
 

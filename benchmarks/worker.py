@@ -178,6 +178,18 @@ class Worker:
         await column.close()
         return measured(t, n * self.expected.stream_chunks)
 
+    async def paced_streams(self, n: int) -> Result:
+        """``n`` paced streams at once on one client: every event arrives in a read of its own."""
+        column = self.column
+        await column.open()
+        self.check_stream(await column.stream())  # warm-up, as in the other stream cells
+        with Timer(self.stats_url) as t:
+            results = await asyncio.gather(*(column.stream(paced=True) for _ in range(n)))
+        for got in results:
+            self.check_stream(got)
+        await column.close()
+        return measured(t, n * self.expected.stream_chunks)
+
     async def embeddings(self, n: int, encoding_format: str | None) -> Result:
         column = self.column
         await column.open()
@@ -280,6 +292,7 @@ class Worker:
         cells: dict[str, Callable[[], Awaitable[Result]]] = {
             "chat_c1_after_burst": lambda: self.chat_after_burst(n),
             "stream_async": lambda: self.stream(n),
+            "stream_paced": lambda: self.paced_streams(n),
             "embed_float": lambda: self.embeddings(n, "float"),
             "embed_default": lambda: self.embeddings(n, None),
             "logprobs": lambda: self.logprobs(n),
