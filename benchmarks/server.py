@@ -40,8 +40,8 @@ class _EmbedBody(msgspec.Struct):
 # a send() per event) slower than the fastest clients, so the stream cells would time the server
 # and how its writes happen to coalesce; ten per write keeps it well under the clients' pace.
 EVENTS_PER_WRITE = 10
-# The paced stream (model PACED_MODEL) writes one event, then waits this long: like tokens from
-# a model, each event reaches the client in a read of its own.
+# The paced stream (model PACED_MODEL) waits this long before each event after the first: like
+# tokens from a model, each event reaches the client in a read of its own.
 PACE_SECONDS = 0.001
 
 _CHAT_DECODER = msgspec.json.Decoder(_ChatBody)
@@ -116,9 +116,10 @@ class BenchServer:
     async def _paced_stream(self, request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(headers=self._headers("text/event-stream; charset=utf-8"))
         await resp.prepare(request)
-        for event in self.payloads.stream_events:
+        for i, event in enumerate(self.payloads.stream_events):
+            if i:  # none after the last: a client may hang up once it has [DONE]
+                await asyncio.sleep(PACE_SECONDS)
             await resp.write(event)
-            await asyncio.sleep(PACE_SECONDS)
         await resp.write_eof()
         return resp
 

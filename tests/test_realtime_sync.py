@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
@@ -15,6 +18,7 @@ from openai_async import OpenAI
 from openai_async.lib.realtime import (
     RealtimeConnection,
     RealtimeConnectionClosed,
+    RealtimeProtocolError,
     ReconnectAttempt,
     ReconnectOptions,
 )
@@ -163,3 +167,95 @@ def test_blocking_client_takes_websocket_base_url() -> None:
             with client.realtime.connect(model="gpt-realtime") as conn:
                 assert isinstance(conn.recv(), SessionCreatedEvent)
         assert fake.requests[-1].path.endswith("/realtime")
+
+
+def burst_script(count: int, tail: list[str]) -> Script:
+    """On the client's first message, sends ``count`` delta events and then the ``tail`` frames
+    in one go; then waits for the client to close."""
+
+    async def script(ws: web.WebSocketResponse, got: list[Any]) -> None:
+        got.append(json.loads((await ws.receive()).data))
+        for i in range(count):
+            await ws.send_str(json.dumps({"type": "response.output_text.delta", "delta": str(i)}))
+        for frame in tail:
+            await ws.send_str(frame)
+        await ws.receive()
+
+    return script
+
+
+@contextmanager
+def connected(server: TestServer) -> Iterator[RealtimeConnection]:
+    with (
+        OpenAI(api_key="sk-test", base_url=server.url + "/v1") as client,
+        client.realtime.connect(model="m") as conn,
+    ):
+        yield conn
+
+
+def buffered(conn: RealtimeConnection, frames: int) -> None:
+    """Wait until the portal loop holds ``frames`` received frames (nothing read yet)."""
+    deadline = time.monotonic() + 10
+    while len(conn.websocket._reader._buffer) < frames:  # type: ignore[union-attr]
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_blocking_iteration_moves_received_events_in_batches(sync_server: TestServer) -> None:
+    received: list[Any] = []
+    sync_server.add(ws_handler(burst_script(300, ['{"type": "response.done"}']), received))
+    hops = 0
+    with connected(sync_server) as conn:
+        real = conn._async.next_batch
+
+        async def counted() -> list[Any]:
+            nonlocal hops
+            hops += 1
+            return await real()
+
+        conn._async.next_batch = counted  # type: ignore[method-assign]
+        conn.response.create()
+        buffered(conn, 301)
+        deltas: list[str] = []
+        for event in conn:
+            if event.type == "response.done":
+                break
+            assert isinstance(event, ResponseTextDeltaEvent)
+            deltas.append(event.delta)
+    assert deltas == [str(i) for i in range(300)]
+    assert hops == 1
+    assert received == [{"type": "response.create"}]
+
+
+def test_blocking_events_left_in_a_batch_are_kept_for_the_next_read(
+    sync_server: TestServer,
+) -> None:
+    sync_server.add(ws_handler(burst_script(10, ['{"type": "response.done"}']), []))
+    with connected(sync_server) as conn:
+        conn.response.create()
+        buffered(conn, 11)
+        first = [event.delta for event in itertools.islice(conn, 3)]  # type: ignore[union-attr]
+        fourth = conn.recv()
+        rest: list[str] = []
+        for event in conn:
+            rest.append(event.type)
+            if event.type == "response.done":
+                break
+    assert first == ["0", "1", "2"]
+    assert fourth.delta == "3"  # type: ignore[union-attr]
+    assert rest == ["response.output_text.delta"] * 6 + ["response.done"]
+
+
+def test_blocking_bad_frame_in_a_batch_raises_after_the_events_before_it(
+    sync_server: TestServer,
+) -> None:
+    sync_server.add(ws_handler(burst_script(5, ["not json at all"]), []))
+    got: list[str] = []
+    with connected(sync_server) as conn:
+        conn.response.create()
+        buffered(conn, 6)
+        with pytest.raises(RealtimeProtocolError, match="non-JSON frame"):
+            for event in conn:
+                assert isinstance(event, ResponseTextDeltaEvent)
+                got.append(event.delta)
+    assert got == ["0", "1", "2", "3", "4"]

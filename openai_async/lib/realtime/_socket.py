@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections import deque
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import aiohttp
 import msgspec
@@ -63,6 +64,23 @@ def encode_event(event: object) -> bytes:
     return _ENCODER.encode(event)
 
 
+def _data_frame_waiting(ws: aiohttp.ClientWebSocketResponse[bool]) -> bool:
+    """Whether ``ws.receive()`` would return a text or binary frame without waiting.
+
+    It peeks at aiohttp's reader buffer (entries are ``(message, size)``); where that internal
+    looks different, the answer is False and the blocking twin simply takes one event per hop.
+    """
+    reader: object = getattr(ws, "_reader", None)
+    buffer: object = getattr(reader, "_buffer", None)
+    if not isinstance(buffer, deque) or not buffer:
+        return False
+    entry = cast("object", buffer[0])
+    if not isinstance(entry, tuple) or len(cast("tuple[object, ...]", entry)) != 2:
+        return False
+    message = cast("tuple[object, object]", entry)[0]
+    return getattr(message, "type", None) in (_TEXT, _BINARY)
+
+
 def _retryable(status: int) -> bool:
     return status in (408, 409, 429) or status >= 500
 
@@ -104,6 +122,7 @@ class BaseAsyncConnection(Generic[EventT]):
         self._max_message_size = max_message_size
         self._open_timeout = open_timeout
         self._ws: aiohttp.ClientWebSocketResponse[bool] | None = None
+        self._held_error: Exception | None = None  # met after a batch's first event
         self._closed: RealtimeConnectionClosed | None = None
         self._clean = False
 
@@ -198,7 +217,28 @@ class BaseAsyncConnection(Generic[EventT]):
         result: EventT = event
         return result
 
+    async def next_batch(self, max_items: int = 1024) -> list[EventT]:
+        """The next event (waiting for it) and every further one already received, up to
+        ``max_items``: what the blocking twin moves per portal hop. ``[]`` after a normal close;
+        an error met after the first event is raised by the next call, so no event is lost."""
+        first = await self.next_or_none()
+        if first is None:
+            return []
+        batch = [first]
+        try:
+            while len(batch) < max_items and (ws := self._ws) and _data_frame_waiting(ws):
+                event = await self.next_or_none()
+                if event is None:
+                    break
+                batch.append(event)
+        except Exception as exc:
+            self._held_error = exc
+        return batch
+
     async def _next(self) -> Any:
+        if (held := self._held_error) is not None:
+            self._held_error = None
+            raise held
         while True:
             ws = self._ws
             if ws is None:

@@ -8,6 +8,7 @@ the portal thread.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -51,6 +52,8 @@ class BaseConnection(Generic[EventT]):
     def __init__(self, connection: BaseAsyncConnection[EventT], portal: PortalThread) -> None:
         self._async = connection
         self._portal = portal
+        # Events a batch brought that the caller has not taken yet (a ``for`` left early).
+        self._pending: deque[EventT] = deque()
 
     @property
     def websocket(self) -> aiohttp.ClientWebSocketResponse[bool] | None:
@@ -83,13 +86,23 @@ class BaseConnection(Generic[EventT]):
 
     def recv(self) -> EventT:
         """The next server event (waits); ``RealtimeConnectionClosed`` once closed."""
+        if self._pending:
+            return self._pending.popleft()
         return self._portal.run(self._async.recv)
 
     def __iter__(self) -> Iterator[EventT]:
-        next_or_none = self._async.next_or_none
+        # One portal hop per batch: every event already received comes back with the first.
+        # Events stay in ``_pending`` until yielded, so leaving the loop early loses none.
+        pending = self._pending
+        next_batch = self._async.next_batch
         run = self._portal.run
-        while (item := run(next_or_none)) is not None:
-            yield item
+        while True:
+            while pending:
+                yield pending.popleft()
+            batch = run(next_batch)
+            if not batch:
+                return
+            pending.extend(batch)
 
     def close(self, *, code: int = 1000, reason: str = "") -> list[object]:
         """Close; returns the queued messages that were never sent."""
