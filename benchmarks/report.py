@@ -223,7 +223,10 @@ def targets_table(res: Results) -> list[str]:
     floor_burst = ratio_median(res, "chat_c1_after_burst", "floor", "chat_c1", "floor")
     if floor_burst is not None:
         shown = fmt_ratio(floor_burst)
-        lines.append(f"| (reference) the floor's own after-burst c=1 / c=1 | {shown} | - |")
+        lines.append(
+            "| (reference) the floor's own after-burst c=1 / c=1, on aiohttp's default"
+            f" oldest-first pool | {shown} | - |"
+        )
     growth = _memory_growth(res)
     if growth is None:
         lines.append("| memory flat (100,000 vs 1,000 calls) | not measured | - |")
