@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ._sync._client import AzureOpenAI, OpenAI
     from ._sync._response import APIResponse
     from ._sync._streaming import Stream
+    from ._transport import NewestFirstConnector
     from .lib.assistants import AssistantEventHandler, AsyncAssistantEventHandler
     from .lib.batch_engine import BatchJob
     from .lib.bulk import BulkProgress, bulk, bulk_sync
@@ -55,6 +56,7 @@ _LAZY: dict[str, str] = {
     "OpenAI": "._sync._client",
     "AzureOpenAI": "._sync._client",
     "AsyncStream": "._streaming",
+    "NewestFirstConnector": "._transport",
     "Stream": "._sync._streaming",
     "AsyncAPIResponse": "._response",
     "APIResponse": "._sync._response",
@@ -106,6 +108,7 @@ __all__ = [
     "AzureOpenAI",
     "AsyncStream",
     "Stream",
+    "NewestFirstConnector",
     "AsyncAPIResponse",
     "APIResponse",
     "OpenAIError",

@@ -7,13 +7,14 @@ import gc
 import logging
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
+import aiohttp
 import pytest
 from aiohttp import web
 
-from openai_async import AsyncOpenAI
+from openai_async import AsyncOpenAI, NewestFirstConnector, OpenAI
 from openai_async import _transport as transport
-from openai_async._transport import NewestFirstConnector
 from tests.server import Handler, TestServer
 
 KEY = "sk-test-transport-0123456789"
@@ -209,3 +210,26 @@ async def test_connections_left_by_a_burst_idle_out_under_steady_traffic(
         await client.get("/still-works")
     assert server.accepts == 8
     assert len(set(ports[8:])) == 1
+
+
+def test_a_session_factory_built_on_newest_first_keeps_that_order_on_the_blocking_client(
+    sync_server: TestServer,
+) -> None:
+    ports, answer = _peer_port_handler(burst=4)
+    sync_server.default = answer
+    made: list[aiohttp.ClientSession] = []
+
+    def make_session() -> aiohttp.ClientSession:
+        made.append(aiohttp.ClientSession(connector=NewestFirstConnector(limit=10)))
+        return made[-1]
+
+    with (
+        OpenAI(api_key=KEY, base_url=sync_server.url, session_factory=make_session) as client,
+        ThreadPoolExecutor(4) as pool,
+    ):
+        burst = list(pool.map(lambda _: client.get("/burst"), range(4)))
+        after = [client.get("/next")["port"] for _ in range(10)]
+    assert len({r["port"] for r in burst}) == 4
+    assert after == [after[0]] * 10
+    assert ports[4:] == after
+    assert len(made) == 1 and made[0].closed
