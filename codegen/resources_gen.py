@@ -547,7 +547,11 @@ def _module_file(out_dir: Path, package: str, module: str) -> Path:
 
 def render_tree(root: Resource, out_dir: Path) -> dict[Path, str]:
     """Every file of both resource packages, by path under ``out_dir``."""
-    files: dict[Path, str] = {}
+    from codegen.helper_params_gen import MODULE, render_helper_params
+
+    files: dict[Path, str] = {
+        _module_file(out_dir, ASYNC_PKG, MODULE): render_helper_params(root, HEADER, _import_lines)
+    }
     for side in (ASYNC, SYNC):
         base = out_dir.joinpath(*side.package.split("."))
         files[base / "__init__.py"] = HEADER

@@ -8,14 +8,20 @@ module imports only what every chat call needs; the helpers load on first use.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from typing_extensions import Unpack
 
 from .._types import NOT_GIVEN, NotGiven, given_or_none
 
 if TYPE_CHECKING:
     from .._client import AsyncOpenAI
     from .._sync._client import OpenAI
+    from ..resources._helper_params import (
+        ChatCompletionHelperParams,
+        ChatCompletionToolRunnerParams,
+    )
     from ..types.chat.chat_completion_message_param import ChatCompletionMessageParam
     from .parsing import ParsedChatCompletion
     from .streaming.chat import AsyncChatCompletionStreamManager, ChatCompletionStreamManager
@@ -32,7 +38,7 @@ def _body(
     messages: Iterable[ChatCompletionMessageParam],
     response_format: Any,
     tools: list[Any] | NotGiven,
-    params: dict[str, Any],
+    params: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The keyword arguments for ``create``: a type in ``response_format`` becomes its schema."""
     from .parsing import is_type_format, response_format_param
@@ -71,7 +77,7 @@ class AsyncChatCompletionsMixin:
         messages: Iterable[ChatCompletionMessageParam],
         response_format: Any = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        **params: Any,
+        **params: Unpack[ChatCompletionHelperParams],
     ) -> AsyncChatCompletionStreamManager:
         """``async with completions.stream(...) as stream``: typed events with snapshots.
 
@@ -96,7 +102,7 @@ class AsyncChatCompletionsMixin:
         messages: Iterable[ChatCompletionMessageParam],
         response_format: type[ContentT] | NotGiven = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        **params: Any,
+        **params: Unpack[ChatCompletionHelperParams],
     ) -> ParsedChatCompletion[ContentT]:
         """``create`` with ``response_format`` a type: ``choices[0].message.parsed`` is one.
 
@@ -121,7 +127,7 @@ class AsyncChatCompletionsMixin:
         on_message: Callable[[dict[str, Any]], Any] | None = None,
         on_tool_call: Callable[[Any], Any] | None = None,
         stream: bool = False,
-        **params: Any,
+        **params: Unpack[ChatCompletionToolRunnerParams],
     ) -> AsyncToolRunner:
         """A runner that calls the tools the model asks for until it answers (see
         ``openai_async.lib.tool_runner``)."""
@@ -154,7 +160,7 @@ class ChatCompletionsMixin:
         messages: Iterable[ChatCompletionMessageParam],
         response_format: Any = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        **params: Any,
+        **params: Unpack[ChatCompletionHelperParams],
     ) -> ChatCompletionStreamManager:
         """``with completions.stream(...) as stream``: typed events with snapshots."""
         from .streaming._base import StreamManager
@@ -185,7 +191,7 @@ class ChatCompletionsMixin:
         messages: Iterable[ChatCompletionMessageParam],
         response_format: type[ContentT] | NotGiven = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        **params: Any,
+        **params: Unpack[ChatCompletionHelperParams],
     ) -> ParsedChatCompletion[ContentT]:
         """``create`` with ``response_format`` a type: ``choices[0].message.parsed`` is one."""
         result: ParsedChatCompletion[ContentT] = self._client._call(
@@ -208,7 +214,7 @@ class ChatCompletionsMixin:
         on_message: Callable[[dict[str, Any]], Any] | None = None,
         on_tool_call: Callable[[Any], Any] | None = None,
         stream: bool = False,
-        **params: Any,
+        **params: Unpack[ChatCompletionToolRunnerParams],
     ) -> ToolRunner:
         """A runner that calls the tools the model asks for until it answers; the callbacks
         and plain functions run in worker threads."""

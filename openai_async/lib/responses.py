@@ -9,7 +9,7 @@ sent in the Responses API's flat tool form.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from typing_extensions import Unpack
@@ -20,6 +20,7 @@ from .realtime._options import ConnectKwargs
 if TYPE_CHECKING:
     from .._client import AsyncOpenAI
     from .._sync._client import OpenAI
+    from ..resources._helper_params import ResponseHelperParams
     from .parsing import ParsedResponse
     from .realtime._sync import ConnectionManager, ResponsesConnection
     from .realtime.connection import AsyncConnectionManager, AsyncResponsesConnection
@@ -34,7 +35,7 @@ def _tools(tools: Iterable[Any] | NotGiven) -> list[Any] | None:
     return None if isinstance(tools, NotGiven) else list(tools)
 
 
-def _body(text_format: Any, tools: list[Any] | None, params: dict[str, Any]) -> dict[str, Any]:
+def _body(text_format: Any, tools: list[Any] | None, params: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments for ``create``."""
     from .parsing import is_type_format, text_format_param
     from .tools import FunctionTool
@@ -67,7 +68,7 @@ class AsyncResponsesMixin:
         *,
         text_format: Any = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        **params: Any,
+        **params: Unpack[ResponseHelperParams],
     ) -> AsyncResponseStreamManager:
         """``async with responses.stream(...) as stream``: the API's events with snapshots.
 
@@ -87,7 +88,7 @@ class AsyncResponsesMixin:
         *,
         text_format: type[ContentT] | NotGiven = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        **params: Any,
+        **params: Unpack[ResponseHelperParams],
     ) -> ParsedResponse[ContentT]:
         """``create`` with ``text_format`` a type: ``output_parsed`` is one; strict function
         calls carry ``parsed_arguments``."""
@@ -121,7 +122,7 @@ class ResponsesMixin:
         *,
         text_format: Any = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        **params: Any,
+        **params: Unpack[ResponseHelperParams],
     ) -> ResponseStreamManager:
         """``with responses.stream(...) as stream``: the API's events with snapshots."""
         from .streaming._base import StreamManager
@@ -146,7 +147,7 @@ class ResponsesMixin:
         *,
         text_format: type[ContentT] | NotGiven = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        **params: Any,
+        **params: Unpack[ResponseHelperParams],
     ) -> ParsedResponse[ContentT]:
         """``create`` with ``text_format`` a type: ``output_parsed`` is one."""
         result: ParsedResponse[ContentT] = self._client._call(

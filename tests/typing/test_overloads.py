@@ -7,16 +7,13 @@ pyright on this file.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 from typing_extensions import assert_type
 
 from openai_async import AsyncOpenAI, OpenAI
 from openai_async._streaming import AsyncStream
 from openai_async._sync._streaming import Stream
 from openai_async.types.chat import ChatCompletion, ChatCompletionChunk
+from tests.typing._pyright import assert_pyright_passes
 
 
 async def _check_async(client: AsyncOpenAI, flag: bool) -> None:
@@ -44,11 +41,4 @@ def _check_sync(client: OpenAI, flag: bool) -> None:
 
 
 def test_pyright_accepts_overloads() -> None:
-    here = Path(__file__)
-    result = subprocess.run(
-        [sys.executable, "-m", "pyright", "--outputjson", str(here)],
-        capture_output=True,
-        text=True,
-        cwd=here.parents[2],
-    )
-    assert result.returncode == 0, result.stdout[-4000:]
+    assert_pyright_passes(__file__)
