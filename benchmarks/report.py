@@ -24,6 +24,7 @@ LABELS = {
     "embed_float": ("embeddings, `encoding_format='float'`", "call"),
     "embed_default": ("embeddings, default format", "call"),
     "chat_blocking": ("blocking chat, sequential", "call"),
+    "chat_blocking_threads": ("blocking chat, 16 threads on one client", "call"),
     "logprobs": ("chat with 32K-token logprobs (decode)", "call"),
 }
 

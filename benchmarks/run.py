@@ -56,6 +56,7 @@ CELLS = [
     "embed_float",
     "embed_default",
     "chat_blocking",
+    "chat_blocking_threads",
     "logprobs",
 ]
 
@@ -70,9 +71,15 @@ FULL_N = {
     "embed_float": 2,
     "embed_default": 2,
     "chat_blocking": 300,
+    "chat_blocking_threads": 800,
     "logprobs": 2,
 }
-SMOKE_N = dict.fromkeys(FULL_N, 2) | {"chat_c16": 32, "chat_c128": 128, "chat_c1": 4}
+SMOKE_N = dict.fromkeys(FULL_N, 2) | {
+    "chat_c16": 32,
+    "chat_c128": 128,
+    "chat_c1": 4,
+    "chat_blocking_threads": 32,
+}
 
 
 def make_plan(args: argparse.Namespace) -> Plan:

@@ -24,6 +24,7 @@ import traceback
 import tracemalloc
 import urllib.request
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO
 
 from benchmarks.columns import (
@@ -222,6 +223,24 @@ class Worker:
             column.close_blocking()
         return measured(t, n)
 
+    def chat_blocking_threads(self, n: int, threads: int = 16) -> Result:
+        """``n`` blocking calls on one client from ``threads`` threads (a thread pool app)."""
+        column = self.column
+
+        def lane(count: int) -> None:
+            for _ in range(count):
+                self.check_chat(column.chat_blocking())
+
+        column.open_blocking()
+        try:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(lane, [1] * threads))  # warm-up: every thread, every connection
+                with Timer(self.stats_url) as t:
+                    list(pool.map(lane, [n // threads + (i < n % threads) for i in range(threads)]))
+        finally:
+            column.close_blocking()
+        return measured(t, n)
+
     def stream_blocking(self, n: int) -> Result:
         column = self.column
         column.open_blocking()
@@ -280,10 +299,15 @@ class Worker:
         return answer
 
     def run(self, cell: str, n: int, extra: dict[str, Any]) -> Result:
-        if cell in ("chat_blocking", "stream_blocking"):
+        blocking = {
+            "chat_blocking": self.chat_blocking,
+            "chat_blocking_threads": self.chat_blocking_threads,
+            "stream_blocking": self.stream_blocking,
+        }
+        if cell in blocking:
             if not self.column.has_blocking:
                 return {"ok": True, "skipped": "no blocking client"}
-            return self.chat_blocking(n) if cell == "chat_blocking" else self.stream_blocking(n)
+            return blocking[cell](n)
         return self.loop.run_until_complete(self._async_cell(cell, n, extra))
 
     async def _async_cell(self, cell: str, n: int, extra: dict[str, Any]) -> Result:

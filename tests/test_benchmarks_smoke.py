@@ -27,7 +27,7 @@ from benchmarks.worker import CheckFailed, Worker, serve
 from tests.server import TestServer
 
 ROOT = Path(__file__).resolve().parent.parent
-BLOCKING_CELLS = {"chat_blocking", "stream_blocking"}
+BLOCKING_CELLS = {"chat_blocking", "chat_blocking_threads", "stream_blocking"}
 
 
 def client_landed() -> bool:
