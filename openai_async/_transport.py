@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import deque
 from collections.abc import AsyncGenerator, Callable
-from typing import Final
+from typing import Any, Final, cast
 
 import aiohttp
 from aiohttp.client_proto import ResponseHandler
@@ -115,14 +116,22 @@ class NewestFirstConnector(aiohttp.TCPConnector):
     ``keepalive_timeout``.
     """
 
-    def _release(
-        self, key: ConnectionKey, protocol: ResponseHandler, *, should_close: bool = False
+    def _release(  # the rest passed through as given: aiohttp may add keywords
+        self, key: ConnectionKey, protocol: ResponseHandler, *args: Any, **kwargs: Any
     ) -> None:
-        super()._release(key, protocol, should_close=should_close)
+        super()._release(key, protocol, *args, **kwargs)
         # aiohttp appends the released connection and takes from the left: move it there.
-        idle = self._conns.get(key)
-        if idle is not None and len(idle) > 1 and idle[-1][0] is protocol:
-            idle.rotate(1)
+        # Checked at every step, so an aiohttp whose pool looks different keeps its own order
+        # instead of failing the release (tests/test_transport.py notices the change).
+        pool: object = getattr(self, "_conns", None)
+        idle = (
+            cast("dict[ConnectionKey, object]", pool).get(key) if isinstance(pool, dict) else None
+        )
+        if not isinstance(idle, deque):
+            return
+        newest = cast("deque[tuple[ResponseHandler, float]]", idle)
+        if len(newest) > 1 and newest[-1][0] is protocol:
+            newest.rotate(1)
 
 
 def _abandon(session: aiohttp.ClientSession) -> None:
