@@ -12,6 +12,7 @@ raw numbers to ``--json`` when asked.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -240,6 +241,10 @@ def import_times(runs: int) -> dict[str, dict[str, float]]:
     Wall time is what a user waits for; the child's CPU time is the steadier number on a
     loaded machine.
     """
+    # An installed package has its bytecode compiled (pip does it); a checkout may not, and
+    # PYTHONDONTWRITEBYTECODE=1 (set on some machines) keeps Python from caching it, so every
+    # fresh interpreter would compile openai_async's sources again. Compile them once first.
+    compileall.compile_dir(ROOT / "openai_async", quiet=1)
     walls: dict[str, list[float]] = {label: [] for label in IMPORTS}
     cpus: dict[str, list[float]] = {label: [] for label in IMPORTS}
     failed: set[str] = set()
