@@ -100,6 +100,9 @@ async def test_chunked_upload_against_the_fake(fake: FakeOpenAI, tmp_path: Path)
     }
 
 
+# This test's own server reads each part with aiohttp's multipart reader, which calls aiohttp's
+# deprecated StreamReader.unread_data() itself (not client code).
+@pytest.mark.filterwarnings("ignore:unread_data:DeprecationWarning")
 async def test_parts_stream_from_disk_with_flat_memory(tmp_path: Path) -> None:
     """A server that hashes each part as it arrives (it keeps nothing), so the peak of traced
     memory is the client's alone."""
