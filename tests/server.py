@@ -66,7 +66,9 @@ class TestServer:
             return handler_factory()
 
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(factory, self.host, 0)
+        # Load tests open 1,000 connections at once: a backlog above that (asyncio's default is
+        # 100) keeps connects from waiting on SYN retransmits when the loop is slow to accept.
+        self._server = await loop.create_server(factory, self.host, 0, backlog=2048)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
