@@ -150,6 +150,11 @@ def _log_retry(label: str, wait: float, retry: int, budget: int, exc: BaseExcept
 
 
 def _describe(exc: BaseException | None) -> str:
+    """``status 503``, or the error's type with the transport error under it:
+    ``APIConnectionError (ServerDisconnectedError)`` (a type name only, never a message)."""
     if isinstance(exc, APIStatusError):
         return f"status {exc.status_code}"
-    return type(exc).__name__
+    cause = exc.__cause__ if exc is not None else None
+    if cause is None:
+        return type(exc).__name__
+    return f"{type(exc).__name__} ({type(cause).__name__})"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
+from aiohttp import web
 
 from openai_async import AsyncAzureOpenAI, AsyncOpenAI, AuthenticationError
 from openai_async._logging import logger, redact, setup_logging
@@ -34,6 +36,25 @@ async def test_requests_responses_and_retries_are_logged(
         for line in lines
     )
     assert "response POST /chat/completions -> 200 (request id req_2)" in lines
+
+
+async def test_a_connection_retry_names_the_transport_error(
+    server: TestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def drop(request: web.Request) -> web.StreamResponse:
+        assert request.transport is not None
+        request.transport.abort()
+        raise asyncio.CancelledError
+
+    server.add(drop)
+    server.json({"ok": True})
+    with caplog.at_level(logging.INFO, logger="openai_async"):
+        async with AsyncOpenAI(api_key=KEY, base_url=server.url, _sleep=no_sleep) as client:
+            assert await client.post("/chat/completions", body={"model": "m"}) == {"ok": True}
+    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert len(retries) == 1
+    assert retries[0].endswith("after APIConnectionError (ServerDisconnectedError)"), retries
+    assert [r.path for r in server.requests] == ["/chat/completions"] * 2
 
 
 async def test_retry_after_above_cap_decision_is_logged(
