@@ -234,7 +234,7 @@ class Worker:
         column.open_blocking()
         try:
             with ThreadPoolExecutor(threads) as pool:
-                list(pool.map(lane, [1] * threads))  # warm-up: every thread, every connection
+                list(pool.map(lane, [1] * threads))  # warm-up: one call per lane, as timed
                 with Timer(self.stats_url) as t:
                     list(pool.map(lane, [n // threads + (i < n % threads) for i in range(threads)]))
         finally:
