@@ -10,22 +10,16 @@ minus the ones the helper names in its own signature. The helpers annotate
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from codegen.resources_model import Method, Resource, iter_methods
-
-Import = tuple[str, str]
+from codegen.render import HEADER, import_lines
+from codegen.resources_model import EXTRAS, Import, Method, Resource, iter_methods
 
 __all__ = ["HELPER_PARAMS", "MODULE", "HelperParams", "render_helper_params"]
 
 MODULE = "_helper_params"
-_EXTRAS = (
-    ("extra_headers", "Headers | None"),
-    ("extra_query", "Query | None"),
-    ("extra_body", "Body | None"),
-    ("timeout", "TimeoutTypes"),
-)
+# The per-call options, typed as keys: a key that is not given is the NOT_GIVEN of a signature.
+_EXTRAS = tuple((name, annotation.replace(" | NotGiven", "")) for name, annotation, _ in EXTRAS)
 _EXTRA_IMPORTS = {
     ("openai_async._types", name) for name in ("Body", "Headers", "Query", "TimeoutTypes")
 }
@@ -95,10 +89,8 @@ def _class(entry: HelperParams, method: Method) -> list[str]:
     return [*lines, "", ""]
 
 
-def render_helper_params(
-    root: Resource, header: str, import_lines: Callable[[set[Import], str], list[str]]
-) -> str:
-    """The module text; ``import_lines(imports, indent)`` renders ``from x import y`` lines."""
+def render_helper_params(root: Resource) -> str:
+    """The text of the generated module."""
     methods = {method.dotted: method for method in iter_methods(root)}
     imports: set[Import] = set(_EXTRA_IMPORTS)
     body: list[str] = []
@@ -110,7 +102,7 @@ def render_helper_params(
         body += _class(entry, method)
     runtime = "Required, TypedDict" if any("Required[" in line for line in body) else "TypedDict"
     head = [
-        header.rstrip("\n"),
+        HEADER,
         '"""Keyword-argument types of the helpers that pass ``**params`` on to a generated method."""',
         "",
         "from __future__ import annotations",
@@ -120,7 +112,7 @@ def render_helper_params(
         f"from typing_extensions import {runtime}",
         "",
         "if TYPE_CHECKING:",
-        *import_lines(imports, "    "),
+        *(f"    {line}" for line in import_lines(imports)),
         "",
         "__all__ = [" + ", ".join(f'"{entry.name}"' for entry in HELPER_PARAMS) + "]",
         "",

@@ -31,7 +31,14 @@ HTTP_VERBS = ("get", "post", "put", "patch", "delete")
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
 SSE = "text/event-stream"
-RESERVED = frozenset({"self", "extra_headers", "extra_query", "extra_body", "timeout"})
+# The per-call options every method takes after its own parameters: (name, type, default).
+EXTRAS = (
+    ("extra_headers", "Headers | None", "None"),
+    ("extra_query", "Query | None", "None"),
+    ("extra_body", "Body | None", "None"),
+    ("timeout", "TimeoutTypes | NotGiven", "NOT_GIVEN"),
+)
+RESERVED = frozenset({"self", *(name for name, _, _ in EXTRAS)})
 PAGE_KINDS = ("Page", "CursorPage", "ConversationCursorPage", "NextCursorPage")
 
 Import = tuple[str, str]
