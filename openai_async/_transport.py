@@ -20,7 +20,7 @@ import asyncio
 import weakref
 from collections import deque
 from collections.abc import AsyncGenerator, Callable
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import aiohttp
 from aiohttp.client_proto import ResponseHandler
@@ -121,17 +121,12 @@ class NewestFirstConnector(aiohttp.TCPConnector):
     ) -> None:
         super()._release(key, protocol, *args, **kwargs)
         # aiohttp appends the released connection and takes from the left: move it there.
-        # Checked at every step, so an aiohttp whose pool looks different keeps its own order
-        # instead of failing the release (tests/test_transport.py notices the change).
-        pool: object = getattr(self, "_conns", None)
-        idle = (
-            cast("dict[ConnectionKey, object]", pool).get(key) if isinstance(pool, dict) else None
-        )
-        if not isinstance(idle, deque):
-            return
-        newest = cast("deque[tuple[ResponseHandler, float]]", idle)
-        if len(newest) > 1 and newest[-1][0] is protocol:
-            newest.rotate(1)
+        # An aiohttp whose pool is not a dict of deques keeps its own order instead of failing
+        # the release (tests/test_transport.py notices the change).
+        pool: dict[ConnectionKey, object] | None = getattr(self, "_conns", None)
+        idle = pool.get(key) if isinstance(pool, dict) else None
+        if isinstance(idle, deque) and idle and idle[-1][0] is protocol:
+            idle.rotate(1)
 
 
 def _abandon(session: aiohttp.ClientSession) -> None:
