@@ -165,19 +165,20 @@ class StreamedResponse(_ResponseBase[_R]):
 
 
 def _iterate(portal: PortalThread, open_batches: Callable[[], Batches[_R]]) -> Iterator[_R]:
-    batches = portal.run(_open, open_batches)
+    # Making the async generator runs none of its code, so it needs no hop; nor does closing
+    # it once it has run to its end.
+    batches = open_batches()
+    finished = False
     try:
         while True:
             batch: list[_R] = portal.run(_next_batch, batches)
             if not batch:
+                finished = True
                 return
             yield from batch
     finally:
-        portal.run(batches.aclose)
-
-
-async def _open(open_batches: Callable[[], Batches[_R]]) -> Batches[_R]:
-    return open_batches()
+        if not finished:
+            portal.run(batches.aclose)
 
 
 async def _next_batch(batches: Batches[Any]) -> list[Any]:
