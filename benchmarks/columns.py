@@ -20,8 +20,8 @@ from benchmarks.payloads import Sizes, chat_request, embed_inputs
 API_KEY = "sk-bench-0000000000000000000000000000000000000000"
 
 CHAT = chat_request()
-STREAM = chat_request(stream=True)
-PACED_STREAM = chat_request(stream=True, paced=True)
+STREAMS = {False: chat_request(stream=True), True: chat_request(stream=True, paced=True)}
+STREAM = STREAMS[False]
 LOGPROBS = chat_request(logprobs=True)
 EMBED_MODEL = "text-embedding-3-small"
 
@@ -111,7 +111,7 @@ class FloorColumn(Column):
     async def stream(self, paced: bool = False) -> tuple[int, str]:
         count = 0
         parts: list[str] = []
-        async for chunk in self.client.stream(PACED_STREAM if paced else STREAM):
+        async for chunk in self.client.stream(STREAMS[paced]):
             count += 1
             choices = chunk["choices"]
             if choices and (text := choices[0]["delta"].get("content")):
@@ -180,8 +180,7 @@ class SdkColumn(Column):
     async def stream(self, paced: bool = False) -> tuple[int, str]:
         count = 0
         parts: list[str] = []
-        params = PACED_STREAM if paced else STREAM
-        async for chunk in await self.client.chat.completions.create(**params):
+        async for chunk in await self.client.chat.completions.create(**STREAMS[paced]):
             count += 1
             if chunk.choices and (text := chunk.choices[0].delta.content):
                 parts.append(text)
@@ -282,9 +281,12 @@ class OpenAIAsyncColumn(SdkColumn):
             return await super().stream(paced)
         count = 0
         parts: list[str] = []
-        body = PACED_STREAM if paced else STREAM
         events = await self.client.post(
-            "/chat/completions", body=body, cast_to=object, stream=True, stream_type=object
+            "/chat/completions",
+            body=STREAMS[paced],
+            cast_to=object,
+            stream=True,
+            stream_type=object,
         )
         async for chunk in events:
             count += 1
