@@ -25,18 +25,8 @@ def acquired(client: AsyncOpenAI) -> int:
     return len(session.connector._acquired)
 
 
-def written_in(parts: list[bytes], content_type: str = "application/octet-stream") -> Any:
-    """A handler writing ``parts`` one ``write`` each (so the client sees several reads)."""
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"content-type": content_type})
-        await response.prepare(request)
-        for part in parts:
-            await response.write(part)
-        await response.write_eof()
-        return response
-
-    return handler
+OCTETS = {"content-type": "application/octet-stream"}
+JSONL_TYPE = {"content-type": "application/jsonl"}
 
 
 def cut_short(head: bytes, promised: int) -> Any:
@@ -65,7 +55,7 @@ def client(sync_server: TestServer) -> Iterator[OpenAI]:
 
 async def test_iter_bytes_cuts_exact_pieces_across_network_reads(server: TestServer) -> None:
     body = bytes(range(256)) * 4
-    server.add(written_in([body[:7], body[7:500], body[500:501], body[501:]]))
+    server.sse([body[:7], body[7:500], body[500:501], body[501:]], headers=OCTETS)
     async with AsyncOpenAI(api_key=KEY, base_url=server.url) as client:
         async with client.files.with_streaming_response.content("file-abc") as response:
             pieces = [piece async for piece in response.iter_bytes(100)]
@@ -77,7 +67,7 @@ async def test_iter_bytes_cuts_exact_pieces_across_network_reads(server: TestSer
 
 
 async def test_line_batches_hold_every_line_of_a_read(server: TestServer) -> None:
-    server.add(written_in([JSONL[:100_000], JSONL[100_000:]], "application/jsonl"))
+    server.sse([JSONL[:100_000], JSONL[100_000:]], headers=JSONL_TYPE)
     async with (
         AsyncOpenAI(api_key=KEY, base_url=server.url) as client,
         client.files.with_streaming_response.content("file-out") as response,
@@ -89,7 +79,7 @@ async def test_line_batches_hold_every_line_of_a_read(server: TestServer) -> Non
 
 
 async def test_leaving_iter_lines_early_drops_the_connection_at_once(server: TestServer) -> None:
-    server.add(written_in([JSONL[:1000], JSONL[1000:]], "application/jsonl"))
+    server.sse([JSONL[:1000], JSONL[1000:]], headers=JSONL_TYPE)
     async with (
         AsyncOpenAI(api_key=KEY, base_url=server.url) as client,
         client.files.with_streaming_response.content("file-out") as response,
@@ -116,7 +106,7 @@ async def test_a_body_cut_short_raises_after_the_lines_before_it(server: TestSer
 
 
 async def test_a_negative_chunk_size_is_refused(server: TestServer) -> None:
-    server.add(written_in([b"abc"]))
+    server.sse([b"abc"], headers=OCTETS)
     async with (
         AsyncOpenAI(api_key=KEY, base_url=server.url) as client,
         client.files.with_streaming_response.content("file-abc") as response,
@@ -140,7 +130,7 @@ def test_blocking_iter_lines_moves_a_batch_per_portal_hop(
         return await real(batches)
 
     monkeypatch.setattr(sync_response, "_next_batch", counted)
-    sync_server.add(written_in([JSONL[:50_000], JSONL[50_000:]], "application/jsonl"))
+    sync_server.sse([JSONL[:50_000], JSONL[50_000:]], headers=JSONL_TYPE)
     with client.files.with_streaming_response.content("file-out") as response:
         lines = list(response.iter_lines())
     assert lines == JSONL.decode().splitlines()
@@ -155,8 +145,8 @@ def test_blocking_iter_bytes_and_text_cut_exact_pieces(
 ) -> None:
     text = "é" * 300  # two bytes each: a 7-byte cut splits characters
     body = text.encode()
-    sync_server.add(written_in([body[:11], body[11:]]))
-    sync_server.add(written_in([body[:11], body[11:]], "text/plain; charset=utf-8"))
+    sync_server.sse([body[:11], body[11:]], headers=OCTETS)
+    sync_server.sse([body[:11], body[11:]], headers={"content-type": "text/plain; charset=utf-8"})
     with client.files.with_streaming_response.content("file-a") as response:
         pieces = list(response.iter_bytes(7))
     assert b"".join(pieces) == body
@@ -169,7 +159,7 @@ def test_blocking_iter_bytes_and_text_cut_exact_pieces(
 def test_blocking_break_out_of_iter_lines_drops_the_connection(
     sync_server: TestServer, client: OpenAI
 ) -> None:
-    sync_server.add(written_in([JSONL[:1000], JSONL[1000:]], "application/jsonl"))
+    sync_server.sse([JSONL[:1000], JSONL[1000:]], headers=JSONL_TYPE)
     with client.files.with_streaming_response.content("file-out") as response:
         for line in response.iter_lines():
             assert line == '{"custom_id": "req-0", "ok": true}'
